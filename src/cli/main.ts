@@ -5,12 +5,12 @@
 
 import { Qs4dError, makeDiagnostic } from "../diag/error.js";
 import { formatDiagnostic } from "../diag/diagnostic.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, expandShortForm } from "./program.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
     const program = buildProgram();
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync(expandShortForm(program, argv), { from: "user" });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     return reportError(error);

@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DIAGNOSTICS } from "../../src/diag/codes.js";
+import { renderDiagnosticsDoc } from "../../src/diag/doc.js";
+import { Qs4dError, fail } from "../../src/diag/error.js";
+
+describe("diagnostics table", () => {
+  it("docs/diagnostics.md is in step with the table (regenerate: npx tsx scripts/gen-diagnostics-doc.ts)", () => {
+    const doc = readFileSync(new URL("../../docs/diagnostics.md", import.meta.url), "utf8");
+    expect(doc).toBe(renderDiagnosticsDoc());
+  });
+
+  it("codes are unique, well formed and in the severity's series", () => {
+    const codes = DIAGNOSTICS.map((d) => d.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const d of DIAGNOSTICS) {
+      expect(d.code).toMatch(/^QS4D-[EWN]\d{3}$/);
+      const letter = d.code[5];
+      expect({ E: "error", W: "warning", N: "note" }[letter as "E"]).toBe(d.severity);
+      expect(d.message.length).toBeGreaterThan(0);
+      expect(d.hint.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("fail() raises a coded error with filled message and location", () => {
+    try {
+      fail("QS4D-E001", { file: "a.onnx", reason: "no such file" }, { file: "a.onnx" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(Qs4dError);
+      const e = error as Qs4dError;
+      expect(e.exitCode).toBe(2);
+      expect(e.diagnostic.message).toBe("cannot read 'a.onnx': no such file");
+      expect(e.message).toContain("a.onnx: error QS4D-E001");
+    }
+  });
+
+  it("unknown codes are a programming error, not a silent pass", () => {
+    expect(() => fail("QS4D-E999")).toThrow(/unknown diagnostic code/);
+  });
+});
