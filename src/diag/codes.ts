@@ -3,8 +3,14 @@
 
 import type { DiagnosticDef } from "./diagnostic.js";
 import { GENERAL } from "./areas/general.js";
+import { JSON_IMPORT } from "./areas/json.js";
+import { CHIP } from "./areas/chip.js";
+import { LOWERING } from "./areas/lowering.js";
+import { EMULATE } from "./areas/emulate.js";
+import { RUN } from "./areas/run.js";
+import { ONNX } from "./areas/onnx.js";
 
-export const DIAGNOSTICS: readonly DiagnosticDef[] = [...GENERAL];
+export const DIAGNOSTICS: readonly DiagnosticDef[] = [...GENERAL, ...JSON_IMPORT, ...CHIP, ...LOWERING, ...EMULATE, ...RUN, ...ONNX];
 
 const BY_CODE = new Map(DIAGNOSTICS.map((d) => [d.code, d]));
 

@@ -60,6 +60,11 @@ export interface ImportSpec {
   readonly quant: QuantSpec;
   /** Where each parameter came from (file, initializer or JSON path), for diagnostics. */
   readonly origin: (name: string) => { file: string; tensor?: string; path?: string };
+  /**
+   * Where each quantizer of `quant.tensors` came from, when that differs from the parameter of
+   * the same name (a JSON quantization block, ONNX metadata). Optional: origin() otherwise.
+   */
+  readonly quantOrigin?: (key: string) => { file: string; tensor?: string; path?: string };
   /** Metadata that both front ends know identically (e.g. qs4d.scheme); goes to Model.meta. */
   readonly meta: Readonly<Record<string, string>>;
 }

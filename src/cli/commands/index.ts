@@ -1,4 +1,19 @@
 import type { Command } from "commander";
+import { register as registerCompile } from "./compile.js";
+import { register as registerEmulate } from "./emulate.js";
+import { register as registerInspect } from "./inspect.js";
+import { register as registerIr } from "./ir.js";
+import { register as registerPasses } from "./passes.js";
+import { register as registerRun } from "./run.js";
+import { register as registerTargets } from "./targets.js";
 
 // One line per command; each command file exports register(program).
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerCompile(program);
+  registerEmulate(program);
+  registerInspect(program);
+  registerIr(program);
+  registerPasses(program);
+  registerRun(program);
+  registerTargets(program);
+}

@@ -1,0 +1,90 @@
+// `qs4dc emulate MODEL --input X.npy -o Y.npy [--target T] [--calib ..] [--prune ..]
+// [--trace DIR]`: lower the model for the target and run the integer emulator of the ideal
+// chip on a batch; logits to a float32 .npy [batch, classes]. A model that is already lowered
+// (.qs4d text written by `compile --emit ir --print-tensors`) is run as it is.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { formatDiagnostic } from "../../diag/diagnostic.js";
+import { fail } from "../../diag/error.js";
+import { emulate, type LayerCodes } from "../../emulate/index.js";
+import { importModel } from "../../import/index.js";
+import type { Model } from "../../ir/model.js";
+import { lowerModel } from "../../passes/pipeline.js";
+import { writeFileAtomic } from "../../util/atomic-write.js";
+import { writeNpy } from "../../util/npy.js";
+import {
+  addLoweringOptions,
+  type LoweringFlags,
+  loweringOptions,
+  readInputs,
+} from "../lowering-options.js";
+
+interface EmulateFlags extends LoweringFlags {
+  readonly input: string;
+  readonly output: string;
+  readonly trace?: string;
+}
+
+function lowered(model: Model, flags: EmulateFlags): Model {
+  if (model.hardware !== null && model.hardware.program.length > 0) return model;
+  const result = lowerModel(model, loweringOptions(model, flags));
+  for (const d of result.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  return result.model;
+}
+
+function traceFiles(traces: readonly LayerCodes[], shape: number[]): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const t of traces) {
+    files.set(`trace_layer${t.layer}_u_q.npy`, writeNpy({ dtype: "int32", shape, data: t.uq }));
+    files.set(`trace_layer${t.layer}_y_q.npy`, writeNpy({ dtype: "int32", shape, data: t.yq }));
+  }
+  return files;
+}
+
+function run(modelPath: string, flags: EmulateFlags): void {
+  const model = lowered(importModel(modelPath), flags);
+  const { inputs, shape } = readInputs(model, flags.input);
+  const result = emulate(model, inputs, shape, { trace: flags.trace !== undefined });
+  if (flags.trace !== undefined && result.traces !== null) {
+    try {
+      mkdirSync(flags.trace, { recursive: true });
+    } catch (error) {
+      fail(
+        "QS4D-E002",
+        { file: flags.trace, reason: (error as Error).message },
+        { file: flags.trace },
+      );
+    }
+    const files = traceFiles(result.traces, [shape[0]!, model.config.channels, shape[1]!]);
+    for (const [name, bytes] of files) writeFileAtomic(join(flags.trace, name), bytes);
+  }
+  const logits = {
+    dtype: "float32" as const,
+    shape: [result.batch, result.classes],
+    data: result.logits,
+  };
+  writeFileAtomic(flags.output, writeNpy(logits));
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command("emulate")
+    .description(
+      "lower a model for a target and run the integer emulator of the ideal chip on a batch of inputs",
+    )
+    .argument("<model>", "model file: .onnx, weights.json or .qs4d IR text (lowered or not)")
+    .requiredOption(
+      "--input <file>",
+      "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1)",
+    )
+    .requiredOption("-o, --output <file>", "logits .npy [batch, classes], float32")
+    .option(
+      "--trace <dir>",
+      "also write the per-layer SSM codes trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy [batch, H, L]",
+    );
+  addLoweringOptions(command).action((modelPath: string, flags: EmulateFlags) => {
+    run(modelPath, flags);
+  });
+}

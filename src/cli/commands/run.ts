@@ -1,0 +1,99 @@
+// `qs4dc run MODEL --input X.npy -o Y.npy`: the reference executor on a batch of inputs.
+// Logits go to a float32 .npy [batch, classes]; --trace DIR adds the per-layer SSM integers
+// of a quantized model (trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy, [batch, H, L]).
+// Every file is written atomically, and only after the whole batch ran: a failed run leaves
+// no output behind.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import { fail } from "../../diag/error.js";
+import { importModel } from "../../import/index.js";
+import { type LayerTrace, runModel } from "../../run/index.js";
+import { writeFileAtomic } from "../../util/atomic-write.js";
+import { readNpy, writeNpy } from "../../util/npy.js";
+
+interface RunFlags {
+  readonly input: string;
+  readonly output: string;
+  readonly trace?: string;
+  readonly form: "recurrent" | "conv";
+  /** false with --no-quant */
+  readonly quant: boolean;
+}
+
+function traceFiles(
+  traces: readonly LayerTrace[],
+  batch: number,
+  channels: number,
+  length: number,
+) {
+  const files = new Map<string, Uint8Array>();
+  const shape = [batch, channels, length];
+  const encode = (codes: Int32Array, int8: boolean) =>
+    int8
+      ? writeNpy({ dtype: "int8", shape, data: Int8Array.from(codes) })
+      : writeNpy({ dtype: "int32", shape, data: codes });
+  for (const t of traces) {
+    if (t.uq !== null) files.set(`trace_layer${t.layer}_u_q.npy`, encode(t.uq, t.int8));
+    if (t.yq !== null) files.set(`trace_layer${t.layer}_y_q.npy`, encode(t.yq, t.int8));
+  }
+  return files;
+}
+
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    fail("QS4D-E002", { file: dir, reason: (error as Error).message }, { file: dir });
+  }
+}
+
+function run(modelPath: string, flags: RunFlags): void {
+  const model = importModel(modelPath);
+  const input = readNpy(flags.input);
+  const result = runModel(model, input.data, input.shape, {
+    form: flags.form,
+    quantize: flags.quant,
+    trace: flags.trace !== undefined,
+    inputName: flags.input,
+  });
+  if (flags.trace !== undefined && result.traces !== null) {
+    const files = traceFiles(result.traces, result.batch, model.config.channels, result.length);
+    makeDir(flags.trace);
+    for (const [name, bytes] of files) writeFileAtomic(join(flags.trace, name), bytes);
+  }
+  const logits = {
+    dtype: "float32" as const,
+    shape: [result.batch, result.classes],
+    data: result.logits,
+  };
+  writeFileAtomic(flags.output, writeNpy(logits));
+}
+
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description(
+      "run a model on a batch of inputs with the reference executor (float64, one time step after another) and write its logits",
+    )
+    .argument("<model>", "model file: .onnx, weights.json or .qs4d IR text")
+    .requiredOption(
+      "--input <file>",
+      "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1), float32 or float64",
+    )
+    .requiredOption("-o, --output <file>", "logits .npy [batch, classes], float32")
+    .option(
+      "--trace <dir>",
+      "also write the per-layer SSM integers of a quantized model: trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy [batch, H, L]",
+    )
+    .addOption(
+      new Option("--form <form>", "recurrent: the reference; conv: the convolution-form twin")
+        .choices(["recurrent", "conv"])
+        .default("recurrent"),
+    )
+    .option("--no-quant", "ignore the training-time quantizers: run the latent float model")
+    .action((modelPath: string, flags: RunFlags) => {
+      run(modelPath, flags);
+    });
+}

@@ -1,0 +1,83 @@
+// The flags every lowering command shares (`compile`, `emulate`): --target, --calib,
+// --calib-labels, --prune, and how they become LowerOptions.
+
+import type { Command } from "commander";
+import { fail } from "../diag/error.js";
+import type { Model } from "../ir/model.js";
+import type { LowerOptions } from "../passes/pipeline.js";
+import { checkInput } from "../run/index.js";
+import { loadTarget } from "../target/load.js";
+import { type NpyArray, readNpy } from "../util/npy.js";
+
+export interface LoweringFlags {
+  readonly target?: string;
+  readonly calib?: string;
+  readonly calibLabels?: string;
+  readonly prune?: string;
+}
+
+export function addLoweringOptions(command: Command): Command {
+  return command
+    .option(
+      "--target <name|file>",
+      "built-in target name or target JSON file (default imssa-64; see 'qs4dc targets')",
+    )
+    .option(
+      "--calib <file>",
+      "calibration inputs .npy [batch, length, d_in] for post-training quantization",
+    )
+    .option(
+      "--calib-labels <file>",
+      "labels .npy [batch] of the calibration inputs: accuracy in the reports",
+    )
+    .option("--prune <criterion>", "prune modes: zero | energy:T | ratio:R (see 'qs4dc passes')");
+}
+
+/** Model inputs from a .npy file as float64, with their [batch, length, dIn] shape. */
+export function readInputs(model: Model, file: string): { inputs: Float64Array; shape: number[] } {
+  const npy = readNpy(file);
+  const data = npy.data;
+  // checkInput rejects any other dtype with a coded error before the cast matters.
+  const { batch, length } = checkInput(model, data as Float32Array, npy.shape, file);
+  return {
+    inputs: Float64Array.from(data as Float32Array),
+    shape: [batch, length, model.config.dIn],
+  };
+}
+
+export function readLabels(file: string, batch: number): Int32Array {
+  const npy: NpyArray = readNpy(file);
+  const data = npy.data;
+  const count = npy.shape.reduce((a, b) => a * b, 1);
+  if (
+    npy.shape.length !== 1 ||
+    count !== batch ||
+    data instanceof Float32Array ||
+    data instanceof Float64Array
+  ) {
+    fail(
+      "QS4D-E417",
+      { file, shape: `[${npy.shape.join(", ")}]`, dtype: npy.dtype, batch },
+      { file },
+    );
+  }
+  return Int32Array.from(data as Int32Array, (v) => Number(v));
+}
+
+export function loweringOptions(model: Model, flags: LoweringFlags): LowerOptions {
+  const target = loadTarget(flags.target);
+  const calibration = flags.calib === undefined ? null : readInputs(model, flags.calib);
+  if (flags.calibLabels !== undefined && calibration === null) {
+    fail("QS4D-E003", { reason: "--calib-labels needs --calib" });
+  }
+  const calibrationLabels =
+    flags.calibLabels === undefined || calibration === null
+      ? null
+      : readLabels(flags.calibLabels, calibration.shape[0]!);
+  return {
+    target,
+    calibration,
+    calibrationLabels,
+    options: flags.prune === undefined ? {} : { prune: flags.prune },
+  };
+}

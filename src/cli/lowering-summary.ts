@@ -1,0 +1,58 @@
+// The human summary of a lowering (stderr of `compile`) and the JSON of all its reports.
+
+import type { Lowered } from "../passes/pipeline.js";
+import type { PruneReport } from "../passes/prune.js";
+import type { RequantizeReport } from "../passes/requantize.js";
+import type { TileReport } from "../passes/tile.js";
+
+/** Reports as JSON; non-finite numbers (an exact SQNR is Infinity) as strings. */
+export function reportsJson(lowered: Lowered): string {
+  const reports = Object.fromEntries(lowered.reports);
+  const body = {
+    target: lowered.model.hardware?.target ?? null,
+    passes: lowered.passes,
+    diagnostics: lowered.diagnostics.items,
+    reports,
+  };
+  return `${JSON.stringify(body, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}
+
+function db(x: number): string {
+  return Number.isFinite(x) ? `${x.toFixed(1)} dB` : "exact";
+}
+
+export function loweringSummary(lowered: Lowered): string {
+  const lines: string[] = [];
+  const hw = lowered.model.hardware;
+  if (hw !== null) {
+    const p = hw.params;
+    lines.push(
+      `target ${hw.target.name}: ${p.rows}x${p.cols} arrays, ${p.levels} levels, DAC ${p.dacBits} bit, ADC ${p.adcBits} bit, ${p.outputMode}`,
+    );
+  }
+  const rq = lowered.reports.get("requantize") as RequantizeReport | undefined;
+  for (const layer of rq?.layers ?? []) {
+    const lambda = layer.tensors.find((t) => t.tensor.endsWith(".lambda"));
+    const worst = Math.min(...layer.tensors.map((t) => t.sqnrDb));
+    lines.push(
+      `layer ${layer.layer}: ${layer.source}, lambda ${db(lambda?.sqnrDb ?? Number.NaN)} (vs float ${db(lambda?.sqnrVsFloatDb ?? Number.NaN)}), worst tensor ${db(worst)}`,
+    );
+  }
+  const pr = lowered.reports.get("prune") as PruneReport | undefined;
+  if (pr !== undefined && pr.criterion !== "none") {
+    const acc =
+      pr.accuracy === null
+        ? ""
+        : `, accuracy ${(pr.accuracy.before * 100).toFixed(1)}% -> ${(pr.accuracy.after * 100).toFixed(1)}%`;
+    lines.push(
+      `prune ${pr.criterion}: ${pr.modes.length} modes, ${pr.deadChannels.length} channels; saved ${pr.rowsSaved} rows, ${pr.colsSaved} columns, ${pr.cellsSaved} cells${acc}`,
+    );
+  }
+  const tl = lowered.reports.get("tile") as TileReport | undefined;
+  if (tl !== undefined) {
+    lines.push(
+      `${tl.arrays.length} arrays, utilization ${(tl.utilization * 100).toFixed(1)}% (blocks) ${(tl.cellUtilization * 100).toFixed(1)}% (cells), ${tl.cellsProgrammed} cells programmed`,
+    );
+  }
+  return lines.map((l) => `${l}\n`).join("");
+}

@@ -1,0 +1,29 @@
+import type { DiagnosticDef } from "../diagnostic.js";
+
+// QS4D-E350..E399: the integer emulator of the lowered IR.
+export const EMULATE: readonly DiagnosticDef[] = [
+  {
+    code: "QS4D-E350",
+    severity: "error",
+    message: "model '{model}' is not lowered: it has no crossbars and no digital program",
+    hint: "run the lowering pipeline first (qs4dc compile, or --passes ending in layout-imssa, tile, map-conductance)",
+  },
+  {
+    code: "QS4D-E351",
+    severity: "error",
+    message: "mirror column of '{signal}[{element}]' disagrees with its primary at step {step}",
+    hint: "the lowered IR's mirror readout does not compute the negated primary: the layout is inconsistent (a bug in the pass that built it)",
+  },
+  {
+    code: "QS4D-E353",
+    severity: "error",
+    message: "model '{model}' has no SSM op for layer {layer}",
+    hint: "check the layer index against the model's layer count",
+  },
+  {
+    code: "QS4D-E354",
+    severity: "error",
+    message: "input '{input}' has shape {shape}; model '{model}' expects {expected}",
+    hint: "inputs are [batch, length, d_in] (or [batch, length] when d_in = 1)",
+  },
+];

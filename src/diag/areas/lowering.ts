@@ -1,0 +1,142 @@
+import type { DiagnosticDef } from "../diagnostic.js";
+
+// QS4D-E400..E499 / W400..W499: target descriptions and the lowering passes
+// (apply-qat, discretize, requantize, prune, layout-imssa, tile, map-conductance).
+export const LOWERING: readonly DiagnosticDef[] = [
+  {
+    code: "QS4D-E400",
+    severity: "error",
+    message: "unknown target '{name}': not a built-in target and no such file",
+    hint: "use one of the built-in targets ({builtins}) or the path of a target JSON file; 'qs4dc targets' lists them",
+  },
+  {
+    code: "QS4D-E401",
+    severity: "error",
+    message: "target file '{file}' is not valid JSON: {reason}",
+    hint: "start from a built-in: 'qs4dc targets --json' prints them",
+  },
+  {
+    code: "QS4D-E402",
+    severity: "error",
+    message: "target file '{file}' does not match the target schema: {reason}",
+    hint: "docs/targets.md lists every field, its unit and its allowed values",
+  },
+  {
+    code: "QS4D-E403",
+    severity: "error",
+    message: "target '{name}' is inconsistent: {reason}",
+    hint: "fix the named field; docs/targets.md states the relations between fields",
+  },
+  {
+    code: "QS4D-E404",
+    severity: "error",
+    message:
+      "tensor '{tensor}' has no values (IR text printed with digests only) and cannot be lowered",
+    hint: "print the IR with --print-tensors, or compile from the model file itself",
+  },
+  {
+    code: "QS4D-E405",
+    severity: "error",
+    message:
+      "layer {layer}, channel {channel}, mode {mode} is not stable after discretization: |lambda| = {magnitude} (A = {aRe} + {aIm}i, dt = {dt})",
+    hint: "the chip's recurrence needs |lambda| < 1 (Re A < 0); Re A = 0 comes from a ternary A_quant: retrain with log_A_real frozen or more A levels",
+  },
+  {
+    code: "QS4D-E406",
+    severity: "error",
+    message: "layer {layer} is not ready for this pass: run '{pass}' first",
+    hint: "use the default pipeline ('qs4dc passes' lists it) or put the passes in its order",
+  },
+  {
+    code: "QS4D-E408",
+    severity: "error",
+    message: "layer {layer} has {what}, which the chip's digital periphery does not implement",
+    hint: "export the model with per-sample (QS4D) activation quantization or none",
+  },
+  {
+    code: "QS4D-E409",
+    severity: "error",
+    message:
+      "layer {layer} is a kernel-only SSM (a constant convolution kernel, no S4D parameters): it has no state-space realization to place on crossbars",
+    hint: "export the model with its S4D parameters (log_dt, A, C) instead of the materialized kernel K",
+  },
+  {
+    code: "QS4D-E410",
+    severity: "error",
+    message: "pass '{pass}' needs a target",
+    hint: "give --target NAME|FILE, or run only target-independent passes (apply-qat, discretize)",
+  },
+  {
+    code: "QS4D-E412",
+    severity: "error",
+    message:
+      "channel block '{block}' needs {rows} rows x {cols} columns but the target's arrays are {arrayRows} x {arrayCols}",
+    hint: "use a target with larger arrays, prune modes (--prune), or a model with fewer modes per channel (N)",
+  },
+  {
+    code: "QS4D-E413",
+    severity: "error",
+    message: "cannot tile: {reason}",
+    hint: "run tile once, after layout-imssa",
+  },
+  {
+    code: "QS4D-E414",
+    severity: "error",
+    message: "the model needs {needed} arrays of {rows} x {cols}; the target has {available}",
+    hint: "prune modes (--prune), or use a target with more or larger arrays",
+  },
+  {
+    code: "QS4D-E415",
+    severity: "error",
+    message:
+      "crossbar '{crossbar}' has a cell at level {level}; the target's cells have levels 0..{levels}-1",
+    hint: "the lowered IR does not fit its own target: requantize for this target again",
+  },
+  {
+    code: "QS4D-E416",
+    severity: "error",
+    message: "bad --prune value '{value}'",
+    hint: "use zero, energy:T (0 <= T < 1: prune modes under this share of their channel's output energy) or ratio:R (0 <= R < 1: prune this fraction of all modes)",
+  },
+  {
+    code: "QS4D-E417",
+    severity: "error",
+    message:
+      "labels file '{file}' has shape {shape} ({dtype}); expected [{batch}] integers, one per calibration input",
+    hint: "give an int32 or int64 .npy with one class index per input of --calib",
+  },
+  {
+    code: "QS4D-E420",
+    severity: "error",
+    message: "invalid lowered IR at {node}: {reason}",
+    hint: "the lowered part of the IR breaks an invariant of docs/chip-arithmetic.md; if a pass produced it, it is a bug",
+  },
+  {
+    code: "QS4D-W401",
+    severity: "warning",
+    message:
+      "'{tensor}': the convolution-mode kernel quantizer has no recurrent counterpart on the chip; the state is quantized by the ADC instead",
+    hint: "the emulator's accuracy shows the effect; QS4D's state_quant on K only approximates state quantization",
+  },
+  {
+    code: "QS4D-W402",
+    severity: "warning",
+    message:
+      "'{tensor}' needs {needed} bits but target '{target}' holds {available}: requantized with loss",
+    hint: "compile with --calib and --calib-labels to measure the accuracy change, or use a target with more levels, wider converters or bit slicing",
+  },
+  {
+    code: "QS4D-W403",
+    severity: "warning",
+    message:
+      "model '{model}' has SSM ranges without a quantization grid and no calibration data: the SSM inputs are scaled per sample and the state and output ranges estimated for a white input",
+    hint: "give --calib X.npy with representative inputs: calibrated ranges fit the data the chip will see",
+  },
+  {
+    code: "QS4D-N404",
+    severity: "note",
+    message:
+      "model '{model}' needs more levels than a cell of target '{target}' holds: its weights are bit-sliced over {slices} cells of {levels} levels",
+    hint: "the slices of an output are summed before its ADC (docs/chip-arithmetic.md), so the result stays exact; it costs {slices}x the columns",
+  },
+];

@@ -1,0 +1,64 @@
+// The compile command's chip artifacts: chip.bin bytes, or the CSV programming lists, from a
+// lowered model and what it was lowered from. The manifest records the lowering's inputs by
+// content (model and calibration digests, target, pass options), never by time or host.
+
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fail } from "../diag/error.js";
+import type { PassOptionValue } from "../passes/pass.js";
+import type { LowerOptions, Lowered } from "../passes/pipeline.js";
+import { readChip } from "./chip-read.js";
+import { writeChip } from "./chip-write.js";
+import { chipToCsv } from "./csv.js";
+
+export interface ChipSource {
+  /** The model file compiled: its bytes' SHA-256 goes into the manifest. */
+  readonly modelPath: string;
+  readonly lowering: LowerOptions;
+}
+
+export function chipBytes(lowered: Lowered, source: ChipSource): Uint8Array {
+  return writeChip(lowered.model, {
+    sourceDigest: sha256(readSource(source.modelPath)),
+    target: source.lowering.target.description,
+    options: recordedOptions(source.lowering),
+    passes: lowered.passes,
+    reports: lowered.reports,
+  });
+}
+
+/** The CSV lists of the chip.bin the same compile would write (read back: checked as a lab's tool would). */
+export function csvFiles(
+  lowered: Lowered,
+  source: ChipSource,
+  output: string,
+): Map<string, string> {
+  return chipToCsv(readChip(chipBytes(lowered, source), output));
+}
+
+function recordedOptions(lowering: LowerOptions): Record<string, PassOptionValue> {
+  const options: Record<string, PassOptionValue> = {
+    ...lowering.options,
+    target: lowering.target.description.name,
+  };
+  if (lowering.calibration) options.calibration = sha256(bytesOf(lowering.calibration.inputs));
+  if (lowering.calibrationLabels)
+    options.calibrationLabels = sha256(bytesOf(lowering.calibrationLabels));
+  return options;
+}
+
+function readSource(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    fail("QS4D-E001", { file: path, reason: (error as Error).message }, { file: path });
+  }
+}
+
+function bytesOf(data: Float64Array | Int32Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

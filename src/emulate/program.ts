@@ -1,0 +1,77 @@
+// Runs a digital program (src/ir/hardware.ts DigitalOp[]) on one sample. The SSM and
+// crossbar ops are delegated to hooks: the emulator runs them on the arrays, calibration runs
+// them in float; everything else is the periphery of periphery.ts.
+
+import type { DigitalOp } from "../ir/hardware.js";
+import {
+  add,
+  type Buffer,
+  batchNorm,
+  fakeQuant,
+  gelu,
+  glu,
+  layerNorm,
+  linear,
+  meanPool,
+  relu,
+} from "./periphery.js";
+
+export type SsmOp = Extract<DigitalOp, { op: "ssm" }>;
+export type CrossbarLinearOp = Extract<DigitalOp, { op: "crossbar-linear" }>;
+
+export interface ProgramHooks {
+  ssm(op: SsmOp, input: Buffer): Buffer;
+  crossbarLinear(op: CrossbarLinearOp, input: Buffer): Buffer;
+  /** Called with every buffer an op writes (calibration statistics, traces). */
+  observe?(op: DigitalOp, output: Buffer): void;
+}
+
+function get(buffers: Map<string, Buffer>, name: string): Buffer {
+  const b = buffers.get(name);
+  if (b === undefined)
+    throw new Error(`digital program reads buffer '${name}' before it is written`);
+  return b;
+}
+
+function step(op: DigitalOp, buffers: Map<string, Buffer>, hooks: ProgramHooks): Buffer {
+  const x = get(buffers, op.input);
+  switch (op.op) {
+    case "linear":
+      return linear(op, x);
+    case "crossbar-linear":
+      return hooks.crossbarLinear(op, x);
+    case "layer-norm":
+      return layerNorm(op, x);
+    case "batch-norm":
+      return batchNorm(op, x);
+    case "gelu":
+      return gelu(x);
+    case "relu":
+      return relu(x);
+    case "glu":
+      return glu(x);
+    case "add":
+      return add(x, get(buffers, op.other));
+    case "fake-quant":
+      return fakeQuant(op, x);
+    case "mean-pool":
+      return meanPool(x);
+    case "ssm":
+      return hooks.ssm(op, x);
+  }
+}
+
+/** Runs the program on `input` [length, dIn]; returns the buffer named `logits`. */
+export function runProgram(
+  program: readonly DigitalOp[],
+  input: Buffer,
+  hooks: ProgramHooks,
+): Buffer {
+  const buffers = new Map<string, Buffer>([["input", input]]);
+  for (const op of program) {
+    const out = step(op, buffers, hooks);
+    buffers.set(op.output, out);
+    hooks.observe?.(op, out);
+  }
+  return get(buffers, "logits");
+}

@@ -1,0 +1,271 @@
+// layout-imssa: one crossbar block per SSM channel in the IMSSA layout (DESIGN.md §3), the
+// registers ("signals") the blocks exchange with the periphery, and the digital program.
+//
+// Block of channel h (row-polarity; differential-columns uses one row per signal and a +/-
+// column pair per output instead of a mirror column):
+//   rows    +u, -u [, +u1, -u1]  then per mode  +xr, -xr, +xi, -xi      (u1 = u delayed one step)
+//   columns per mode  +xr', -xr', +xi', -xi'   then  +y, -y [, 2 reserved]
+// Mode block [[a, b], [-b, a]] with a = Ar, b = Ai (codes): xr' = Ar xr - Ai xi + Br u,
+// xi' = Ai xr + Ar xi + Bi u, with gains M_A (state rows) and M_B (u rows).
+//   lagged: y columns read y(t-1) = M_C * sum(Cr xr - Ci xi) + M_D * D u1 in the same read as
+//           x(t) (one extra flush read at the end); D digital drops the u1 rows.
+//   folded: y columns read y(t) = gx * sum(Re F xr - Im F xi) + gu * G u, F = C lambda and
+//           G = sum Re(C Bbar) (+ D) requantized here onto the levels: no lag, but y sees the
+//           unrounded new state, so folded is not bit exact to qs4d-symmetric-v1.
+// Modes whose codes are all 0 (pruned) are not laid out; a channel with no mode and no D has
+// no block and outputs y = 0. With dense = "crossbar" the encoder, mixing and decoder become
+// crossbar tiles too (lib/dense-tiles.ts).
+
+import { fail } from "../diag/error.js";
+import type {
+  Crossbar,
+  DigitalOp,
+  HardwareParams,
+  HardwareProgram,
+  Signal,
+} from "../ir/hardware.js";
+import type { Model } from "../ir/model.js";
+import { f32, f64 } from "../ir/tensor.js";
+import { BlockBuilder, type RowPair, type Term } from "./lib/block-builder.js";
+import { denseOnTiles } from "./lib/dense-tiles.js";
+import { buildDigitalProgram, type DenseOpFactory, digitalDense } from "./lib/digital-program.js";
+import { dequantize, fitGrid, sqnrDb } from "./lib/grid.js";
+import { type IntegerSsm, integerSsm, modeIsNull } from "./lib/integer-ssm.js";
+import { weightCapacity } from "./lib/resolve.js";
+import { values } from "./lib/tensors.js";
+import type { Pass } from "./pass.js";
+
+export interface LayoutReport {
+  readonly blocks: { name: string; rows: number; cols: number; modes: number; cells: number }[];
+  /** Channels without a block (every mode pruned, no D). */
+  readonly deadChannels: string[];
+  /** Folded output weights: SQNR of their requantization, per layer. */
+  readonly folded: { layer: number; sqnrDb: number }[];
+}
+
+interface LayerSignals {
+  readonly input: number;
+  readonly inputDelayed: number;
+  readonly state: number;
+  readonly output: number;
+}
+
+/** Folded output weights of one channel: codes on x rows, one code on u rows, two gains. */
+interface FoldedChannel {
+  readonly x: Int32Array;
+  readonly u: number;
+  readonly gx: number;
+  readonly gu: number;
+}
+
+function foldChannel(
+  s: IntegerSsm,
+  h: number,
+  dRows: boolean,
+  maxCode: number,
+  report: number[][],
+): FoldedChannel {
+  const { M } = s;
+  const vx = new Float64Array(2 * M);
+  let vu = 0;
+  for (let n = 0; n < M; n++) {
+    const k = 2 * (h * M + n);
+    const [ar, ai, br, bi, cr, ci] = [
+      s.a[k]!,
+      s.a[k + 1]!,
+      s.b[k]!,
+      s.b[k + 1]!,
+      s.c[k]!,
+      s.c[k + 1]!,
+    ];
+    // y = M_C sum Re(C x_t), x_t = M_A lambda x_{t-1} + M_B Bbar u: weights on xr, xi and u.
+    vx[2 * n] = s.mC[h]! * s.mA[h]! * (cr * ar - ci * ai);
+    vx[2 * n + 1] = -s.mC[h]! * s.mA[h]! * (cr * ai + ci * ar);
+    vu += s.mC[h]! * s.mB[h]! * (cr * br - ci * bi);
+  }
+  if (dRows && s.d !== null) vu += s.mD[h]! * s.d[h]!;
+  const gx = fitGrid(vx, 1, maxCode);
+  const gu = fitGrid(Float64Array.of(vu), 1, maxCode);
+  report.push([...vx, vu], [...dequantize(gx, 1), ...dequantize(gu, 1)]);
+  return { x: gx.codes, u: gu.codes[0]!, gx: gx.scales[0]!, gu: gu.scales[0]! };
+}
+
+function channelBlock(
+  s: IntegerSsm,
+  h: number,
+  layer: number,
+  sig: LayerSignals,
+  params: HardwareParams,
+  folded: FoldedChannel | null,
+): Crossbar | null {
+  const modes = Array.from({ length: s.M }, (_, n) => n).filter((n) => !modeIsNull(s, h, n));
+  const dOnRows = s.d !== null;
+  const lagged = params.outputMode === "lagged";
+  const dCode = dOnRows ? s.d![h]! : 0;
+  if (modes.length === 0 && dCode === 0 && folded === null) return null;
+  const slicing = { slices: params.slices, base: params.levels };
+  const b = new BlockBuilder(
+    `l${layer}.h${h}`,
+    params.encoding === "differential-columns",
+    slicing,
+  );
+  const u = b.addRows(sig.input, h);
+  const u1: RowPair | null = lagged && dOnRows ? b.addRows(sig.inputDelayed, h) : null;
+  const xRows = modes.map((n) => {
+    const e = 2 * (h * s.M + n);
+    return { n, re: b.addRows(sig.state, e), im: b.addRows(sig.state, e + 1) };
+  });
+  const xTerms: Term[] = [
+    { signal: sig.state, gain: s.mA[h]! },
+    { signal: sig.input, gain: s.mB[h]! },
+  ];
+  for (const { n, re, im } of xRows) {
+    const k = 2 * (h * s.M + n);
+    const [ar, ai, br, bi] = [s.a[k]!, s.a[k + 1]!, s.b[k]!, s.b[k + 1]!];
+    const outRe = b.addOutput(sig.state, k, s.xLimit, xTerms);
+    b.addWeight(re, outRe, ar);
+    b.addWeight(im, outRe, -ai);
+    b.addWeight(u, outRe, br);
+    const outIm = b.addOutput(sig.state, k + 1, s.xLimit, xTerms);
+    b.addWeight(re, outIm, ai);
+    b.addWeight(im, outIm, ar);
+    b.addWeight(u, outIm, bi);
+  }
+  const yTerms: Term[] =
+    folded !== null
+      ? [
+          { signal: sig.state, gain: folded.gx },
+          { signal: sig.input, gain: folded.gu },
+        ]
+      : u1 !== null
+        ? [
+            { signal: sig.state, gain: s.mC[h]! },
+            { signal: sig.inputDelayed, gain: s.mD[h]! },
+          ]
+        : [{ signal: sig.state, gain: s.mC[h]! }];
+  const y = b.addOutput(sig.output, h, s.yLimit, yTerms);
+  for (const { n, re, im } of xRows) {
+    const k = 2 * (h * s.M + n);
+    if (folded !== null) {
+      b.addWeight(re, y, folded.x[2 * n]!);
+      b.addWeight(im, y, folded.x[2 * n + 1]!);
+    } else {
+      b.addWeight(re, y, s.c[k]!);
+      b.addWeight(im, y, -s.c[k + 1]!);
+    }
+  }
+  if (folded !== null) b.addWeight(u, y, folded.u);
+  else if (u1 !== null) b.addWeight(u1, y, dCode);
+  if (params.outputColumns === 4) b.reserveColumns(2);
+  return b.build();
+}
+
+function layerSignals(
+  signals: Signal[],
+  s: IntegerSsm,
+  layer: number,
+  delayed: boolean,
+): LayerSignals {
+  const add = (sg: Signal) => {
+    signals.push(sg);
+    return signals.length - 1;
+  };
+  const p = `l${layer}`;
+  return {
+    input: add({ name: `${p}.u`, kind: "ssm-input", length: s.H, limit: s.uLimit }),
+    inputDelayed: delayed
+      ? add({ name: `${p}.u1`, kind: "ssm-input-delayed", length: s.H, limit: s.uLimit })
+      : -1,
+    state: add({ name: `${p}.x`, kind: "ssm-state", length: 2 * s.H * s.M, limit: s.xLimit }),
+    output: add({ name: `${p}.y`, kind: "ssm-output", length: s.H, limit: s.yLimit }),
+  };
+}
+
+function cellCount(c: Crossbar): number {
+  return c.cells.shape[0]!;
+}
+
+export function layoutImssa(model: Model, report: LayoutReport): Model {
+  const hw = model.hardware;
+  if (hw === null) fail("QS4D-E406", { layer: 0, pass: "requantize" });
+  const params = hw.params;
+  const dOnRows = params.dPlacement === "rows";
+  const delayed = params.outputMode === "lagged" && dOnRows;
+  const maxCode = weightCapacity(params);
+  const signals: Signal[] = [];
+  const crossbars: Crossbar[] = [];
+  const ssmOps = new Map<number, Extract<DigitalOp, { op: "ssm" }>>();
+  model.layers.forEach((layer, i) => {
+    if (layer.ssm.form.kind !== "discrete") fail("QS4D-E406", { layer: i, pass: "discretize" });
+    const s = integerSsm(layer.ssm, i, dOnRows);
+    const sig = layerSignals(signals, s, i, delayed);
+    const foldReport: number[][] = [];
+    for (let h = 0; h < s.H; h++) {
+      const folded =
+        params.outputMode === "folded" ? foldChannel(s, h, dOnRows, maxCode, foldReport) : null;
+      const block = channelBlock(s, h, i, sig, params, folded);
+      if (block === null) {
+        report.deadChannels.push(`l${i}.h${h}`);
+        continue;
+      }
+      crossbars.push(block);
+      const modes = Array.from({ length: s.M }, (_, n) => n).filter(
+        (n) => !modeIsNull(s, h, n),
+      ).length;
+      report.blocks.push({
+        name: block.name,
+        rows: block.rows,
+        cols: block.cols,
+        modes,
+        cells: cellCount(block),
+      });
+    }
+    if (foldReport.length > 0) {
+      const ref = foldReport.filter((_, k) => k % 2 === 0).flat();
+      const got = foldReport.filter((_, k) => k % 2 === 1).flat();
+      report.folded.push({ layer: i, sqnrDb: sqnrDb(ref, got) });
+    }
+    const digitalD = dOnRows ? null : f32([s.H], values(layer.ssm.d, `layers.${i}.D`));
+    ssmOps.set(i, {
+      op: "ssm",
+      layer: i,
+      input: "",
+      output: "",
+      inputQuant: s.inputQuant,
+      inputSignal: sig.input,
+      inputDelayedSignal: sig.inputDelayed,
+      stateSignal: sig.state,
+      outputSignal: sig.output,
+      outputMode: params.outputMode,
+      outputScale: f64([s.H], s.sy),
+      digitalD,
+    });
+  });
+  const dense: DenseOpFactory =
+    params.dense === "digital"
+      ? digitalDense
+      : (linear, name, input, output) => {
+          const lowered = denseOnTiles(linear, name, input, output, params, signals);
+          crossbars.push(...lowered.blocks);
+          return lowered.op;
+        };
+  const program = buildDigitalProgram(
+    model,
+    (layer, input, output) => ({ ...ssmOps.get(layer)!, input, output }),
+    dense,
+  );
+  const hardware: HardwareProgram = { ...hw, signals, crossbars, placed: false, program };
+  return { ...model, hardware };
+}
+
+export const LAYOUT_IMSSA: Pass = {
+  name: "layout-imssa",
+  description:
+    "lay out each SSM channel as an IMSSA crossbar block (u rows, 4x4 mode blocks, y columns; lagged or folded) and build the digital program",
+  run(model, context) {
+    const report: LayoutReport = { blocks: [], deadChannels: [], folded: [] };
+    const result = layoutImssa(model, report);
+    context.reports.set("layout-imssa", report);
+    return result;
+  },
+};

@@ -1,0 +1,139 @@
+// The pointwise-in-time parts of the network, on one time step's vector: dense layers,
+// norms, activations, channel mixing and activation quantizers. Both engines use these, so
+// they differ only where they should: in how the SSM and the per-sample maxima are computed.
+
+import { fround, gelu, roundToF32, sigmoid } from "./numeric.js";
+import type { DensePlan, LayerPlan, MixingPlan, NormPlan, StaticActQuant } from "./plan.js";
+import { affineCode, maxQuantBound, maxQuantCode, maxQuantValue } from "./quantize.js";
+
+/** out = W x[offset ..] + b */
+export function dense(p: DensePlan, x: Float64Array, offset: number, out: Float64Array): void {
+  const { rows, cols, w, b } = p;
+  for (let r = 0; r < rows; r++) {
+    let acc = b === null ? 0 : b[r]!;
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) acc += w[row + c]! * x[offset + c]!;
+    out[r] = acc;
+  }
+}
+
+function normalize(p: NormPlan, v: Float64Array, out: Float64Array): void {
+  const n = p.weight.length;
+  if (p.kind === "batch") {
+    for (let h = 0; h < n; h++) {
+      out[h] = (v[h]! - p.mean[h]!) * p.invStd[h]! * p.weight[h]! + p.bias[h]!;
+    }
+    return;
+  }
+  let mean = 0;
+  for (let h = 0; h < n; h++) mean += v[h]!;
+  mean /= n;
+  let variance = 0;
+  for (let h = 0; h < n; h++) variance += (v[h]! - mean) ** 2;
+  variance /= n; // biased, as LayerNorm
+  const inv = 1 / Math.sqrt(variance + p.eps);
+  for (let h = 0; h < n; h++) out[h] = (v[h]! - mean) * inv * p.weight[h]! + p.bias[h]!;
+}
+
+function activate(kind: LayerPlan["activation"], v: Float64Array): void {
+  if (kind === "gelu") for (let h = 0; h < v.length; h++) v[h] = gelu(v[h]!);
+  else if (kind === "relu") for (let h = 0; h < v.length; h++) v[h] = Math.max(0, v[h]!);
+}
+
+/** Conv1d(k=1) then GLU (a * sigmoid(b), a = first half), ReLU, or nothing. */
+function mix(
+  p: MixingPlan,
+  y: Float64Array,
+  scratch: Float64Array,
+  out: Float64Array,
+  f32: boolean,
+): void {
+  dense(p.dense, y, 0, scratch);
+  if (f32) roundToF32(scratch);
+  const H = out.length;
+  for (let h = 0; h < H; h++) {
+    const a = scratch[h]!;
+    if (p.kind === "glu") out[h] = a * sigmoid(scratch[H + h]!);
+    else if (p.kind === "relu") out[h] = Math.max(0, a);
+    else out[h] = a;
+  }
+}
+
+export function maxAbsOf(v: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
+  return m;
+}
+
+/** The max quantizer with a known scale, in place; codes go to `codes` when given. */
+export function quantizeDynamic(
+  v: Float64Array,
+  scale: number,
+  levels: number,
+  codes: Float64Array | null,
+): void {
+  const bound = maxQuantBound(levels);
+  for (let h = 0; h < v.length; h++) {
+    const q = maxQuantCode(v[h]!, scale, bound);
+    if (codes !== null) codes[h] = q;
+    v[h] = maxQuantValue(q, scale);
+  }
+}
+
+/** A static affine fake-quantizer, in place (float32 dequantized values). */
+function quantizeStatic(v: Float64Array, p: StaticActQuant): void {
+  const zp = p.quantizer.zeroPoint;
+  for (let h = 0; h < v.length; h++) {
+    v[h] = fround((affineCode(p.quantizer, v[h]!, p.scale) - zp) * p.scale);
+  }
+}
+
+// A layer around its SSM, in three parts: what comes before the SSM, what comes after it up to
+// the (dynamic) output quantizer, and the rest. Both engines call these per time step.
+
+/** The SSM input: the pre-norm of the layer input x, or x itself. */
+export function layerInput(layer: LayerPlan, x: Float64Array, z: Float64Array, f32: boolean): void {
+  if (layer.norm === null || layer.normPosition !== "pre") {
+    z.set(x);
+    return;
+  }
+  normalize(layer.norm, x, z);
+  if (f32) roundToF32(z);
+}
+
+/** Activation and mixing of the SSM output y (in place); returns the buffer holding the result. */
+export function layerBody(
+  layer: LayerPlan,
+  y: Float64Array,
+  scratch: Float64Array,
+  mixed: Float64Array,
+  f32: boolean,
+): Float64Array {
+  if (f32) roundToF32(y);
+  activate(layer.activation, y);
+  if (f32) roundToF32(y);
+  if (layer.mixing === null) return y;
+  mix(layer.mixing, y, scratch, mixed, f32);
+  if (f32) roundToF32(mixed);
+  return mixed;
+}
+
+/** A static output quantizer, the residual of the layer input x, the post-norm; result in x. */
+export function layerOutput(
+  layer: LayerPlan,
+  out: Float64Array,
+  x: Float64Array,
+  f32: boolean,
+): void {
+  if (layer.outputQuant?.kind === "affine") quantizeStatic(out, layer.outputQuant);
+  if (layer.residual) {
+    for (let h = 0; h < out.length; h++) out[h] = out[h]! + x[h]!;
+    if (f32) roundToF32(out);
+  }
+  if (layer.norm !== null && layer.normPosition === "post") {
+    normalize(layer.norm, out, x);
+    if (f32) roundToF32(x);
+  } else {
+    x.set(out);
+  }
+}

@@ -1,0 +1,87 @@
+// `--target NAME|FILE`: a built-in by name, or a JSON file validated against the schema.
+
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { fail } from "../diag/error.js";
+import { canonicalJson, type JsonValue } from "../emit/canonical-json.js";
+import { BUILTIN_TARGETS, DEFAULT_TARGET } from "./builtins.js";
+import { TARGET_SCHEMA } from "./schema.js";
+import type { LoadedTarget, TargetDescription } from "./types.js";
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const validate = ajv.compile<TargetDescription>(TARGET_SCHEMA);
+
+/** SHA-256 (hex) of the canonical JSON of a target description. */
+export function targetDigest(description: TargetDescription): string {
+  const json = canonicalJson(description as unknown as JsonValue);
+  return createHash("sha256").update(json, "utf8").digest("hex");
+}
+
+export function builtinTarget(name: string): TargetDescription | undefined {
+  return BUILTIN_TARGETS.find((t) => t.name === name);
+}
+
+/** Resolve `--target`: a built-in name first, then a file path; undefined means the default. */
+export function loadTarget(spec: string | undefined): LoadedTarget {
+  const name = spec ?? DEFAULT_TARGET;
+  const builtin = builtinTarget(name);
+  if (builtin !== undefined) {
+    return { description: builtin, digest: targetDigest(builtin), origin: "builtin" };
+  }
+  if (!existsSync(name)) {
+    fail(
+      "QS4D-E400",
+      { name, builtins: BUILTIN_TARGETS.map((t) => t.name).join(", ") },
+      { file: name },
+    );
+  }
+  return loadTargetFile(name);
+}
+
+export function loadTargetFile(file: string): LoadedTarget {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    fail("QS4D-E001", { file, reason: (error as Error).message }, { file });
+  }
+  const description = parseTarget(text, file);
+  return { description, digest: targetDigest(description), origin: file };
+}
+
+/** Parse and validate target JSON text; `file` only names it in diagnostics. */
+export function parseTarget(text: string, file: string): TargetDescription {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    fail("QS4D-E401", { file, reason: (error as Error).message }, { file });
+  }
+  if (!validate(json)) {
+    const first = validate.errors?.[0];
+    const path = first?.instancePath === "" ? "/" : (first?.instancePath ?? "/");
+    const detail = first?.params === undefined ? "" : ` ${JSON.stringify(first.params)}`;
+    fail("QS4D-E402", { file, reason: `${first?.message ?? "invalid"}${detail}` }, { file, path });
+  }
+  checkConsistency(json, file);
+  return json;
+}
+
+/** What the schema cannot say: relations between fields. */
+function checkConsistency(t: TargetDescription, file: string): void {
+  const bad = (path: string, reason: string): never =>
+    fail("QS4D-E403", { name: t.name, reason }, { file, path });
+  if (t.cell.gMaxUs <= t.cell.gMinUs) {
+    bad("/cell/gMaxUs", `gMaxUs ${t.cell.gMaxUs} must exceed gMinUs ${t.cell.gMinUs}`);
+  }
+  if (t.adc.perArray > t.array.cols) {
+    bad("/adc/perArray", `${t.adc.perArray} ADCs for ${t.array.cols} columns`);
+  }
+  if (!t.bitSlicing.allowed && t.bitSlicing.maxSlices !== 1) {
+    bad("/bitSlicing/maxSlices", "maxSlices must be 1 when bit slicing is not allowed");
+  }
+  if (t.array.rows < 4 || t.array.cols < 4) {
+    bad("/array", `a ${t.array.rows}x${t.array.cols} array cannot hold one complex mode (4x4)`);
+  }
+}

@@ -1,0 +1,1 @@
+type Long = import("long").default;

@@ -1,0 +1,59 @@
+// Lowering the shared fixture models the way `qs4dc compile` does: QAT models as they are,
+// float models (which need post-training calibration) with --calib-style inputs taken from
+// their golden test inputs. Every call imports afresh, so two calls are independent runs.
+
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Qs4dError } from "../../src/diag/error.js";
+import type { ChipSource } from "../../src/emit/artifact.js";
+import { importModel } from "../../src/import/index.js";
+import { type LowerOptions, type Lowered, lowerModel } from "../../src/passes/pipeline.js";
+import { loadTarget } from "../../src/target/load.js";
+
+export const MODELS_DIR = new URL("../../fixtures/models/", import.meta.url).pathname;
+
+export const FIXTURE_MODELS: readonly string[] = readdirSync(MODELS_DIR)
+  .filter((name) => existsSync(join(MODELS_DIR, name, "weights.json")))
+  .sort();
+
+export const weightsPath = (name: string): string => join(MODELS_DIR, name, "weights.json");
+
+/** The first `count` golden test inputs of a fixture, [count, L, dIn]. */
+type Calibration = NonNullable<LowerOptions["calibration"]>;
+
+function goldenInputs(name: string, count: number): Calibration {
+  const dir = join(MODELS_DIR, name, "golden");
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+  const [, length, dIn] = manifest.files["inputs.f32"].shape as number[];
+  const raw = readFileSync(join(dir, "inputs.f32"));
+  const values = new Float32Array(raw.buffer, raw.byteOffset, count * length! * dIn!);
+  return { inputs: Float64Array.from(values), shape: [count, length!, dIn!] };
+}
+
+export interface LoweredFixture {
+  readonly lowered: Lowered;
+  readonly source: ChipSource;
+}
+
+/** Lower a fixture for a target; null when this qs4dc cannot lower it (a coded refusal). */
+export function lowerFixture(name: string, target: string): LoweredFixture | null {
+  const modelPath = weightsPath(name);
+  const model = importModel(modelPath);
+  const attempt = (calibration: Calibration | null): LoweredFixture => {
+    const lowering: LowerOptions = { target: loadTarget(target), calibration };
+    return { lowered: lowerModel(model, lowering), source: { modelPath, lowering } };
+  };
+  try {
+    return attempt(null);
+  } catch (error) {
+    if (!(error instanceof Qs4dError)) throw error;
+    // QS4D-E407: no quantization grid and no calibration data; compile with --calib then.
+    if (error.diagnostic.code !== "QS4D-E407") return null;
+  }
+  try {
+    return attempt(goldenInputs(name, 1));
+  } catch (error) {
+    if (error instanceof Qs4dError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,116 @@
+// The emulated chip against the reference executor (`run`) and the golden accuracies, on every
+// shared model. Thresholds: float models compiled with 8-bit PTQ stay within 1 point of the float
+// accuracy; QAT models within 1 point of their QAT accuracy on imssa-64.
+
+import { describe, expect, it } from "vitest";
+import type { Qs4dError } from "../../src/diag/error.js";
+import { emulate } from "../../src/emulate/index.js";
+import type { Model } from "../../src/ir/model.js";
+import { lowerModel } from "../../src/passes/pipeline.js";
+import type { TileReport } from "../../src/passes/tile.js";
+import { runModel } from "../../src/run/index.js";
+import { loadTarget } from "../../src/target/load.js";
+import {
+  accuracy,
+  argmax,
+  fixtureModel,
+  goldenF32,
+  goldenI32,
+  inputs,
+} from "../passes/fixtures.js";
+
+interface Check {
+  readonly emulator: number;
+  readonly reference: number;
+  /** Argmax agreement between the emulator and the reference executor. */
+  readonly agreement: number;
+}
+
+/** Emulator vs `run` on golden samples [from, 360), with `golden` logits for the reference accuracy. */
+function check(name: string, lowered: Model, from: number, golden: string): Check {
+  const { inputs: x, shape } = inputs(name, from, 360);
+  const labels = goldenI32(name, "labels.i32").slice(from);
+  const emulated = emulate(lowered, x, shape).logits;
+  const run = runModel(fixtureModel(name), x, shape).logits;
+  let agree = 0;
+  for (let b = 0; b < labels.length; b++)
+    if (argmax(emulated, b * 10, 10) === argmax(run, b * 10, 10)) agree++;
+  return {
+    emulator: accuracy(emulated, labels, 10),
+    reference: accuracy(goldenF32(name, golden).slice(from * 10), labels, 10),
+    agreement: agree / labels.length,
+  };
+}
+
+function lower(name: string, target: string, calibrate: number): Model {
+  const calibration = calibrate > 0 ? inputs(name, 0, calibrate) : null;
+  return lowerModel(fixtureModel(name), { target: loadTarget(target), calibration }).model;
+}
+
+describe("emulator accuracy on the shared models", () => {
+  it("digits-float, 8-bit PTQ on ideal (calibrated on 64 samples, 296 held out): within 1 point of float", () => {
+    const r = check(
+      "digits-float-h32n16-l2",
+      lower("digits-float-h32n16-l2", "ideal", 64),
+      64,
+      "logits_float_conv.f32",
+    );
+    expect(r.emulator).toBeGreaterThanOrEqual(r.reference - 0.01);
+    expect(r.agreement).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("digits-float on imssa-64 without calibration data: within 1 point of float", () => {
+    const r = check(
+      "digits-float-h32n16-l2",
+      lower("digits-float-h32n16-l2", "imssa-64", 0),
+      0,
+      "logits_float_conv.f32",
+    );
+    expect(r.reference).toBeCloseTo(0.9611, 4);
+    expect(r.emulator).toBeGreaterThanOrEqual(r.reference - 0.01);
+    expect(r.agreement).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("qs4d-digits-qat (qs4d-max) on imssa-64: within 1 point of its QAT accuracy", () => {
+    const name = "qs4d-digits-qat-h32n16-l2";
+    const r = check(name, lower(name, "imssa-64", 0), 0, "logits_qat.f32");
+    expect(r.reference).toBeCloseTo(0.975, 4);
+    expect(r.emulator).toBeGreaterThanOrEqual(r.reference - 0.01);
+    expect(r.agreement).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("digits-qat8 (qs4d-symmetric-v1) on imssa-64: within 1 point of its QAT accuracy (here: equal)", () => {
+    const name = "digits-qat8-h32n16-l2";
+    const r = check(name, lower(name, "imssa-64", 0), 0, "logits_quant_recurrent.f32");
+    expect(r.reference).toBeCloseTo(0.9306, 4);
+    expect(r.emulator).toBe(r.reference);
+    expect(r.agreement).toBe(1);
+  });
+
+  it("kernel-only models are refused with a coded diagnostic (no state-space realization)", () => {
+    try {
+      lower("kernelonly-digits-h32n16-l2", "imssa-64", 0);
+      throw new Error("no error");
+    } catch (e) {
+      expect((e as Qs4dError).diagnostic.code).toBe("QS4D-E409");
+    }
+  });
+
+  it("big-h128n128-l4-L1024 compiles on ideal (260 x 258 blocks) and not on imssa-64", () => {
+    const name = "big-h128n128-l4-L1024";
+    const lowered = lowerModel(fixtureModel(name), { target: loadTarget("ideal") });
+    const tile = lowered.reports.get("tile") as TileReport;
+    expect(
+      lowered.model.hardware!.crossbars.every((c) =>
+        c.placements.every((p) => p.rows === 260 && p.cols === 258),
+      ),
+    ).toBe(true);
+    expect(tile.arrays.reduce((s, a) => s + a.blocks, 0)).toBe(4 * 128);
+    try {
+      lowerModel(fixtureModel(name), { target: loadTarget("imssa-64") });
+      throw new Error("no error");
+    } catch (e) {
+      expect((e as Qs4dError).diagnostic.code).toBe("QS4D-E412");
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import { describe, expect, it } from "vitest";
+import { DiagnosticSink, Qs4dError } from "../../src/diag/error.js";
+import type { Model } from "../../src/ir/model.js";
+import { f32 } from "../../src/ir/tensor.js";
+import { parseModel, printModel } from "../../src/ir/text/index.js";
+import { runPasses } from "../../src/passes/manager.js";
+import type { Pass, PassContext } from "../../src/passes/pass.js";
+import { makeRegistry, PASSES } from "../../src/passes/registry.js";
+import { sampleModel } from "../ir/helpers.js";
+
+/** Test-only passes, never in the real registry. */
+function suffix(tag: string, log: string[]): Pass {
+  return {
+    name: `suffix-${tag}`,
+    description: `append .${tag} to the model name`,
+    run: (model) => {
+      log.push(tag);
+      return { ...model, name: `${model.name}.${tag}` };
+    },
+  };
+}
+
+const breakDecoder: Pass = {
+  name: "break-decoder",
+  description: "give the decoder bias a wrong shape (a buggy pass)",
+  run: (model) => ({ ...model, decoder: { ...model.decoder, bias: f32([7]) } }),
+};
+
+function setup() {
+  const log: string[] = [];
+  const registry = makeRegistry([
+    suffix("a", log),
+    suffix("b", log),
+    suffix("c", log),
+    breakDecoder,
+  ]);
+  const context: PassContext = {
+    target: null,
+    options: {},
+    calibration: null,
+    calibrationLabels: null,
+    diagnostics: new DiagnosticSink(),
+    reports: new Map(),
+  };
+  return { log, registry, context, model: sampleModel() };
+}
+
+function codeOf(f: () => unknown): { code: string; message: string; exitCode: number } {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof Qs4dError) {
+      return { code: e.diagnostic.code, message: e.diagnostic.message, exitCode: e.exitCode };
+    }
+    throw e;
+  }
+  throw new Error("expected a Qs4dError");
+}
+
+describe("pass manager", () => {
+  it("runs passes in the order given", () => {
+    const { registry, context, model, log } = setup();
+    const out = runPasses(model, ["suffix-b", "suffix-a", "suffix-c"], context, {}, registry);
+    expect(out.name).toBe("sample.b.a.c");
+    expect(log).toEqual(["b", "a", "c"]);
+    expect(model.name).toBe("sample");
+  });
+
+  it("stops after --stop-after", () => {
+    const { registry, context, model, log } = setup();
+    const out = runPasses(
+      model,
+      ["suffix-a", "suffix-b", "suffix-c"],
+      context,
+      { stopAfter: "suffix-b" },
+      registry,
+    );
+    expect(out.name).toBe("sample.a.b");
+    expect(log).toEqual(["a", "b"]);
+  });
+
+  it("prints the IR after the passes named by --print-after", () => {
+    const { registry, context, model } = setup();
+    const printed: [string, string][] = [];
+    runPasses(
+      model,
+      ["suffix-a", "suffix-b", "suffix-c"],
+      context,
+      {
+        printAfter: ["suffix-b"],
+        onPrint: (pass, text) => printed.push([pass, text]),
+      },
+      registry,
+    );
+    expect(printed.map(([p]) => p)).toEqual(["suffix-b"]);
+    expect(parseModel(printed[0]![1]).name).toBe("sample.a.b");
+    expect(printed[0]![1]).toContain(" #"); // digests by default
+  });
+
+  it("prints after every pass with --print-after-all, in full with --print-tensors", () => {
+    const { registry, context, model } = setup();
+    const printed: [string, string][] = [];
+    runPasses(
+      model,
+      ["suffix-a", "suffix-b"],
+      context,
+      {
+        printAfterAll: true,
+        printTensors: true,
+        onPrint: (pass, text) => printed.push([pass, text]),
+      },
+      registry,
+    );
+    expect(printed.map(([p]) => p)).toEqual(["suffix-a", "suffix-b"]);
+    expect(printed[1]![1]).toBe(printModel({ ...model, name: "sample.a.b" }, { tensors: "full" }));
+  });
+
+  it("rejects an unknown pass before running anything, listing the known ones", () => {
+    const { registry, context, model, log } = setup();
+    const e = codeOf(() =>
+      runPasses(model, ["suffix-a", "fold-everything"], context, {}, registry),
+    );
+    expect(e.code).toBe("QS4D-E050");
+    expect(e.message).toContain("'fold-everything'");
+    expect(e.message).toContain("suffix-a, suffix-b, suffix-c, break-decoder");
+    expect(log).toEqual([]);
+  });
+
+  it("rejects --print-after and --stop-after of passes outside the pipeline", () => {
+    const { registry, context, model } = setup();
+    expect(
+      codeOf(() => runPasses(model, ["suffix-a"], context, { printAfter: ["suffix-b"] }, registry))
+        .code,
+    ).toBe("QS4D-E052");
+    expect(
+      codeOf(() => runPasses(model, ["suffix-a"], context, { stopAfter: "suffix-c" }, registry))
+        .code,
+    ).toBe("QS4D-E052");
+  });
+
+  it("--verify-each catches a pass that breaks the IR (internal error, exit 3)", () => {
+    const { registry, context, model, log } = setup();
+    const pipeline = ["suffix-a", "break-decoder", "suffix-b"];
+    const e = codeOf(() => runPasses(model, pipeline, context, { verifyEach: true }, registry));
+    expect(e.code).toBe("QS4D-E051");
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toContain("pass 'break-decoder' produced an invalid model");
+    expect(e.message).toContain("QS4D-E031");
+    expect(log).toEqual(["a"]);
+    // without --verify-each the broken model goes through
+    const out: Model = runPasses(model, pipeline, context, {}, registry);
+    expect(out.decoder.bias?.shape).toEqual([7]);
+  });
+
+  it("the real registry has unique kebab-case names and one-line descriptions", () => {
+    const names = PASSES.map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const p of PASSES) {
+      expect(p.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+      expect(p.description).not.toMatch(/\n/);
+      expect(p.description.length).toBeGreaterThan(0);
+    }
+    expect(() => makeRegistry([breakDecoder, breakDecoder])).toThrow(/registered twice/);
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import type { AffineQuantizer, Model } from "../../src/ir/model.js";
+import { dataOf } from "../../src/ir/tensor.js";
+import { applyQat } from "../../src/passes/apply-qat.js";
+import { discretize } from "../../src/passes/discretize.js";
+import { type RequantizeReport, requantize } from "../../src/passes/requantize.js";
+import { targetDigest } from "../../src/target/load.js";
+import type { TargetDescription } from "../../src/target/types.js";
+import { context, fixtureModel, target, weightsJson } from "./fixtures.js";
+import { syntheticInputs, syntheticModel } from "./synthetic.js";
+
+function discrete(model: Model): Model {
+  return discretize(applyQat(model, null), { layers: [] });
+}
+
+function lower(
+  model: Model,
+  t: TargetDescription,
+  calibration: ReturnType<typeof syntheticInputs> | null = null,
+) {
+  const ctx = context(t);
+  const r = requantize(
+    model,
+    { description: t, digest: targetDigest(t), origin: "test" },
+    calibration,
+    ctx.diagnostics,
+  );
+  return { ...r, diagnostics: ctx.diagnostics.items };
+}
+
+const codesOf = (q: unknown) => Array.from(dataOf((q as AffineQuantizer).codes!));
+
+describe("requantize", () => {
+  const qat8 = "digits-qat8-h32n16-l2";
+  const exported = (
+    weightsJson(qat8).quantization as { tensors: Record<string, { int: number[] }> }
+  ).tensors;
+
+  for (const name of ["ideal", "imssa-64"]) {
+    it(`qs4d-symmetric-v1 on ${name}: the exported grids are kept bit for bit`, () => {
+      const { model, report, diagnostics } = lower(discrete(fixtureModel(qat8)), target(name));
+      expect(diagnostics).toEqual([]);
+      expect(report.params).toMatchObject({ levels: 128, dacBits: 8, adcBits: 8 });
+      for (const layer of [0, 1]) {
+        const q = model.layers[layer]!.ssm.quant;
+        expect(codesOf(q.lambda)).toEqual(exported[`layers.${layer}.kernel.dA`]!.int);
+        expect(codesOf(q.bbar)).toEqual(exported[`layers.${layer}.kernel.dB`]!.int);
+        expect(codesOf(q.c)).toEqual(exported[`layers.${layer}.kernel.C`]!.int);
+        expect(codesOf(q.d)).toEqual(exported[`layers.${layer}.D`]!.int);
+        expect(q.u).toBe(fixtureModel(qat8).layers[layer]!.ssm.quant.u);
+        const lr = report.layers[layer]!;
+        expect(lr.source).toBe("qat-grid");
+        for (const t of lr.tensors) {
+          expect(t.exact).toBe(true);
+          expect(t.sqnrDb).toBe(Number.POSITIVE_INFINITY);
+        }
+        // Against the float discretization the 8-bit grid itself costs something.
+        expect(lr.tensors[0]!.sqnrVsFloatDb).toBeGreaterThan(40);
+      }
+      expect(model.hardware?.target.name).toBe(name);
+    });
+  }
+
+  it("refits a grid the target cannot hold and warns with the tensor and the bits", () => {
+    const small: TargetDescription = {
+      ...target("imssa-64"),
+      name: "small",
+      cell: { ...target("imssa-64").cell, levels: 32 },
+      adc: { bits: 6, perArray: 8 },
+    };
+    const { model, report, diagnostics } = lower(discrete(fixtureModel(qat8)), small);
+    const warned = diagnostics.filter((d) => d.code === "QS4D-W402").map((d) => d.location.tensor);
+    expect(warned).toEqual([
+      "layers.0.lambda",
+      "layers.0.bbar",
+      "layers.0.C",
+      "layers.0.x",
+      "layers.0.y",
+      "layers.0.D",
+      "layers.1.lambda",
+      "layers.1.bbar",
+      "layers.1.C",
+      "layers.1.x",
+      "layers.1.y",
+      "layers.1.D",
+    ]);
+    expect(diagnostics[0]!.message).toContain("needs 8 bits but target 'small' holds 6");
+    expect(report.lossy).toHaveLength(12);
+    for (const layer of model.layers) {
+      for (const role of ["lambda", "bbar", "c", "d"] as const) {
+        expect(Math.max(...codesOf(layer.ssm.quant[role]).map(Math.abs))).toBeLessThanOrEqual(31);
+      }
+      expect((layer.ssm.quant.x as AffineQuantizer).bits).toBe(6);
+    }
+    const lambda = report.layers[0]!.tensors[0]!;
+    expect(lambda.exact).toBe(false);
+    expect(lambda.sqnrDb).toBeGreaterThan(20);
+    expect(lambda.sqnrDb).toBeLessThan(40);
+    expect(report.layers[0]!.worstModes).toHaveLength(3);
+  });
+
+  it("a float model without calibration data scales its SSM inputs per sample, and says so", () => {
+    const model = discrete(syntheticModel({ channels: 2, state: 4 }));
+    const { model: q, report, diagnostics } = lower(model, target("ideal"));
+    expect(diagnostics.map((d) => d.code)).toEqual(["QS4D-W403"]);
+    expect(q.layers[0]!.ssm.quant.u).toEqual({ kind: "levels", levels: 254, scope: "sample" });
+    expect(report.layers[0]!.source).toBe("ptq-estimate");
+  });
+
+  it("PTQ balances the state per mode: C Bbar is unchanged, every grid fits the levels", () => {
+    const source = discrete(syntheticModel({ channels: 3, state: 8, layers: 2 }));
+    const { model, report, diagnostics } = lower(
+      source,
+      target("imssa-64"),
+      syntheticInputs(source, 8),
+    );
+    expect(diagnostics).toEqual([]);
+    for (let i = 0; i < 2; i++) {
+      const [a, b] = [source.layers[i]!.ssm.form, model.layers[i]!.ssm.form];
+      if (a.kind !== "discrete" || b.kind !== "discrete") throw new Error("not discrete");
+      for (let k = 0; k < 12; k++) {
+        const product = (f: typeof a) => {
+          const [br, bi, cr, ci] = [f.bbarRe, f.bbarIm, f.cRe, f.cIm].map((t) => dataOf(t)[k]!) as [
+            number,
+            number,
+            number,
+            number,
+          ];
+          return [cr * br - ci * bi, cr * bi + ci * br];
+        };
+        const [p, q] = [product(a), product(b)];
+        expect(q[0]).toBeCloseTo(p[0]!, 12);
+        expect(q[1]).toBeCloseTo(p[1]!, 12);
+      }
+      expect(b.lambdaRe).toBe(a.lambdaRe);
+      const quant = model.layers[i]!.ssm.quant;
+      for (const role of ["lambda", "bbar", "c", "d"] as const) {
+        expect(Math.max(...codesOf(quant[role]).map(Math.abs))).toBeLessThanOrEqual(127);
+      }
+      expect(report.layers[i]!.source).toBe("ptq-calibration");
+    }
+  });
+
+  it("qs4d-max without calibration estimates the ranges and says so", () => {
+    const { report, diagnostics } = lower(
+      discrete(fixtureModel("qs4d-digits-qat-h32n16-l2")),
+      target("imssa-64"),
+    );
+    expect(diagnostics.map((d) => d.code)).toContain("QS4D-W403");
+    expect((report as RequantizeReport).layers.map((l) => l.source)).toEqual([
+      "ptq-estimate",
+      "ptq-estimate",
+    ]);
+  });
+});
