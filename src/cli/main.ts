@@ -33,6 +33,12 @@ function reportError(error: unknown): number {
   return 3;
 }
 
+// `qs4dc inspect chip.bin | head` closes our stdout early: that is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

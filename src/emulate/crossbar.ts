@@ -33,7 +33,7 @@ import { clamp, roundHalfEven } from "../run/numeric.js";
  */
 export interface ReadableCrossbar {
   readonly crossbar: Crossbar;
-  /** entries[r] = [term, signal, element, coefficient, term, ...] */
+  /** entries[r] = [term, register, coefficient, term, ...]; register = offset of signal + element */
   readonly entries: readonly Int32Array[];
   readonly readouts: Int32Array;
   readonly termGains: Float64Array;
@@ -49,13 +49,14 @@ function columnCells(c: Crossbar): number[][] {
   return lists;
 }
 
-/** The (term, signal, element, coefficient) entries of readout r's own columns. */
+/** The (term, register, coefficient) entries of readout r's own columns. */
 function readoutEntries(
   c: Crossbar,
   r: number,
   byColumn: readonly number[][],
   readouts: Int32Array,
   scale: number,
+  offsets: readonly number[],
 ): number[] {
   const rowMap = dataOf(c.rowMap);
   const termSignals = dataOf(c.termSignals);
@@ -73,7 +74,7 @@ function readoutEntries(
         const row = cells[i]!;
         if (rowMap[row * ROW_FIELDS + ROW_SIGNAL] !== signal) continue;
         const coefficient = scale * sign * cells[i + 1]! * rowMap[row * ROW_FIELDS + ROW_POLARITY]!;
-        list.push(k, signal, rowMap[row * ROW_FIELDS + ROW_ELEMENT]!, coefficient);
+        list.push(k, offsets[signal]! + rowMap[row * ROW_FIELDS + ROW_ELEMENT]!, coefficient);
       }
     }
   }
@@ -85,7 +86,11 @@ function readoutEntries(
  * output (same signal, element and polarity) are summed into its slice-0 readout with weight
  * base^k before the ADC (docs/chip-arithmetic.md §2); slice k > 0 readouts convert nothing.
  */
-export function indexCrossbar(c: Crossbar, base: number): ReadableCrossbar {
+export function indexCrossbar(
+  c: Crossbar,
+  base: number,
+  offsets: readonly number[],
+): ReadableCrossbar {
   const byColumn = columnCells(c);
   const readouts = Int32Array.from(dataOf(c.readouts));
   const n = readouts.length / RO_FIELDS;
@@ -100,7 +105,7 @@ export function indexCrossbar(c: Crossbar, base: number): ReadableCrossbar {
     const into = slice === 0 ? r : firstSlice.get(key(r));
     if (into === undefined)
       throw new Error(`crossbar ${c.name}: slice ${slice} of readout ${r} has no slice 0`);
-    lists[into]!.push(...readoutEntries(c, r, byColumn, readouts, base ** slice));
+    lists[into]!.push(...readoutEntries(c, r, byColumn, readouts, base ** slice, offsets));
   }
   return {
     crossbar: c,
@@ -111,23 +116,38 @@ export function indexCrossbar(c: Crossbar, base: number): ReadableCrossbar {
   };
 }
 
-/** The ADC code of readout r for the current register contents. */
+/** The ADC code of readout r for the register file's current contents. */
 export function readout(
   x: ReadableCrossbar,
   r: number,
-  registers: readonly Int32Array[],
+  file: Int32Array,
   sums: Float64Array,
 ): number {
-  sums.fill(0, 0, x.terms);
   const list = x.entries[r]!;
-  for (let i = 0; i < list.length; i += 4) {
-    sums[list[i]!] = sums[list[i]!]! + list[i + 3]! * registers[list[i + 1]!]![list[i + 2]!]!;
+  let analog: number;
+  if (x.terms === 2) {
+    // The layouts' case (state + one input group), without the general path's array.
+    let s0 = 0;
+    let s1 = 0;
+    for (let i = 0; i < list.length; i += 3) {
+      const v = list[i + 2]! * file[list[i + 1]!]!;
+      if (list[i] === 0) s0 += v;
+      else s1 += v;
+    }
+    analog = 0 + x.termGains[2 * r]! * s0;
+    analog += x.termGains[2 * r + 1]! * s1;
+  } else {
+    sums.fill(0, 0, x.terms);
+    for (let i = 0; i < list.length; i += 3) {
+      sums[list[i]!] = sums[list[i]!]! + list[i + 2]! * file[list[i + 1]!]!;
+    }
+    analog = 0;
+    for (let k = 0; k < x.terms; k++) analog += x.termGains[r * x.terms + k]! * sums[k]!;
   }
-  let analog = 0;
-  for (let k = 0; k < x.terms; k++) analog += x.termGains[r * x.terms + k]! * sums[k]!;
   const limit = x.readouts[r * RO_FIELDS + RO_LIMIT]!;
   return clamp(roundHalfEven(analog), -limit, limit);
 }
+
 export interface ReadoutTarget {
   readonly signal: number;
   readonly element: number;

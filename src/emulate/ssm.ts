@@ -33,11 +33,22 @@ interface Bound {
 export class ArrayEngine {
   private readonly crossbars: ReadableCrossbar[];
   private readonly bindings = new Map<string, Bound[]>();
+  /** All signals' registers in one file; `registers[s]` is signal s's view of it. */
+  private readonly file: Int32Array;
   readonly registers: Int32Array[];
 
   constructor(private readonly hw: HardwareProgram) {
-    this.crossbars = hw.crossbars.map((c) => indexCrossbar(c, hw.params.levels));
-    this.registers = hw.signals.map((s) => new Int32Array(s.length));
+    const offsets: number[] = [];
+    let size = 0;
+    for (const s of hw.signals) {
+      offsets.push(size);
+      size += s.length;
+    }
+    this.file = new Int32Array(size);
+    this.registers = hw.signals.map((s, i) =>
+      this.file.subarray(offsets[i]!, offsets[i]! + s.length),
+    );
+    this.crossbars = hw.crossbars.map((c) => indexCrossbar(c, hw.params.levels, offsets));
   }
 
   /** The readouts that write the given signals, per crossbar (computed once per op). */
@@ -72,7 +83,7 @@ export class ArrayEngine {
       for (let i = 0; i < readouts.length; i++) {
         if (targets[i]!.polarity < 0) continue;
         const e = targets[i]!.element;
-        next[e] = next[e]! + readout(crossbar, readouts[i]!, regs, sums);
+        next[e] = next[e]! + readout(crossbar, readouts[i]!, this.file, sums);
       }
     }
     const limit = this.hw.signals[output]!.limit;
@@ -111,7 +122,7 @@ export class ArrayEngine {
         for (let i = 0; i < readouts.length; i++) {
           const target = targets[i]!;
           const k = target.signal === written[0] ? 0 : 1;
-          const code = readout(crossbar, readouts[i]!, regs, sums);
+          const code = readout(crossbar, readouts[i]!, this.file, sums);
           if (target.polarity > 0) next[k]![target.element] = next[k]![target.element]! + code;
           else {
             mirror[k]![target.element] = mirror[k]![target.element]! - code;

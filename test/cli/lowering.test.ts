@@ -82,7 +82,7 @@ describe("qs4dc compile / emulate / targets", () => {
       }),
     );
     const report = join(dir, "pruned.json");
-    const args = ["compile", QAT8, "-o", join(dir, "p.qs4d"), "--report", report];
+    const args = ["compile", QAT8, "-o", join(dir, "p.qs4d"), "--emit", "ir", "--report", report];
     expect(
       await qs4dc([...args, "--calib", x8, "--calib-labels", labels, "--prune", "ratio:0.2"]),
     ).toBeNull();

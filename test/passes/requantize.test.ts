@@ -61,11 +61,25 @@ describe("requantize", () => {
     });
   }
 
+  it("bit-slices a grid the cells cannot hold when the target allows it, keeping the codes", () => {
+    const sliced: TargetDescription = {
+      ...target("imssa-64"),
+      name: "sliced",
+      cell: { ...target("imssa-64").cell, levels: 16 },
+    };
+    const { model, report, diagnostics } = lower(discrete(fixtureModel(qat8)), sliced);
+    expect(diagnostics.map((d) => d.code)).toEqual(["QS4D-N404"]);
+    expect(report.params).toMatchObject({ levels: 16, slices: 2 });
+    expect(codesOf(model.layers[0]!.ssm.quant.lambda)).toEqual(exported["layers.0.kernel.dA"]!.int);
+    expect(report.lossy).toEqual([]);
+  });
+
   it("refits a grid the target cannot hold and warns with the tensor and the bits", () => {
     const small: TargetDescription = {
       ...target("imssa-64"),
       name: "small",
       cell: { ...target("imssa-64").cell, levels: 32 },
+      bitSlicing: { allowed: false, maxSlices: 1 },
       adc: { bits: 6, perArray: 8 },
     };
     const { model, report, diagnostics } = lower(discrete(fixtureModel(qat8)), small);
