@@ -14,12 +14,14 @@ import { chipToCsv } from "./csv.js";
 export interface ChipSource {
   /** The model file compiled: its bytes' SHA-256 goes into the manifest. */
   readonly modelPath: string;
+  /** Its bytes when they are already in memory (the JS API); otherwise read from modelPath. */
+  readonly modelBytes?: Uint8Array;
   readonly lowering: LowerOptions;
 }
 
 export function chipBytes(lowered: Lowered, source: ChipSource): Uint8Array {
   return writeChip(lowered.model, {
-    sourceDigest: sha256(readSource(source.modelPath)),
+    sourceDigest: sha256(source.modelBytes ?? readSource(source.modelPath)),
     target: source.lowering.target.description,
     options: recordedOptions(source.lowering),
     passes: lowered.passes,

@@ -49,6 +49,8 @@ export interface ChipParams {
   readonly rows: number;
   readonly cols: number;
   readonly levels: number;
+  /** Cells per weight (bit slicing); 1 = none. */
+  readonly slices: number;
   readonly dacBits: number;
   readonly adcBits: number;
   readonly adcsPerArray: number;

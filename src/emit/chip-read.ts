@@ -116,6 +116,7 @@ function readParams(p: JsonFields): ChipParams {
     rows: p.int("rows", 1, MAX_DIM),
     cols: p.int("cols", 1, MAX_DIM),
     levels: p.int("levels", 2, 65536),
+    slices: p.int("slices", 1, 32),
     dacBits: p.int("dacBits", 1, 32),
     adcBits: p.int("adcBits", 1, 32),
     adcsPerArray: p.int("adcsPerArray", 1, MAX_DIM),

@@ -272,6 +272,7 @@ const PARAM_FIELDS = [
   "rows",
   "cols",
   "levels",
+  "slices",
   "dacBits",
   "adcBits",
   "adcsPerArray",

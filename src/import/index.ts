@@ -59,16 +59,24 @@ function readBytes(path: string): Uint8Array {
 
 /** Import an .onnx model, a weights.json dump or .qs4d IR text into the IR. */
 export function importModel(path: string, options: ImportOptions = {}): Model {
-  const bytes = readBytes(path);
-  const format = options.format ?? sniffFormat(bytes, path);
+  return importModelBytes(readBytes(path), path, options);
+}
+
+/** importModel on a file's bytes already in memory; `file` names it in diagnostics. */
+export function importModelBytes(
+  bytes: Uint8Array,
+  file: string,
+  options: ImportOptions = {},
+): Model {
+  const format = options.format ?? sniffFormat(bytes, file);
   switch (format) {
     case "json":
-      return assemble(jsonSpecFromBytes(bytes, path));
+      return assemble(jsonSpecFromBytes(bytes, file));
     case "onnx":
-      return importOnnxBytes(bytes, path);
+      return importOnnxBytes(bytes, file);
     case "qs4d":
-      return parseModel(new TextDecoder("utf-8").decode(bytes), path);
+      return parseModel(new TextDecoder("utf-8").decode(bytes), file);
     default:
-      return fail("QS4D-E004", { file: path }, { file: path });
+      return fail("QS4D-E004", { file }, { file });
   }
 }

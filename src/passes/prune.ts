@@ -12,9 +12,9 @@
 // by the emulator on the calibration data.
 
 import { fail } from "../diag/error.js";
-import { emulate } from "../emulate/index.js";
 import type { AffineQuantizer, Layer, Model, Quantizer } from "../ir/model.js";
 import { type LayoutReport, layoutImssa } from "./layout-imssa.js";
+import { emulatedAccuracy } from "./lib/predict.js";
 import { i32Tensor, ints } from "./lib/tensors.js";
 import type { Pass, PassContext } from "./pass.js";
 
@@ -171,20 +171,6 @@ function totals(r: LayoutReport) {
   );
 }
 
-function accuracy(model: Model, context: PassContext): number {
-  const calib = context.calibration!;
-  const labels = context.calibrationLabels!;
-  const { logits, batch, classes } = emulate(model, calib.inputs, calib.shape);
-  let correct = 0;
-  for (let b = 0; b < batch; b++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++)
-      if (logits[b * classes + c]! > logits[b * classes + best]!) best = c;
-    if (best === labels[b]) correct++;
-  }
-  return correct / batch;
-}
-
 export function prune(
   model: Model,
   criterion: PruneCriterion,
@@ -229,8 +215,12 @@ export function prune(
     blocksSaved: t0.blocks - t1.blocks,
     accuracy: measure
       ? {
-          before: accuracy(loweredBefore, context!),
-          after: accuracy(loweredAfter, context!),
+          before: emulatedAccuracy(
+            loweredBefore,
+            context!.calibration!,
+            context!.calibrationLabels!,
+          ),
+          after: emulatedAccuracy(loweredAfter, context!.calibration!, context!.calibrationLabels!),
           samples: context!.calibration!.shape[0]!,
         }
       : null,

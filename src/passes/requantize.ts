@@ -13,14 +13,14 @@
 //     ranges are then relative and can fall back to worst-case bounds without data.
 // The pass resolves the target's "model" entries and starts Model.hardware with them.
 
-import type { DiagnosticSink } from "../diag/error.js";
-import { fail } from "../diag/error.js";
+import { DiagnosticSink, fail } from "../diag/error.js";
 import type { HardwareParams } from "../ir/hardware.js";
 import type { AffineQuantizer, Model, Quantizer, Ssm, SsmDiscrete, SsmRole } from "../ir/model.js";
-import type { LoadedTarget } from "../target/types.js";
+import type { LoadedTarget, TargetDescription } from "../target/types.js";
 import { type CalibrationData, calibrate, type SsmStats } from "./lib/calibrate.js";
 import { loadedFromContext } from "./lib/context.js";
 import { bitsFor, dequantize, fitGrid, type Grid, maxAbsCode, sqnrDb } from "./lib/grid.js";
+import { emulatedAccuracy } from "./lib/predict.js";
 import { resolveParams, weightCapacity } from "./lib/resolve.js";
 import { f64Tensor, i32Tensor, interleave, split, values } from "./lib/tensors.js";
 import type { Pass } from "./pass.js";
@@ -62,6 +62,8 @@ export interface RequantizeReport {
   readonly layers: LayerQuantReport[];
   /** Tensors the target could not hold at the model's precision. */
   readonly lossy: { tensor: string; bitsNeeded: number; bitsAvailable: number }[];
+  /** With --calib and --calib-labels and a lossy grid: the emulator's accuracy on this target and on one that holds every grid. */
+  accuracy: { readonly lossless: number; readonly target: number; readonly samples: number } | null;
 }
 
 const narrow = (
@@ -117,7 +119,9 @@ function gridOf(q: AffineQuantizer, H: number): Grid {
 }
 
 function levelsUsed(codes: Int32Array): number {
-  return new Set(Array.from(codes, Math.abs)).size;
+  const seen = new Set<number>();
+  for (let i = 0; i < codes.length; i++) seen.add(Math.abs(codes[i]!));
+  return seen.size;
 }
 
 function tensorReport(
@@ -201,11 +205,6 @@ function hasGrids(ssm: Ssm, dOnRows: boolean): boolean {
 
 function lossy(ctx: LayerContext, tensor: string, needed: number, available: number): void {
   ctx.report.lossy.push({ tensor, bitsNeeded: needed, bitsAvailable: available });
-  ctx.diagnostics.warn(
-    "QS4D-W402",
-    { tensor, needed, available, target: ctx.targetName },
-    { tensor },
-  );
 }
 
 /** A weight grid of the model kept when the target holds it, refitted otherwise. */
@@ -427,6 +426,7 @@ export function requantize(
   model: Model,
   target: LoadedTarget,
   calibration: CalibrationData | null,
+  labels: Int32Array | null,
   diagnostics: DiagnosticSink,
 ): { model: Model; report: RequantizeReport } {
   const forms = model.layers.map((layer, i) => discreteForm(layer.ssm, i));
@@ -445,7 +445,7 @@ export function requantize(
   if (needStats && stats === null) {
     diagnostics.warn("QS4D-W403", { model: model.name });
   }
-  const report: RequantizeReport = { params, layers: [], lossy: [] };
+  const report: RequantizeReport = { params, layers: [], lossy: [], accuracy: null };
   const layers = model.layers.map((layer, i) => {
     const ctx: LayerContext = {
       layer: i,
@@ -469,7 +469,55 @@ export function requantize(
     placed: false,
     program: [],
   };
-  return { model: { ...model, layers, hardware }, report };
+  const result = { ...model, layers, hardware };
+  if (report.lossy.length > 0)
+    warnLossy(model, result, target, calibration, labels, report, diagnostics);
+  return { model: result, report };
+}
+
+/** The same target with cells and converters that hold every grid of the model. */
+function lossless(t: TargetDescription): TargetDescription {
+  return {
+    ...t,
+    cell: { ...t.cell, levels: "model" },
+    dac: { bits: "model" },
+    adc: { ...t.adc, bits: "model" },
+    bitSlicing: { allowed: false, maxSlices: 1 },
+  };
+}
+
+/** W402 for every grid the target could not hold, with the accuracy it costs when measurable. */
+function warnLossy(
+  source: Model,
+  result: Model,
+  target: LoadedTarget,
+  calibration: CalibrationData | null,
+  labels: Int32Array | null,
+  report: RequantizeReport,
+  diagnostics: DiagnosticSink,
+): void {
+  let impact = "give --calib and --calib-labels to measure the accuracy change";
+  if (calibration !== null && labels !== null) {
+    const exactTarget = { ...target, description: lossless(target.description) };
+    const exact = requantize(source, exactTarget, calibration, null, new DiagnosticSink()).model;
+    report.accuracy = {
+      lossless: emulatedAccuracy(exact, calibration, labels),
+      target: emulatedAccuracy(result, calibration, labels),
+      samples: calibration.shape[0]!,
+    };
+    const { lossless: a, target: b, samples } = report.accuracy;
+    impact = `the emulator measures ${((b - a) * 100).toFixed(1)} points of accuracy on ${samples} calibration samples (${(a * 100).toFixed(1)}% -> ${(b * 100).toFixed(1)}%)`;
+  }
+  for (const l of report.lossy) {
+    const args = {
+      tensor: l.tensor,
+      needed: l.bitsNeeded,
+      available: l.bitsAvailable,
+      target: target.description.name,
+      impact,
+    };
+    diagnostics.warn("QS4D-W402", args, { tensor: l.tensor });
+  }
 }
 
 export const REQUANTIZE: Pass = {
@@ -482,6 +530,7 @@ export const REQUANTIZE: Pass = {
       model,
       target,
       context.calibration,
+      context.calibrationLabels,
       context.diagnostics,
     );
     context.reports.set("requantize", report);

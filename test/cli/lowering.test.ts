@@ -103,6 +103,15 @@ describe("qs4dc compile / emulate / targets", () => {
       expect(Math.abs((logits.data[i] as number) - golden[i]!)).toBeLessThan(1e-4);
   });
 
+  it("a lowered model printed in full parses back and emulates to the same logits", async () => {
+    const ir = join(dir, "full.qs4d");
+    const [a, b] = [join(dir, "a.npy"), join(dir, "b.npy")];
+    expect(await qs4dc(["compile", QAT8, "-o", ir, "--emit", "ir", "--print-tensors"])).toBeNull();
+    expect(await qs4dc(["emulate", ir, "--input", x8, "-o", a])).toBeNull();
+    expect(await qs4dc(["emulate", QAT8, "--input", x8, "-o", b])).toBeNull();
+    expect(readNpy(a).data).toEqual(readNpy(b).data);
+  });
+
   it("bad input: coded errors, exit 2, no output", async () => {
     const out = join(dir, "never.qs4d");
     expect(await qs4dc(["compile", QAT8, "-o", out, "--target", "nope"])).toEqual({

@@ -92,6 +92,7 @@ export function syntheticHardware(): HardwareProgram {
       rows: 64,
       cols: 64,
       levels: 64,
+      slices: 1,
       dacBits: 8,
       adcBits: 8,
       adcsPerArray: 8,

@@ -9,7 +9,7 @@ import type { Model } from "../../src/ir/model.js";
 import { lowerModel } from "../../src/passes/pipeline.js";
 import type { TileReport } from "../../src/passes/tile.js";
 import { runModel } from "../../src/run/index.js";
-import { loadTarget } from "../../src/target/load.js";
+import { loadTarget, targetDigest } from "../../src/target/load.js";
 import {
   accuracy,
   argmax,
@@ -85,6 +85,26 @@ describe("emulator accuracy on the shared models", () => {
     expect(r.reference).toBeCloseTo(0.9306, 4);
     expect(r.emulator).toBe(r.reference);
     expect(r.agreement).toBe(1);
+  });
+
+  it("the folded output and a digital D stay within 1 point of the QAT accuracy", () => {
+    const name = "digits-qat8-h32n16-l2";
+    const base = loadTarget("ideal").description;
+    for (const patch of [{ outputMode: "folded" }, { dPlacement: "digital" }] as const) {
+      const t = { ...base, ...patch };
+      const target = { description: t, digest: targetDigest(t), origin: "test" };
+      const lowered = lowerModel(fixtureModel(name), { target }).model;
+      const { inputs: x, shape } = inputs(name, 0, 180);
+      const labels = goldenI32(name, "labels.i32").slice(0, 180);
+      const reference = accuracy(
+        goldenF32(name, "logits_quant_recurrent.f32").slice(0, 1800),
+        labels,
+        10,
+      );
+      expect(accuracy(emulate(lowered, x, shape).logits, labels, 10)).toBeGreaterThanOrEqual(
+        reference - 0.01,
+      );
+    }
   });
 
   it("kernel-only models are refused with a coded diagnostic (no state-space realization)", () => {

@@ -13,10 +13,11 @@ const NAME = "digits-qat8-h32n16-l2";
 const [TRACES, H, L] = [4, 32, 64];
 
 function lowered(target: string): Model {
+  const custom = [SLICED, DIFFERENTIAL].find((t) => t.name === target);
   const loaded =
-    target === SLICED.name
-      ? { description: SLICED, digest: targetDigest(SLICED), origin: "test" }
-      : loadTarget(target);
+    custom === undefined
+      ? loadTarget(target)
+      : { description: custom, digest: targetDigest(custom), origin: "test" };
   const result = lowerModel(fixtureModel(NAME), { target: loaded });
   expect(result.model.hardware!.params.slices).toBe(target === SLICED.name ? 2 : 1);
   return result.model;
@@ -34,7 +35,13 @@ const SLICED = (() => {
   };
 })();
 
-describe.each(["ideal", "imssa-64", "sliced-16"])("exactness on %s", (target) => {
+const DIFFERENTIAL = {
+  ...builtinTarget("ideal")!,
+  name: "differential",
+  encoding: "differential-columns" as const,
+};
+
+describe.each(["ideal", "imssa-64", "sliced-16", "differential"])("exactness on %s", (target) => {
   const model = lowered(target);
 
   it("every layer's SSM output integers equal the golden trace, given the golden inputs", () => {

@@ -14,6 +14,7 @@ describe("hardware in IR text", () => {
         rows: 64,
         cols: 64,
         levels: 3,
+        slices: 1,
         dacBits: 8,
         adcBits: 8,
         adcsPerArray: 4,

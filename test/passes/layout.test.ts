@@ -34,6 +34,7 @@ function lowerTo(model: Model, t: TargetDescription, calibrate = false) {
     d,
     { description: t, digest: targetDigest(t), origin: "test" },
     calib,
+    null,
     ctx.diagnostics,
   ).model;
   const report: LayoutReport = { blocks: [], deadChannels: [], folded: [] };

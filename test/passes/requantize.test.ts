@@ -6,7 +6,16 @@ import { discretize } from "../../src/passes/discretize.js";
 import { type RequantizeReport, requantize } from "../../src/passes/requantize.js";
 import { targetDigest } from "../../src/target/load.js";
 import type { TargetDescription } from "../../src/target/types.js";
-import { context, fixtureModel, target, weightsJson } from "./fixtures.js";
+import {
+  accuracy,
+  context,
+  fixtureModel,
+  goldenF32,
+  goldenI32,
+  inputs,
+  target,
+  weightsJson,
+} from "./fixtures.js";
 import { syntheticInputs, syntheticModel } from "./synthetic.js";
 
 function discrete(model: Model): Model {
@@ -16,13 +25,15 @@ function discrete(model: Model): Model {
 function lower(
   model: Model,
   t: TargetDescription,
-  calibration: ReturnType<typeof syntheticInputs> | null = null,
+  calibration: { inputs: Float64Array; shape: number[] } | null = null,
+  labels: Int32Array | null = null,
 ) {
   const ctx = context(t);
   const r = requantize(
     model,
     { description: t, digest: targetDigest(t), origin: "test" },
     calibration,
+    labels,
     ctx.diagnostics,
   );
   return { ...r, diagnostics: ctx.diagnostics.items };
@@ -99,6 +110,7 @@ describe("requantize", () => {
       "layers.1.D",
     ]);
     expect(diagnostics[0]!.message).toContain("needs 8 bits but target 'small' holds 6");
+    expect(diagnostics[0]!.message).toContain("give --calib and --calib-labels");
     expect(report.lossy).toHaveLength(12);
     for (const layer of model.layers) {
       for (const role of ["lambda", "bbar", "c", "d"] as const) {
@@ -111,6 +123,31 @@ describe("requantize", () => {
     expect(lambda.sqnrDb).toBeGreaterThan(20);
     expect(lambda.sqnrDb).toBeLessThan(40);
     expect(report.layers[0]!.worstModes).toHaveLength(3);
+  });
+
+  it("measures what a lossy grid costs when calibration data come with labels", () => {
+    const small: TargetDescription = {
+      ...target("imssa-64"),
+      name: "small",
+      cell: { ...target("imssa-64").cell, levels: 16 },
+      bitSlicing: { allowed: false, maxSlices: 1 },
+    };
+    const calib = inputs(qat8, 0, 24);
+    const labels = goldenI32(qat8, "labels.i32").slice(0, 24);
+    const { report, diagnostics } = lower(discrete(fixtureModel(qat8)), small, calib, labels);
+    const acc = report.accuracy!;
+    expect(acc.samples).toBe(24);
+    // The lossless twin is the model's own integer semantics: its accuracy is the reference's.
+    const reference = accuracy(
+      goldenF32(qat8, "logits_quant_recurrent.f32").slice(0, 240),
+      labels,
+      10,
+    );
+    expect(acc.lossless).toBe(reference);
+    const message = diagnostics.find((d) => d.code === "QS4D-W402")!.message;
+    expect(message).toContain(
+      `on 24 calibration samples (${(acc.lossless * 100).toFixed(1)}% -> ${(acc.target * 100).toFixed(1)}%)`,
+    );
   });
 
   it("a float model without calibration data scales its SSM inputs per sample, and says so", () => {

@@ -4,6 +4,7 @@ import { register as registerEmulate } from "./emulate.js";
 import { register as registerInspect } from "./inspect.js";
 import { register as registerIr } from "./ir.js";
 import { register as registerPasses } from "./passes.js";
+import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
 import { register as registerTargets } from "./targets.js";
 
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerInspect(program);
   registerIr(program);
   registerPasses(program);
+  registerReport(program);
   registerRun(program);
   registerTargets(program);
 }

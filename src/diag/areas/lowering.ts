@@ -122,8 +122,8 @@ export const LOWERING: readonly DiagnosticDef[] = [
     code: "QS4D-W402",
     severity: "warning",
     message:
-      "'{tensor}' needs {needed} bits but target '{target}' holds {available}: requantized with loss",
-    hint: "compile with --calib and --calib-labels to measure the accuracy change, or use a target with more levels, wider converters or bit slicing",
+      "'{tensor}' needs {needed} bits but target '{target}' holds {available}: requantized with loss; {impact}",
+    hint: "use a target with more levels, wider converters or bit slicing; the requantize report gives each tensor's SQNR",
   },
   {
     code: "QS4D-W403",

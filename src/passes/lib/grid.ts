@@ -63,7 +63,12 @@ export function fitGrid(v: Float64Array, groups: number, maxCode: number): Grid 
 /** Dequantized values of a grid. */
 export function dequantize(grid: Grid, groups: number): Float64Array {
   const size = grid.codes.length / groups;
-  return Float64Array.from(grid.codes, (c, i) => c * grid.scales[Math.floor(i / size)]!);
+  const out = new Float64Array(grid.codes.length);
+  for (let g = 0; g < groups; g++) {
+    const s = grid.scales[g]!;
+    for (let i = g * size; i < (g + 1) * size; i++) out[i] = grid.codes[i]! * s;
+  }
+  return out;
 }
 
 /** Signal-to-quantization-noise ratio in dB; Infinity when exact. */

@@ -1,0 +1,123 @@
+// `qs4dc report`: what a compilation did and what it costs, read from a chip.bin (the artifact
+// itself, so that a report of a model and of its chip agree): quantization SQNR per tensor and
+// worst modes, pruning savings, arrays and utilization, and QS4D's cost metrics as compiled,
+// as trained (when the model is at hand) and for a float32 model of the same shape.
+
+import type { Diagnostic } from "../diag/diagnostic.js";
+import type { JsonObject } from "../emit/canonical-json.js";
+import type { ChipImage, ChipManifest, ChipParams } from "../emit/chip-image.js";
+import { type ArraySummary, inspectChip } from "../emit/inspect.js";
+import type { Model } from "../ir/model.js";
+import type { PruneReport } from "../passes/prune.js";
+import type { RequantizeReport } from "../passes/requantize.js";
+import { compiledBits, chipCostShape } from "./compiled-bits.js";
+import {
+  type BitWidths,
+  type CostMetrics,
+  type CostShape,
+  costRatios,
+  FLOAT_WIDTHS,
+  qs4dCost,
+} from "./cost.js";
+import { manifestReports } from "./manifest-reports.js";
+import { modelCostShape, trainedBits } from "./trained-bits.js";
+
+export interface CostEntry {
+  readonly shape: CostShape;
+  readonly bits: BitWidths;
+  readonly metrics: CostMetrics;
+  /** How many times smaller than the float32 model of the same shape. */
+  readonly vsFloat: CostMetrics;
+}
+
+export interface PruneSavings extends PruneReport {
+  /** Programmed cells of the blocks before pruning (savings are a share of these). */
+  readonly cellsBefore: number;
+}
+
+export interface CompilationReport {
+  readonly file: string;
+  readonly compiler: string;
+  readonly source: ChipManifest["source"];
+  readonly target: { readonly name: string; readonly digest: string };
+  readonly params: ChipParams;
+  readonly passes: readonly string[];
+  readonly options: JsonObject;
+  readonly quantization: Omit<RequantizeReport, "params"> | null;
+  /** null when the chip was compiled without the prune pass. */
+  readonly pruning: PruneSavings | null;
+  readonly arrays: {
+    readonly count: number;
+    readonly cells: number;
+    readonly cellsProgrammed: number;
+    /** Share of the arrays' cells inside placed blocks. */
+    readonly utilization: number;
+    readonly levelHistogram: Readonly<Record<string, number>>;
+    readonly arrays: readonly ArraySummary[];
+  };
+  readonly cost: {
+    readonly float: CostMetrics;
+    readonly compiled: CostEntry;
+    /** From the model's own quantizers; null for a chip.bin alone. */
+    readonly trained: CostEntry | null;
+  };
+  /** The lowering's warnings (a model compiled for the report); none for a chip.bin. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface ReportContext {
+  /** The model as imported, before lowering: its quantizers give the trained bit widths. */
+  readonly trained: Model | null;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+function costEntry(shape: CostShape, bits: BitWidths): CostEntry {
+  const metrics = qs4dCost(shape, bits);
+  return { shape, bits, metrics, vsFloat: costRatios(qs4dCost(shape, FLOAT_WIDTHS), metrics) };
+}
+
+function pruneSavings(image: ChipImage): PruneSavings | null {
+  const { prune, layout } = manifestReports(image.manifest);
+  if (prune === null) return null;
+  const after = layout?.blocks.reduce((sum, b) => sum + b.cells, 0) ?? 0;
+  return { ...prune, cellsBefore: after + prune.cellsSaved };
+}
+
+export function buildReport(
+  image: ChipImage,
+  bytes: number,
+  context: ReportContext,
+): CompilationReport {
+  const summary = inspectChip(image, bytes);
+  const { requantize } = manifestReports(image.manifest);
+  const shape = chipCostShape(image);
+  const m = image.manifest;
+  return {
+    file: image.file,
+    compiler: `${m.compiler.name} ${m.compiler.version}`,
+    source: m.source,
+    target: summary.target,
+    params: image.target.params,
+    passes: m.passes,
+    options: m.options,
+    quantization: requantize,
+    pruning: pruneSavings(image),
+    arrays: {
+      count: summary.totals.arrays,
+      cells: summary.totals.cells,
+      cellsProgrammed: summary.totals.cellsProgrammed,
+      utilization: summary.totals.utilization,
+      levelHistogram: summary.totals.levelHistogram,
+      arrays: summary.arrays,
+    },
+    cost: {
+      float: qs4dCost(shape, FLOAT_WIDTHS),
+      compiled: costEntry(shape, compiledBits(image, requantize?.layers ?? [])),
+      trained:
+        context.trained === null
+          ? null
+          : costEntry(modelCostShape(context.trained), trainedBits(context.trained)),
+    },
+    diagnostics: context.diagnostics,
+  };
+}

@@ -1,0 +1,91 @@
+// The simulator's core API: a chip image prepared once (register layout, read groups), then
+// samples run through it on the ideal chip or on one programming of the device model.
+
+import type { ChipImage, ChipOp } from "../emit/chip-image.js";
+import type { ReadGroup } from "./conversions.js";
+import { checkDeviceSize, DeviceEngine, programArray } from "./device.js";
+import { IdealEngine, type ReadEngine } from "./engine.js";
+import { type ChipLayout, chipLayout } from "./layout.js";
+import { isNoiseless, NO_NOISE, type NoiseParams } from "./noise.js";
+import { readGroups, Stream, type StreamHooks } from "./stream.js";
+
+/** A chip ready to simulate: derived once, shared by every run (and copied to workers as bytes). */
+export interface SimChip {
+  readonly image: ChipImage;
+  readonly layout: ChipLayout;
+  readonly groups: ReadonlyMap<number, ReadGroup>;
+}
+
+export function prepareChip(image: ChipImage): SimChip {
+  const layout = chipLayout(image);
+  return { image, layout, groups: readGroups(image, layout) };
+}
+
+export interface RunOptions {
+  /** Device non-idealities; none (the default) runs the ideal chip, exactly. */
+  readonly noise?: NoiseParams;
+  readonly seed?: number;
+  /** Monte Carlo run index: which programming of the chip (draws keyed by seed and run). */
+  readonly run?: number;
+  /** Use the device model even without noise (it then equals the ideal chip bit for bit). */
+  readonly device?: boolean;
+  readonly hooks?: StreamHooks;
+  /** Called after each sample (progress). */
+  readonly onSample?: (sample: number) => void;
+}
+
+/** The engine of one run: the ideal chip, or the chip as programmed in run `run`. */
+export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
+  const noise = options.noise ?? NO_NOISE;
+  if (isNoiseless(noise) && options.device !== true) return new IdealEngine(chip.layout.registers);
+  checkDeviceSize(chip.image);
+  const seed = options.seed ?? 0;
+  const run = options.run ?? 0;
+  const devices = chip.image.arrays.map((_, k) =>
+    programArray(chip.image, chip.layout, k, noise, seed, run),
+  );
+  return new DeviceEngine(chip.image, chip.layout, devices, noise, seed, run);
+}
+
+/** The levels of a dense op's input quantizer, as chip.bin records them. */
+function denseLevels(op: Extract<ChipOp, { op: "crossbar-linear" }>): number {
+  return (op as unknown as { inputLevels: number }).inputLevels;
+}
+
+export interface Samples {
+  readonly data: ArrayLike<number>;
+  readonly length: number;
+  readonly dIn: number;
+}
+
+/**
+ * Runs samples [from, to) of `input` ([batch, length, dIn] row-major) on one engine; the
+ * logits of sample b go to `logits` at (b - from) * classes.
+ */
+export function runSamples(
+  chip: SimChip,
+  input: Samples,
+  from: number,
+  to: number,
+  options: RunOptions = {},
+  engine: ReadEngine = engineFor(chip, options),
+): Float32Array {
+  const classes = chip.layout.classes;
+  const stream = new Stream(chip.image, chip.layout, chip.groups, engine, options.hooks ?? {}, denseLevels);
+  const logits = new Float32Array((to - from) * classes);
+  const size = input.length * input.dIn;
+  const row = new Float32Array(classes);
+  for (let b = from; b < to; b++) {
+    const sample = isTyped(input.data)
+      ? input.data.subarray(b * size, (b + 1) * size)
+      : Array.prototype.slice.call(input.data, b * size, (b + 1) * size);
+    stream.run(sample, input.length, b, row);
+    logits.set(row, (b - from) * classes);
+    options.onSample?.(b);
+  }
+  return logits;
+}
+
+function isTyped(x: ArrayLike<number>): x is Float32Array | Float64Array {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}

@@ -1,0 +1,480 @@
+// The chip program as a stream of time steps (docs/simulator.md §2). Each op is a node that
+// takes one row (time step) of its inputs and emits rows of its output; buffers are queues
+// that keep a row only until every consumer has read it, so a sample whose ops are all
+// row-wise (static DAC scales) runs in memory independent of its length. The lagged SSM
+// emits y(t-1) after read t and y(L-1) after the flush read; residual adds wait for the
+// other branch's row. Ops that need a statistic of the whole sequence (the per-sample max
+// quantizers: `fake-quant`, an SSM with a per-sample input scale, `crossbar-linear`) hold
+// their input until it ends: those are the only buffers that grow with the length.
+
+import { fail } from "../diag/error.js";
+import type { ChipImage, ChipOp } from "../emit/chip-image.js";
+import { readGroup, type ReadGroup } from "./conversions.js";
+import type { ReadEngine, ReadProbe } from "./engine.js";
+import type { ChipLayout } from "./layout.js";
+import {
+  addKernel,
+  batchNormKernel,
+  geluKernel,
+  gluKernel,
+  layerNormKernel,
+  linearKernel,
+  maxAbsOf,
+  type RowKernel,
+  reluKernel,
+  sampleCode,
+  sampleScale,
+  staticCode,
+} from "./periphery.js";
+
+type Op<K extends ChipOp["op"]> = Extract<ChipOp, { op: K }>;
+
+/** Observers of a run: per-layer SSM codes (verify) and per-read timing (VCD). */
+export interface StreamHooks {
+  /** Before each read: which op and which of its reads (0-based) it is. */
+  beforeRead?(op: number, read: number): void;
+  /** An SSM layer's input codes of step t and its output codes for step t. */
+  ssmInput?(layer: number, t: number, uq: Int32Array): void;
+  ssmOutput?(layer: number, t: number, yq: Int32Array): void;
+  /** Sees every read's conversions (the VCD tracer). */
+  readonly probe?: ReadProbe;
+}
+
+/** A buffer: rows in order, each kept until all its consumers have read it. */
+class Channel {
+  readonly queue: Float32Array[] = [];
+  /** Index of queue[0]. */
+  base = 0;
+  ended = false;
+  readonly readers: Node[] = [];
+  private readonly pool: Float32Array[] = [];
+
+  /** `sink`: the program's result, kept for the runner even though no op reads it. */
+  constructor(
+    readonly width: number,
+    private readonly sink = false,
+  ) {}
+
+  push(row: Float32Array): void {
+    // A buffer no op reads (and not the result) keeps nothing.
+    if (this.readers.length === 0 && !this.sink) this.pool.push(row);
+    else this.queue.push(row);
+  }
+
+  row(): Float32Array {
+    return this.pool.pop() ?? new Float32Array(this.width);
+  }
+
+  has(index: number): boolean {
+    return index < this.base + this.queue.length;
+  }
+
+  at(index: number): Float32Array {
+    return this.queue[index - this.base]!;
+  }
+
+  /** Drops rows every reader has consumed, keeping their memory for reuse. */
+  release(): void {
+    let read = Number.POSITIVE_INFINITY;
+    for (const r of this.readers) read = Math.min(read, r.cursor);
+    while (this.base < read && this.queue.length > 0) {
+      this.pool.push(this.queue.shift()!);
+      this.base++;
+    }
+  }
+
+  reset(): void {
+    while (this.queue.length > 0) this.pool.push(this.queue.shift()!);
+    this.base = 0;
+    this.ended = false;
+  }
+}
+
+abstract class Node {
+  cursor = 0;
+  constructor(
+    readonly inputs: readonly Channel[],
+    readonly output: Channel,
+  ) {
+    for (const c of inputs) c.readers.push(this);
+  }
+
+  /** Consumes every aligned row available now. */
+  drain(): void {
+    while (this.inputs.every((c) => c.has(this.cursor))) {
+      this.step(this.inputs.map((c) => c.at(this.cursor)));
+      this.cursor++;
+      for (const c of this.inputs) c.release();
+    }
+  }
+
+  protected emit(row: Float32Array): void {
+    this.output.push(row);
+  }
+
+  abstract step(rows: Float32Array[]): void;
+  /** All inputs have ended: emit what is left. */
+  finish(): void {}
+  reset(): void {
+    this.cursor = 0;
+  }
+}
+
+class RowNode extends Node {
+  constructor(
+    inputs: Channel[],
+    output: Channel,
+    private readonly kernel: RowKernel,
+  ) {
+    super(inputs, output);
+  }
+
+  step(rows: Float32Array[]): void {
+    const out = this.output.row();
+    this.kernel(rows[0]!, out, rows[1] ?? null);
+    this.emit(out);
+  }
+}
+
+class MeanPoolNode extends Node {
+  private readonly sum: Float64Array;
+  constructor(input: Channel, output: Channel) {
+    super([input], output);
+    this.sum = new Float64Array(input.width);
+  }
+
+  step([x]: Float32Array[]): void {
+    for (let c = 0; c < this.sum.length; c++) this.sum[c]! += x![c]!;
+  }
+
+  override finish(): void {
+    const out = this.output.row();
+    for (let c = 0; c < this.sum.length; c++) out[c] = this.sum[c]! / this.cursor;
+    this.emit(out);
+  }
+
+  override reset(): void {
+    super.reset();
+    this.sum.fill(0);
+  }
+}
+
+/** Holds its whole input (a per-sample statistic is needed), then emits. */
+abstract class HoldingNode extends Node {
+  protected readonly held: Float32Array[] = [];
+
+  step([x]: Float32Array[]): void {
+    this.held.push(Float32Array.from(x!));
+  }
+
+  override reset(): void {
+    super.reset();
+    this.held.length = 0;
+  }
+}
+
+class FakeQuantNode extends HoldingNode {
+  constructor(
+    input: Channel,
+    output: Channel,
+    private readonly levels: number,
+  ) {
+    super([input], output);
+  }
+
+  override finish(): void {
+    const s = sampleScale(maxAbsOf(this.held), this.levels);
+    for (const x of this.held) {
+      const out = this.output.row();
+      for (let i = 0; i < x.length; i++) out[i] = sampleCode(x[i]!, s, this.levels) / s;
+      this.emit(out);
+    }
+  }
+}
+
+/** Shared by the SSM and dense nodes: registers of an op and one read. */
+class Arrays {
+  constructor(
+    readonly engine: ReadEngine,
+    readonly group: ReadGroup,
+    readonly opIndex: number,
+    readonly hooks: StreamHooks,
+  ) {}
+
+  read(index: number): void {
+    this.hooks.beforeRead?.(this.opIndex, index);
+    this.engine.read(this.group, this.hooks.probe ?? null);
+  }
+}
+
+/**
+ * One SSM layer on the arrays (docs/chip-arithmetic.md §3). Static input scale: one read per
+ * arriving row; per-sample scale: the rows are held until the sequence ends.
+ */
+class SsmNode extends Node {
+  private readonly uq: Int32Array;
+  private readonly previous: Int32Array;
+  private readonly yq: Int32Array;
+  private t = 0;
+  private reads = 0;
+  private scale = 1;
+  private readonly held: Float32Array[] = [];
+  private readonly regs: { input: number; delayed: number; state: number; output: number; h: number };
+
+  constructor(
+    input: Channel,
+    output: Channel,
+    private readonly op: Op<"ssm">,
+    private readonly arrays: Arrays,
+    layout: ChipLayout,
+    image: ChipImage,
+  ) {
+    super([input], output);
+    const h = input.width;
+    this.uq = new Int32Array(h);
+    this.previous = new Int32Array(h);
+    this.yq = new Int32Array(h);
+    this.regs = {
+      input: layout.offset[op.inputSignal]!,
+      delayed: op.inputDelayedSignal >= 0 ? layout.offset[op.inputDelayedSignal]! : -1,
+      state: layout.offset[op.stateSignal]!,
+      output: layout.offset[op.outputSignal]!,
+      h,
+    };
+    this.stateLength = image.signals[op.stateSignal]!.length;
+  }
+
+  private readonly stateLength: number;
+
+  override reset(): void {
+    super.reset();
+    this.t = 0;
+    this.reads = 0;
+    this.scale = 1;
+    this.held.length = 0;
+    const r = this.arrays.engine.registers;
+    const { input, delayed, state, output, h } = this.regs;
+    r.fill(0, input, input + h);
+    if (delayed >= 0) r.fill(0, delayed, delayed + h);
+    r.fill(0, state, state + this.stateLength);
+    r.fill(0, output, output + h);
+  }
+
+  step([x]: Float32Array[]): void {
+    if (this.op.inputQuant.kind === "sample") this.held.push(Float32Array.from(x!));
+    else this.advance(x!);
+  }
+
+  override finish(): void {
+    const q = this.op.inputQuant;
+    if (q.kind === "sample") {
+      this.scale = sampleScale(maxAbsOf(this.held), q.levels);
+      for (const x of this.held) this.advance(x);
+    }
+    if (this.op.outputMode === "lagged" && this.t > 0) {
+      // The flush read: input 0, delayed input u(L-1): the output register gets y(L-1).
+      this.previous.set(this.uq);
+      this.uq.fill(0);
+      this.readOnce();
+      this.emitOutput(this.t - 1, this.previous);
+    }
+  }
+
+  /** Quantizes row x to DAC codes, reads, emits y(t-1) (lagged) or y(t) (folded). */
+  private advance(x: Float32Array): void {
+    const q = this.op.inputQuant;
+    this.previous.set(this.uq);
+    if (q.kind === "static") {
+      const s = q.scale.data;
+      for (let i = 0; i < x.length; i++) this.uq[i] = staticCode(x[i]!, s[i]!, q.limit);
+    } else {
+      for (let i = 0; i < x.length; i++) this.uq[i] = sampleCode(x[i]!, this.scale, q.levels);
+    }
+    this.arrays.hooks.ssmInput?.(this.op.layer, this.t, this.uq);
+    this.readOnce();
+    if (this.op.outputMode === "folded") this.emitOutput(this.t, this.uq);
+    else if (this.t > 0) this.emitOutput(this.t - 1, this.previous);
+    this.t++;
+  }
+
+  /** Read number `reads so far` with the input register = uq, delayed = previous. */
+  private readOnce(): void {
+    const r = this.arrays.engine.registers;
+    r.set(this.uq, this.regs.input);
+    // At t = 0 the delayed register still holds its reset value 0.
+    if (this.regs.delayed >= 0) r.set(this.previous, this.regs.delayed);
+    this.arrays.read(this.reads++);
+  }
+
+  /** y = f32(yq * sy) (/ s per sample), + D u digitally when the chip says so. */
+  private emitOutput(t: number, uq: Int32Array): void {
+    const r = this.arrays.engine.registers;
+    const h = this.regs.h;
+    this.yq.set(r.subarray(this.regs.output, this.regs.output + h));
+    this.arrays.hooks.ssmOutput?.(this.op.layer, t, this.yq);
+    const sy = this.op.outputScale.data;
+    const d = this.op.digitalD?.data ?? null;
+    const q = this.op.inputQuant;
+    const out = this.output.row();
+    for (let i = 0; i < h; i++) {
+      let y = Math.fround(this.yq[i]! * sy[i]!);
+      if (q.kind === "sample") y = Math.fround(y / this.scale);
+      if (d !== null) {
+        const u = q.kind === "static" ? Math.fround(uq[i]! * q.scale.data[i]!) : Math.fround(uq[i]! / this.scale);
+        y = Math.fround(y + Math.fround(d[i]! * u));
+      }
+      out[i] = y;
+    }
+    this.emit(out);
+  }
+}
+
+/** A dense layer on crossbar tiles (docs/chip-arithmetic.md §4): one read per row. */
+class DenseNode extends HoldingNode {
+  private readonly xq: Int32Array;
+  private readonly inputOffset: number;
+  private readonly outputOffset: number;
+
+  constructor(
+    input: Channel,
+    output: Channel,
+    private readonly op: Op<"crossbar-linear">,
+    private readonly levels: number,
+    private readonly arrays: Arrays,
+    layout: ChipLayout,
+  ) {
+    super([input], output);
+    this.xq = new Int32Array(input.width);
+    this.inputOffset = layout.offset[op.inputSignal]!;
+    this.outputOffset = layout.offset[op.outputSignal]!;
+  }
+
+  override finish(): void {
+    const s = sampleScale(maxAbsOf(this.held), this.levels);
+    const step = this.op.outputStep.data;
+    const bias = this.op.bias?.data ?? null;
+    const r = this.arrays.engine.registers;
+    this.held.forEach((x, t) => {
+      for (let i = 0; i < x.length; i++) this.xq[i] = sampleCode(x[i]!, s, this.levels);
+      r.set(this.xq, this.inputOffset);
+      this.arrays.read(t);
+      const out = this.output.row();
+      for (let o = 0; o < out.length; o++) {
+        const y = Math.fround(Math.fround(r[this.outputOffset + o]! * step[o]!) / s);
+        out[o] = y + (bias === null ? 0 : bias[o]!);
+      }
+      this.emit(out);
+    });
+  }
+}
+
+/** The signals an op's read writes (its read group). */
+export function writtenSignals(op: ChipOp): number[] | null {
+  if (op.op === "ssm") return [op.stateSignal, op.outputSignal];
+  if (op.op === "crossbar-linear") return [op.outputSignal];
+  return null;
+}
+
+/** The read groups of every array op, by op index (built once per chip). */
+export function readGroups(image: ChipImage, layout: ChipLayout): Map<number, ReadGroup> {
+  const groups = new Map<number, ReadGroup>();
+  image.program.forEach((op, i) => {
+    const signals = writtenSignals(op);
+    if (signals !== null) groups.set(i, readGroup(image, layout, signals));
+  });
+  return groups;
+}
+
+/** The levels of a dense op's input quantizer. */
+export type DenseLevels = (op: Op<"crossbar-linear">) => number;
+
+/** Runs the chip program on samples, one time step at a time. */
+export class Stream {
+  private readonly channels = new Map<string, Channel>();
+  private readonly nodes: Node[] = [];
+  private readonly input: Channel;
+  private readonly logits: Channel;
+
+  constructor(
+    image: ChipImage,
+    layout: ChipLayout,
+    groups: ReadonlyMap<number, ReadGroup>,
+    readonly engine: ReadEngine,
+    hooks: StreamHooks,
+    denseLevels: DenseLevels,
+  ) {
+    this.input = this.channel("input", layout.dIn);
+    image.program.forEach((op, i) => {
+      const x = this.channels.get(op.input)!;
+      const out = this.channel(op.output, layout.width.get(op.output)!);
+      const arrays = groups.has(i) ? new Arrays(engine, groups.get(i)!, i, hooks) : null;
+      this.nodes.push(this.node(op, x, out, arrays, layout, image, denseLevels));
+    });
+    this.logits = this.channels.get("logits")!;
+  }
+
+  private channel(name: string, width: number): Channel {
+    const c = new Channel(width, name === "logits");
+    this.channels.set(name, c);
+    return c;
+  }
+
+  private node(
+    op: ChipOp,
+    x: Channel,
+    out: Channel,
+    arrays: Arrays | null,
+    layout: ChipLayout,
+    image: ChipImage,
+    denseLevels: DenseLevels,
+  ): Node {
+    switch (op.op) {
+      case "linear":
+        return new RowNode([x], out, linearKernel(op));
+      case "layer-norm":
+        return new RowNode([x], out, layerNormKernel(op));
+      case "batch-norm":
+        return new RowNode([x], out, batchNormKernel(op));
+      case "gelu":
+        return new RowNode([x], out, geluKernel);
+      case "relu":
+        return new RowNode([x], out, reluKernel);
+      case "glu":
+        return new RowNode([x], out, gluKernel);
+      case "add":
+        return new RowNode([x, this.channels.get(op.other)!], out, addKernel);
+      case "fake-quant":
+        return new FakeQuantNode(x, out, op.levels);
+      case "mean-pool":
+        return new MeanPoolNode(x, out);
+      case "ssm":
+        return new SsmNode(x, out, op, arrays!, layout, image);
+      case "crossbar-linear":
+        return new DenseNode(x, out, op, denseLevels(op), arrays!, layout);
+    }
+  }
+
+  /** One sample [length, dIn] (row-major) -> its logits, written into `logits`. */
+  run(sample: ArrayLike<number>, length: number, index: number, logits: Float32Array): void {
+    for (const c of this.channels.values()) c.reset();
+    for (const n of this.nodes) n.reset();
+    this.engine.beginSample(index);
+    const dIn = this.input.width;
+    for (let t = 0; t < length; t++) {
+      const row = this.input.row();
+      for (let i = 0; i < dIn; i++) row[i] = sample[t * dIn + i]!;
+      this.input.push(row);
+      for (const n of this.nodes) n.drain();
+    }
+    this.input.ended = true;
+    for (const n of this.nodes) {
+      n.drain();
+      n.finish();
+      n.output.ended = true;
+    }
+    if (this.logits.queue.length !== 1) {
+      fail("QS4D-E610", { rows: this.logits.queue.length });
+    }
+    logits.set(this.logits.queue[0]!);
+  }
+}

@@ -1,0 +1,201 @@
+// The public JS API (src/api.ts): that it gives what the CLI gives for the same file and
+// options (chip bytes, IR text), that every way of handing it a model or calibration data
+// agrees, that its executors agree with the shared models' golden logits, and that failures
+// are thrown as coded Qs4dErrors.
+
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  compile,
+  DEFAULT_PIPELINE,
+  DEFAULT_TARGET,
+  emulate,
+  importModel,
+  inspectChip,
+  listPasses,
+  listTargets,
+  loadTarget,
+  printModel,
+  Qs4dError,
+  readChip,
+  run,
+  verifyModel,
+} from "../../src/api.js";
+import { buildProgram } from "../../src/cli/program.js";
+import { writeNpy } from "../../src/util/npy.js";
+import { agreement, goldenF32, goldenInputs, modelPath } from "../run/golden-files.js";
+
+const QAT8 = "digits-qat8-h32n16-l2";
+const FLOAT = "digits-float-h32n16-l2";
+const qat8Onnx = modelPath(QAT8, "model.onnx");
+
+const dir = mkdtempSync(join(tmpdir(), "qs4dc-api-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
+
+/** Run the CLI in-process and return the file it wrote. */
+async function cli(args: string[], output: string): Promise<Buffer> {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  await program.parseAsync([...args, "-o", output, "-q"], { from: "user" });
+  return readFileSync(output);
+}
+
+/** The coded error `action` throws. */
+function codeOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof Qs4dError) return error.diagnostic.code;
+    throw error;
+  }
+  throw new Error("expected a Qs4dError");
+}
+
+describe("importModel", () => {
+  it("imports the same model from a path and from bytes", () => {
+    const fromPath = importModel(qat8Onnx);
+    const fromBytes = importModel(readFileSync(qat8Onnx), { name: qat8Onnx });
+    expect(printModel(fromBytes, { tensors: "full" })).toBe(
+      printModel(fromPath, { tensors: "full" }),
+    );
+    expect(verifyModel(fromPath)).toEqual([]);
+  });
+
+  it("reads bytes as the format it is told, with coded errors", () => {
+    const onnx = readFileSync(qat8Onnx);
+    expect(codeOf(() => importModel(onnx, { format: "json" }))).toMatch(/^QS4D-E2\d\d$/);
+    expect(codeOf(() => importModel(new Uint8Array([1, 2, 3])))).toBe("QS4D-E004");
+    expect(codeOf(() => importModel(join(dir, "missing.onnx")))).toBe("QS4D-E001");
+  });
+});
+
+describe("registries", () => {
+  it("lists every pass of the default pipeline with a description", () => {
+    const passes = listPasses();
+    for (const name of DEFAULT_PIPELINE) {
+      expect(passes.find((p) => p.name === name)?.description).toMatch(/\w/);
+    }
+  });
+
+  it("lists the built-in targets, the default among them, and loads them by name", () => {
+    const names = listTargets().map((t) => t.name);
+    expect(names).toContain(DEFAULT_TARGET);
+    expect(names).toContain("ideal");
+    expect(loadTarget("ideal").description.name).toBe("ideal");
+    expect(codeOf(() => loadTarget("no-such-target"))).toBe("QS4D-E400");
+  });
+});
+
+describe("compile", () => {
+  const fromPath = compile(qat8Onnx);
+
+  it("writes the chip.bin `qs4dc compile` writes, byte for byte", async () => {
+    const written = await cli(["compile", qat8Onnx], join(dir, "cli.bin"));
+    expect(Buffer.from(fromPath.chip).equals(written)).toBe(true);
+  });
+
+  it("records the model file's SHA-256 and gives the same chip for its bytes", () => {
+    expect(fromPath.manifest.source.digest).toBe(sha256(readFileSync(qat8Onnx)));
+    const fromBytes = compile(readFileSync(qat8Onnx), { name: qat8Onnx });
+    expect(Buffer.from(fromBytes.chip).equals(Buffer.from(fromPath.chip))).toBe(true);
+  });
+
+  it("compiles an imported Model, its digest taken over its full IR text", () => {
+    const model = importModel(qat8Onnx);
+    const result = compile(model);
+    expect(result.manifest.source.digest).toBe(sha256(printModel(model, { tensors: "full" })));
+    expect(result.model.hardware?.crossbars.length).toBe(fromPath.model.hardware?.crossbars.length);
+  });
+
+  it("returns the lowered model, each pass's report and the manifest that the chip holds", () => {
+    expect(fromPath.passes).toEqual(DEFAULT_PIPELINE);
+    expect(Object.keys(fromPath.reports)).toEqual([...DEFAULT_PIPELINE]);
+    expect(fromPath.manifest.passes).toEqual(DEFAULT_PIPELINE);
+    expect(fromPath.model.hardware?.target.name).toBe(DEFAULT_TARGET);
+    expect(fromPath.imported.hardware).toBeNull();
+    const summary = inspectChip(fromPath.chip);
+    expect(summary.totals.arrays).toBe(fromPath.reports.tile?.arrays.length);
+    expect(readChip(fromPath.chip).arrays.length).toBe(summary.totals.arrays);
+  });
+
+  it("emits the lowered IR text `qs4dc compile --emit ir` writes", async () => {
+    const result = compile(qat8Onnx, { emit: "ir", target: "ideal" });
+    const written = await cli(
+      ["compile", qat8Onnx, "--emit", "ir", "--target", "ideal"],
+      join(dir, "cli.qs4d"),
+    );
+    expect(result.ir).toBe(written.toString("utf8"));
+  });
+
+  it("takes a target description, validated as a target file is", () => {
+    const ideal = loadTarget("ideal").description;
+    const renamed = compile(qat8Onnx, { target: { ...ideal, name: "my-ideal" } });
+    expect(renamed.manifest.options.target).toBe("my-ideal");
+    const broken = { ...ideal, array: { rows: 2, cols: 2, count: null } };
+    expect(codeOf(() => compile(qat8Onnx, { target: broken }))).toMatch(/^QS4D-E40[23]$/);
+  });
+
+  it("takes calibration data as arrays or as .npy files, with the same result", () => {
+    const x = goldenInputs(FLOAT, 12);
+    const labels = Int32Array.from(
+      new Int32Array(readFileSync(modelPath(FLOAT, "golden/labels.i32")).buffer.slice(0)).subarray(
+        0,
+        12,
+      ),
+    );
+    const xFile = join(dir, "calib.npy");
+    const labelFile = join(dir, "labels.npy");
+    writeFileSync(xFile, writeNpy({ dtype: "float32", shape: x.shape, data: x.data }));
+    writeFileSync(labelFile, writeNpy({ dtype: "int32", shape: [12], data: labels }));
+    const model = modelPath(FLOAT, "weights.json");
+    const options = { prune: "ratio:0.25", target: "ideal" } as const;
+    const arrays = compile(model, { ...options, calib: x, calibLabels: labels });
+    const files = compile(model, { ...options, calib: xFile, calibLabels: labelFile });
+    expect(Buffer.from(arrays.chip).equals(Buffer.from(files.chip))).toBe(true);
+    expect(arrays.reports.prune?.accuracy?.samples).toBe(12);
+    expect(codeOf(() => compile(model, { calib: x, calibLabels: labels.subarray(1) }))).toBe(
+      "QS4D-E417",
+    );
+    expect(codeOf(() => compile(model, { calibLabels: labels }))).toBe("QS4D-E003");
+  });
+
+  it("throws coded errors for a bad model and a bad option", () => {
+    const bad = join(dir, "bad.onnx");
+    writeFileSync(bad, Buffer.from("not a model"));
+    expect(codeOf(() => compile(bad))).toMatch(/^QS4D-E\d{3}$/);
+    expect(codeOf(() => compile(qat8Onnx, { prune: "sometimes" }))).toBe("QS4D-E416");
+    expect(codeOf(() => readChip(new Uint8Array(16)))).toMatch(/^QS4D-E5\d\d$/);
+  });
+});
+
+describe("executors", () => {
+  const n = 16;
+  const x = goldenInputs(QAT8, n);
+
+  it("run: the reference executor gives the float model's golden logits", () => {
+    const { data, shape } = goldenInputs(FLOAT, n);
+    const result = run(importModel(modelPath(FLOAT, "weights.json")), data, shape);
+    const golden = goldenF32(FLOAT, "logits_float_conv.f32").subarray(0, n * 10);
+    expect(agreement(result.logits, golden, n, 10).relative).toBeLessThan(1e-4);
+  });
+
+  it("emulate: the ideal chip gives the QAT model's golden quantized logits", () => {
+    const compiled = compile(qat8Onnx, { target: "ideal" });
+    const result = emulate(compiled.model, x.data, x.shape);
+    const golden = goldenF32(QAT8, "logits_quant_recurrent.f32").subarray(0, n * 10);
+    const agree = agreement(result.logits, golden, n, 10);
+    expect(agree.argmax).toBe(1);
+    expect(agree.relative).toBeLessThan(1e-3);
+  });
+
+  it("emulate: a model that was not lowered, or a bad input, is a coded error", () => {
+    const compiled = compile(qat8Onnx, { target: "ideal" });
+    expect(codeOf(() => emulate(compiled.imported, x.data, x.shape))).toBe("QS4D-E350");
+    expect(codeOf(() => emulate(compiled.model, x.data, [n, 64, 3]))).toBe("QS4D-E300");
+  });
+});
