@@ -3,7 +3,7 @@
 // as functions named bench*); a benchmark expected here but not present yet is named, not run.
 
 import { existsSync, readdirSync } from "node:fs";
-import { cpus, freemem, totalmem, type, release, arch } from "node:os";
+import { arch, cpus, freemem, release, totalmem, type } from "node:os";
 
 /** Benchmarks other work provides; a missing one is a printed note. */
 const EXPECTED: Readonly<Record<string, string>> = {

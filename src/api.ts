@@ -4,7 +4,7 @@
 // writes for the same file and options. Every failure is a thrown Qs4dError carrying a coded
 // Diagnostic; nothing here prints, writes files or exits.
 
-import { readLabels, readInputs } from "./cli/lowering-options.js";
+import { readInputs, readLabels } from "./cli/lowering-options.js";
 import type { Diagnostic } from "./diag/diagnostic.js";
 import { fail } from "./diag/error.js";
 import { chipBytes } from "./emit/artifact.js";
@@ -13,9 +13,9 @@ import { readChip as readChipImage } from "./emit/chip-read.js";
 import { MAGIC } from "./emit/container.js";
 import { type InspectSummary, inspectChip as summarize } from "./emit/inspect.js";
 import {
-  emulate as emulateModel,
   type EmulateOptions,
   type EmulateResult,
+  emulate as emulateModel,
 } from "./emulate/index.js";
 import {
   type ImportOptions,
@@ -28,12 +28,12 @@ import type { ApplyQatReport } from "./passes/apply-qat.js";
 import type { DiscretizeReport } from "./passes/discretize.js";
 import type { LayoutReport } from "./passes/layout-imssa.js";
 import type { MapConductanceReport } from "./passes/map-conductance.js";
-import { type LowerOptions, type Lowered, lowerModel } from "./passes/pipeline.js";
+import { type Lowered, type LowerOptions, lowerModel } from "./passes/pipeline.js";
 import type { PruneReport } from "./passes/prune.js";
 import { REGISTRY } from "./passes/registry.js";
 import type { RequantizeReport } from "./passes/requantize.js";
 import type { TileReport } from "./passes/tile.js";
-import { type CompilationReport, buildReport } from "./report/build.js";
+import { buildReport, type CompilationReport } from "./report/build.js";
 import { checkInput } from "./run/index.js";
 import { BUILTIN_TARGETS } from "./target/builtins.js";
 import { loadTarget, parseTarget, targetDigest } from "./target/load.js";
@@ -53,10 +53,20 @@ export type { EmulateOptions, EmulateResult, LayerCodes } from "./emulate/index.
 export type { InputFormat } from "./import/index.js";
 export type { Layer, Model, ModelConfig, Quantizer, Ssm } from "./ir/model.js";
 export type { Tensor } from "./ir/tensor.js";
-export { parseModel, printModel } from "./ir/text/index.js";
 export type { PrintOptions, TensorMode } from "./ir/text/index.js";
+export { parseModel, printModel } from "./ir/text/index.js";
 export { verifyModel } from "./ir/verify.js";
 export { DEFAULT_PIPELINE } from "./passes/pipeline.js";
+export type { CompilationReport, CostEntry, PruneSavings } from "./report/build.js";
+export type { BitWidths, CostMetrics, CostShape } from "./report/cost.js";
+export { qs4dCost } from "./report/cost.js";
+export { formatReport, reportJson } from "./report/format.js";
+export type { LayerTrace, RunOptions, RunResult } from "./run/index.js";
+export { runModel as run } from "./run/index.js";
+export { DEFAULT_TARGET } from "./target/builtins.js";
+export { loadTarget } from "./target/load.js";
+export type { LoadedTarget, TargetDescription } from "./target/types.js";
+export { VERSION } from "./version.js";
 export type {
   ApplyQatReport,
   DiscretizeReport,
@@ -66,16 +76,6 @@ export type {
   RequantizeReport,
   TileReport,
 };
-export type { CompilationReport, CostEntry, PruneSavings } from "./report/build.js";
-export type { BitWidths, CostMetrics, CostShape } from "./report/cost.js";
-export { qs4dCost } from "./report/cost.js";
-export { formatReport, reportJson } from "./report/format.js";
-export { runModel as run } from "./run/index.js";
-export type { LayerTrace, RunOptions, RunResult } from "./run/index.js";
-export { DEFAULT_TARGET } from "./target/builtins.js";
-export { loadTarget } from "./target/load.js";
-export type { LoadedTarget, TargetDescription } from "./target/types.js";
-export { VERSION } from "./version.js";
 
 /** How to read model bytes: their format (sniffed from the content when absent) and a name for diagnostics. */
 export interface ModelBytesOptions extends ImportOptions {

@@ -9,8 +9,9 @@ import { LOWERING } from "./areas/lowering.js";
 import { EMULATE } from "./areas/emulate.js";
 import { RUN } from "./areas/run.js";
 import { ONNX } from "./areas/onnx.js";
+import { SIM } from "./areas/sim.js";
 
-export const DIAGNOSTICS: readonly DiagnosticDef[] = [...GENERAL, ...JSON_IMPORT, ...CHIP, ...LOWERING, ...EMULATE, ...RUN, ...ONNX];
+export const DIAGNOSTICS: readonly DiagnosticDef[] = [...GENERAL, ...JSON_IMPORT, ...CHIP, ...LOWERING, ...EMULATE, ...RUN, ...ONNX, ...SIM];
 
 const BY_CODE = new Map(DIAGNOSTICS.map((d) => [d.code, d]));
 

@@ -54,7 +54,9 @@ export const qs4dcPlugin = createUnplugin((options: Qs4dcPluginOptions | undefin
       },
       handler(id) {
         const file = id.replace(CHIP_QUERY, "");
-        this.addWatchFile(file);
+        for (const input of [file, compileOptions.calib, compileOptions.calibLabels]) {
+          if (typeof input === "string") this.addWatchFile(input);
+        }
         const { chip, manifest } = compile(file, { ...compileOptions, emit: "chip" });
         // rolldown (vite) would read a .json file as JSON without the module type.
         const result = { code: chipModule(chip, manifest), moduleType: "js" };

@@ -6,11 +6,11 @@
 import type { Diagnostic } from "../diag/diagnostic.js";
 import type { JsonObject } from "../emit/canonical-json.js";
 import type { ChipImage, ChipManifest, ChipParams } from "../emit/chip-image.js";
-import { type ArraySummary, inspectChip } from "../emit/inspect.js";
+import { type ArraySummary, type InspectSummary, inspectChip } from "../emit/inspect.js";
 import type { Model } from "../ir/model.js";
 import type { PruneReport } from "../passes/prune.js";
 import type { RequantizeReport } from "../passes/requantize.js";
-import { compiledBits, chipCostShape } from "./compiled-bits.js";
+import { chipCostShape, compiledBits } from "./compiled-bits.js";
 import {
   type BitWidths,
   type CostMetrics,
@@ -46,15 +46,9 @@ export interface CompilationReport {
   readonly quantization: Omit<RequantizeReport, "params"> | null;
   /** null when the chip was compiled without the prune pass. */
   readonly pruning: PruneSavings | null;
-  readonly arrays: {
-    readonly count: number;
-    readonly cells: number;
-    readonly cellsProgrammed: number;
-    /** Share of the arrays' cells inside placed blocks. */
-    readonly utilization: number;
-    readonly levelHistogram: Readonly<Record<string, number>>;
-    readonly arrays: readonly ArraySummary[];
-  };
+  /** As `qs4dc inspect --json` gives them: arrays, cells, utilization, levels used. */
+  readonly totals: InspectSummary["totals"];
+  readonly arrays: readonly ArraySummary[];
   readonly cost: {
     readonly float: CostMetrics;
     readonly compiled: CostEntry;
@@ -102,14 +96,8 @@ export function buildReport(
     options: m.options,
     quantization: requantize,
     pruning: pruneSavings(image),
-    arrays: {
-      count: summary.totals.arrays,
-      cells: summary.totals.cells,
-      cellsProgrammed: summary.totals.cellsProgrammed,
-      utilization: summary.totals.utilization,
-      levelHistogram: summary.totals.levelHistogram,
-      arrays: summary.arrays,
-    },
+    totals: summary.totals,
+    arrays: summary.arrays,
     cost: {
       float: qs4dCost(shape, FLOAT_WIDTHS),
       compiled: costEntry(shape, compiledBits(image, requantize?.layers ?? [])),

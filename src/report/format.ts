@@ -54,15 +54,21 @@ function quantLayer(layer: LayerQuantReport): string[] {
 
 function quantization(r: CompilationReport): string[] {
   if (r.quantization === null) return ["quantization: no requantize report in the manifest"];
-  const lossy = r.quantization.lossy.map(
+  const { layers, lossy, accuracy: a } = r.quantization;
+  const losses = lossy.map(
     (l) => `  lossy: ${l.tensor} needs ${l.bitsNeeded} bits, the target holds ${l.bitsAvailable}`,
   );
+  // Absent from the reports of chips compiled before it existed.
+  const accuracy = !a
+    ? []
+    : [
+        `  accuracy ${percent(a.target)} on this target, ${percent(a.lossless)} where every grid fits (${a.samples} samples)`,
+      ];
   return [
     "quantization (SQNR against the trained network, and against the float discretization)",
-    ...r.quantization.layers.flatMap(quantLayer),
-    ...(lossy.length === 0
-      ? ["  nothing lost beyond the model's own grids where it has them"]
-      : lossy),
+    ...layers.flatMap(quantLayer),
+    ...(losses.length === 0 ? ["  lossy: none (every grid fits the target)"] : losses),
+    ...accuracy,
   ];
 }
 
@@ -81,11 +87,11 @@ function pruning(p: PruneSavings | null): string[] {
 }
 
 function arrays(r: CompilationReport): string[] {
-  const a = r.arrays;
+  const t = r.totals;
   const p = r.params;
   return [
-    `arrays       ${a.count} of ${p.rows}x${p.cols}, ${a.cellsProgrammed} of ${a.cells} cells programmed, utilization ${percent(a.utilization)}`,
-    `             ${Object.keys(a.levelHistogram).length} of ${p.levels} conductance levels used; DAC ${p.dacBits} bit, ADC ${p.adcBits} bit x ${p.adcsPerArray} per array`,
+    `arrays       ${t.arrays} of ${p.rows}x${p.cols}, ${t.cellsProgrammed} of ${t.cells} cells programmed, utilization ${percent(t.utilization)}`,
+    `             ${Object.keys(t.levelHistogram).length} of ${p.levels} conductance levels used; DAC ${p.dacBits} bit, ADC ${p.adcBits} bit x ${p.adcsPerArray} per array`,
   ];
 }
 

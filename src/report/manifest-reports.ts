@@ -41,9 +41,17 @@ function report<T>(manifest: ChipManifest, pass: string, arrays: readonly string
   return arrays.every((f) => Array.isArray(fields[f])) ? (revive(value) as T) : null;
 }
 
+/** The requantize report without its hardware parameters (the chip's own are at hand). */
+function requantize(manifest: ChipManifest): ManifestReports["requantize"] {
+  const full = report<RequantizeReport>(manifest, "requantize", ["layers", "lossy"]);
+  if (full === null) return null;
+  const { params: _, ...rest } = full;
+  return rest;
+}
+
 export function manifestReports(manifest: ChipManifest): ManifestReports {
   return {
-    requantize: report(manifest, "requantize", ["layers", "lossy"]),
+    requantize: requantize(manifest),
     prune: report(manifest, "prune", ["modes", "deadChannels"]),
     layout: report(manifest, "layout-imssa", ["blocks", "deadChannels"]),
     tile: report(manifest, "tile", ["arrays"]),

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { inspectFile } from "../../src/cli/commands/inspect.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { Qs4dError } from "../../src/diag/error.js";
 import { modelPath } from "../run/golden-files.js";
@@ -28,8 +29,11 @@ async function qs4dc(args: string[]): Promise<string> {
   return readFileSync(out, "utf8");
 }
 
-async function json(args: string[]): Promise<Record<string, any>> {
-  return JSON.parse(await qs4dc(args)) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the report's JSON, as a tool reading it sees it
+type Json = any;
+
+async function json(args: string[]): Promise<Json> {
+  return JSON.parse(await qs4dc(args));
 }
 
 /** Run a command in-process; the coded error's code, or null on success. */
@@ -79,7 +83,7 @@ describe("qs4dc report MODEL", () => {
     });
   });
 
-  it("reports the quantization, pruning and arrays that compile and inspect report", async () => {
+  it("reports the quantization, pruning and arrays that compile --report gives", async () => {
     const args = [FLOAT, "--target", "ideal", "--prune", "energy:0.05"];
     const report = await json(["report", ...args, "--json"]);
     const reports = join(dir, "float.json");
@@ -95,8 +99,8 @@ describe("qs4dc report MODEL", () => {
       0,
     );
     expect(cellsBefore).toBe(cellsAfter + prune.cellsSaved);
-    expect(report.arrays.count).toBe(compiled.reports.tile.arrays.length);
-    expect(report.arrays.cellsProgrammed).toBe(compiled.reports.tile.cellsProgrammed);
+    expect(report.totals.arrays).toBe(compiled.reports.tile.arrays.length);
+    expect(report.totals.cellsProgrammed).toBe(compiled.reports.tile.cellsProgrammed);
   });
 
   it("prints a text report with every section", async () => {
@@ -119,10 +123,21 @@ describe("qs4dc report CHIP.bin", () => {
     const fromModel = await json(["report", QS4D, "--json"]);
     expect(fromChip.cost.trained).toBeNull();
     expect(fromChip.diagnostics).toEqual([]);
-    for (const key of ["source", "target", "params", "quantization", "pruning", "arrays"]) {
+    for (const key of [
+      "source",
+      "target",
+      "params",
+      "quantization",
+      "pruning",
+      "totals",
+      "arrays",
+    ]) {
       expect(fromChip[key], key).toEqual(fromModel[key]);
     }
     expect(fromChip.cost.compiled).toEqual(fromModel.cost.compiled);
+    const inspected = JSON.parse(inspectFile(chip, true));
+    expect(fromChip.totals).toEqual(inspected.totals);
+    expect(fromChip.arrays).toEqual(inspected.arrays);
     expect(await codeOf(["report", chip, "--target", "ideal"])).toBe("QS4D-E003");
   });
 });

@@ -6,7 +6,9 @@ import { register as registerIr } from "./ir.js";
 import { register as registerPasses } from "./passes.js";
 import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
+import { register as registerSim } from "./sim.js";
 import { register as registerTargets } from "./targets.js";
+import { register as registerVerify } from "./verify.js";
 
 // One line per command; each command file exports register(program).
 export function registerCommands(program: Command): void {
@@ -17,5 +19,7 @@ export function registerCommands(program: Command): void {
   registerPasses(program);
   registerReport(program);
   registerRun(program);
+  registerSim(program);
   registerTargets(program);
+  registerVerify(program);
 }

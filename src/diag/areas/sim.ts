@@ -1,0 +1,73 @@
+import type { DiagnosticDef } from "../diagnostic.js";
+
+// QS4D-E600..E699: the cycle-accurate simulator of chip.bin (`qs4dc sim`) and `qs4dc verify`.
+export const SIM: readonly DiagnosticDef[] = [
+  {
+    code: "QS4D-E601",
+    severity: "error",
+    message: "input '{input}' has shape {shape}; chip '{chip}' expects {expected}",
+    hint: "inputs are [batch, length, d_in] (or [batch, length] when d_in = 1); d_in is the input width of the chip's first op ('qs4dc inspect' shows it)",
+  },
+  {
+    code: "QS4D-E602",
+    severity: "error",
+    message: "input '{input}' holds {dtype} values; the simulator reads float32 or float64",
+    hint: "save the inputs as float32 (numpy: x.astype(np.float32))",
+  },
+  {
+    code: "QS4D-E603",
+    severity: "error",
+    message: "input '{input}' has the non-finite value {value} at [{index}]",
+    hint: "a chip's DACs take finite values only; clean or clip the inputs",
+  },
+  {
+    code: "QS4D-E604",
+    severity: "error",
+    message: "--noise '{spec}': {reason}",
+    hint: "write --noise target, --noise none, or key=value pairs separated by commas, e.g. --noise prog=0.02,read=0.01,stuck=0.001 (keys: prog, read, stuck, stuck-on, stuck-off, adc, dac)",
+  },
+  {
+    code: "QS4D-E605",
+    severity: "error",
+    message: "labels '{file}' have shape {shape} and dtype {dtype}; expected [{batch}] integers",
+    hint: "labels are one integer class per input sample (numpy: np.int32 or np.int64, shape [batch])",
+  },
+  {
+    code: "QS4D-E606",
+    severity: "error",
+    message: "labels '{file}' [{index}] is {value}, outside the chip's {classes} classes",
+    hint: "check that the labels belong to these inputs and to this model",
+  },
+  {
+    code: "QS4D-E607",
+    severity: "error",
+    message: "chip '{file}' cannot be simulated: {reason}",
+    hint: "the program or arrays of this chip.bin disagree with each other; compile the model again, and report it if it persists",
+  },
+  {
+    code: "QS4D-E608",
+    severity: "error",
+    message:
+      "the device model of chip '{file}' needs {cells} modelled cells ({megabytes} MB) over {arrays} arrays",
+    hint: "noise is simulated on every cell of every driven row and converted column; compile for a target with smaller arrays, or simulate the ideal chip (--noise none)",
+  },
+  {
+    code: "QS4D-E609",
+    severity: "error",
+    message: "{option} {value}: {reason}",
+    hint: "see 'qs4dc sim --help' for the values each option takes",
+  },
+  {
+    code: "QS4D-E610",
+    severity: "error",
+    message: "the chip's program ends with {rows} rows of logits per sample, expected one",
+    hint: "a classifier chip pools over time before its decoder; this chip.bin is not one (compile the model again)",
+  },
+  {
+    code: "QS4D-E620",
+    severity: "error",
+    message:
+      "the ideal simulation of chip.bin and the emulator differ on {samples} of {batch} samples (first: sample {sample}, {where})",
+    hint: "the chip.bin does not compute what the lowered IR computes: a writer, reader or layout bug, or a damaged file; report it with the model and inputs",
+  },
+];

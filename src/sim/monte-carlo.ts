@@ -1,0 +1,178 @@
+// Monte Carlo over programmings (docs/simulator.md §4): run r is the chip as programmed with
+// draws keyed by (seed, r), and its read noise by (seed, r, sample), so the work can be cut into
+// (run, sample range) units and spread over worker threads in any way: the numbers do not depend
+// on the thread count. One thread runs in this thread; more run on node:worker_threads, the
+// worker script resolved next to this module (worker.js when built; under tsx or vitest the
+// TypeScript source, loaded through tsx's ESM API; without tsx, in this thread).
+
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { Diagnostic } from "../diag/diagnostic.js";
+import { Qs4dError } from "../diag/error.js";
+import type { SimInput } from "./input.js";
+import type { NoiseParams } from "./noise.js";
+import { engineFor, runSamples, type SimChip } from "./simulate.js";
+
+export interface MonteCarloOptions {
+  readonly noise: NoiseParams;
+  readonly seed: number;
+  readonly runs: number;
+  /** 1: this thread; more: worker threads (default: the machine's parallelism, at most the units). */
+  readonly threads?: number;
+  /** Force the device model even without noise. */
+  readonly device?: boolean;
+  /** After each simulated sample: samples done over runs x batch. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** A piece of work: samples [from, to) of run `run`. */
+export interface Unit {
+  readonly run: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What a worker needs, posted once. */
+export interface WorkerSetup {
+  readonly chip: Uint8Array;
+  readonly file: string;
+  readonly input: SimInput;
+  readonly noise: NoiseParams;
+  readonly seed: number;
+  readonly device: boolean;
+}
+
+export type WorkerReply =
+  | { readonly kind: "progress" }
+  | { readonly kind: "result"; readonly unit: Unit; readonly logits: Float32Array }
+  | { readonly kind: "error"; readonly diagnostic: Diagnostic | null; readonly exitCode: 1 | 2 | 3; readonly message: string };
+
+/** Units of at most `size` samples, run-major. */
+export function units(runs: number, batch: number, size: number): Unit[] {
+  const out: Unit[] = [];
+  for (let run = 0; run < runs; run++)
+    for (let from = 0; from < batch; from += size) out.push({ run, from, to: Math.min(batch, from + size) });
+  return out;
+}
+
+/** Runs a unit on a prepared chip; the engine of the last run is reused for its next unit. */
+export class UnitRunner {
+  private cached: { run: number; engine: ReturnType<typeof engineFor> } | null = null;
+
+  constructor(
+    private readonly chip: SimChip,
+    private readonly setup: Omit<WorkerSetup, "chip" | "file">,
+  ) {}
+
+  run(unit: Unit, onSample: () => void): Float32Array {
+    const options = {
+      noise: this.setup.noise,
+      seed: this.setup.seed,
+      run: unit.run,
+      device: this.setup.device,
+      onSample,
+    };
+    if (this.cached?.run !== unit.run) this.cached = { run: unit.run, engine: engineFor(this.chip, options) };
+    const { data, length, dIn } = this.setup.input;
+    return runSamples(this.chip, { data, length, dIn }, unit.from, unit.to, options, this.cached.engine);
+  }
+}
+
+/** Logits of every run, [runs][batch * classes]. */
+/** `chip` is `chipBytes` prepared: this thread uses it, workers prepare the bytes again. */
+export async function monteCarlo(
+  chip: SimChip,
+  chipBytes: Uint8Array,
+  input: SimInput,
+  options: MonteCarloOptions,
+): Promise<Float32Array[]> {
+  const classes = chip.layout.classes;
+  const total = options.runs * input.batch;
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  // Enough units to keep every thread busy; a unit's size does not change any number.
+  const size = Math.max(1, Math.ceil((options.runs * input.batch) / (threads * 4)));
+  const work = units(options.runs, input.batch, Math.min(size, input.batch));
+  const results = Array.from({ length: options.runs }, () => new Float32Array(input.batch * classes));
+  let done = 0;
+  const progress = () => options.onProgress?.(++done, total);
+  const store = (unit: Unit, logits: Float32Array) => results[unit.run]!.set(logits, unit.from * classes);
+  const setup = { input, noise: options.noise, seed: options.seed, device: options.device === true };
+  const script = threads > 1 ? workerScript() : null;
+  if (script === null) {
+    const runner = new UnitRunner(chip, setup);
+    for (const unit of work) {
+      store(unit, runner.run(unit, progress));
+      // Let a progress bar's timer draw between units.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return results;
+  }
+  const workerSetup: WorkerSetup = { chip: chipBytes, file: chip.image.file, ...setup };
+  await runOnWorkers(script, workerSetup, work, Math.min(threads, work.length), store, progress);
+  return results;
+}
+
+/** How to start the worker: a built .js file, or the .ts source through tsx's ESM API. */
+interface WorkerScript {
+  readonly source: string | URL;
+  readonly eval: boolean;
+}
+
+function workerScript(): WorkerScript | null {
+  const here = import.meta.url;
+  if (!here.endsWith(".ts")) return { source: new URL("./worker.js", here), eval: false };
+  let tsx: string;
+  try {
+    tsx = import.meta.resolve("tsx/esm/api");
+  } catch {
+    return null; // TypeScript source without tsx: run in this thread
+  }
+  const worker = new URL("./worker.ts", here).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`;
+  return { source: boot, eval: true };
+}
+
+function runOnWorkers(
+  script: WorkerScript,
+  setup: WorkerSetup,
+  work: readonly Unit[],
+  count: number,
+  store: (unit: Unit, logits: Float32Array) => void,
+  progress: () => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const queue = [...work];
+    let pending = work.length;
+    const workers: Worker[] = [];
+    const stop = (error: unknown) => {
+      for (const w of workers) void w.terminate();
+      reject(error);
+    };
+    const next = (w: Worker) => {
+      const unit = queue.shift();
+      if (unit !== undefined) w.postMessage(unit);
+    };
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(script.source, { eval: script.eval, workerData: setup });
+      workers.push(w);
+      w.on("message", (reply: WorkerReply) => {
+        if (reply.kind === "progress") return progress();
+        if (reply.kind === "error") return stop(workerError(reply));
+        store(reply.unit, reply.logits);
+        if (--pending === 0) {
+          for (const x of workers) void x.terminate();
+          return resolve();
+        }
+        next(w);
+      });
+      w.on("error", (error) => stop(error));
+      next(w);
+    }
+  });
+}
+
+function workerError(reply: Extract<WorkerReply, { kind: "error" }>): Error {
+  if (reply.diagnostic !== null) return new Qs4dError(reply.diagnostic, reply.exitCode);
+  return new Error(`simulation worker failed: ${reply.message}`);
+}
+

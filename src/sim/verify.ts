@@ -1,0 +1,195 @@
+// `qs4dc verify`: the three executors side by side on one batch. The emulator (the lowered IR,
+// src/emulate/) and the ideal simulation of chip.bin (this folder) are two implementations of
+// docs/chip-arithmetic.md and must agree bit for bit, logits and per-layer SSM codes; the
+// reference executor (`run`, the float or QAT model) shows what lowering changed.
+
+import { Qs4dError } from "../diag/error.js";
+import type { ChipImage } from "../emit/chip-image.js";
+import { emulate } from "../emulate/index.js";
+import type { Model } from "../ir/model.js";
+import { runModel } from "../run/index.js";
+import { accuracyOf, argmax } from "./report.js";
+import { prepareChip, runSamples } from "./simulate.js";
+
+/** Per-layer SSM codes [batch, H, L]; null where an executor has none. */
+export interface LayerCodes {
+  readonly layer: number;
+  readonly uq: Int32Array | null;
+  readonly yq: Int32Array | null;
+}
+
+export interface Executed {
+  readonly logits: Float32Array;
+  readonly layers: readonly LayerCodes[];
+}
+
+export interface Divergence {
+  readonly layer: number;
+  readonly codes: "u" | "y";
+  readonly sample: number;
+}
+
+export interface Comparison {
+  /** Argmax agreement with the emulator. */
+  readonly agreement: number;
+  readonly maxLogitError: number;
+  /** Logits equal bit for bit. */
+  readonly identical: boolean;
+  /** The first layer whose codes differ from the emulator's; null: none; "n/a": no codes. */
+  readonly divergence: Divergence | null | "n/a";
+  readonly differingSamples: number;
+}
+
+export interface VerifyResult {
+  readonly batch: number;
+  readonly accuracy: { readonly reference: number; readonly emulator: number; readonly simulator: number } | null;
+  readonly reference: Comparison;
+  readonly simulator: Comparison;
+  /** Ideal simulation == emulator (logits and codes). */
+  readonly exact: boolean;
+}
+
+export interface VerifyInputs {
+  /** The model as imported (the reference executor runs it). */
+  readonly model: Model;
+  /** The lowered model (the emulator runs it). */
+  readonly lowered: Model;
+  /** The chip.bin of the lowered model, read back (the simulator runs it). */
+  readonly chip: ChipImage;
+  readonly inputs: Float64Array;
+  /** [batch, length, dIn] */
+  readonly shape: readonly [number, number, number];
+  readonly labels: Int32Array | null;
+}
+
+/** [batch, H, L] code buffers per SSM layer, filled by the simulator's hooks. */
+function simulate(chip: ChipImage, inputs: Float64Array, shape: readonly [number, number, number]): Executed {
+  const prepared = prepareChip(chip);
+  const [batch, length, dIn] = shape;
+  const layers = new Map<number, { uq: Int32Array; yq: Int32Array; h: number }>();
+  for (const op of chip.program) {
+    if (op.op !== "ssm") continue;
+    const h = chip.signals[op.inputSignal]!.length;
+    layers.set(op.layer, { uq: new Int32Array(batch * h * length), yq: new Int32Array(batch * h * length), h });
+  }
+  let sample = 0;
+  const store = (target: "uq" | "yq") => (layer: number, t: number, codes: Int32Array) => {
+    const l = layers.get(layer)!;
+    const base = sample * l.h * length;
+    for (let h = 0; h < l.h; h++) l[target][base + h * length + t] = codes[h]!;
+  };
+  const hooks = { ssmInput: store("uq"), ssmOutput: store("yq") };
+  const logits = new Float32Array(batch * prepared.layout.classes);
+  for (sample = 0; sample < batch; sample++) {
+    const one = runSamples(prepared, { data: inputs, length, dIn }, sample, sample + 1, { hooks });
+    logits.set(one, sample * prepared.layout.classes);
+  }
+  return { logits, layers: [...layers].map(([layer, l]) => ({ layer, uq: l.uq, yq: l.yq })) };
+}
+
+function emulated(lowered: Model, inputs: Float64Array, shape: readonly number[]): Executed {
+  const r = emulate(lowered, inputs, shape, { trace: true });
+  return { logits: r.logits, layers: r.traces ?? [] };
+}
+
+function reference(model: Model, inputs: Float64Array, shape: readonly number[]): Executed {
+  try {
+    const r = runModel(model, inputs, shape, { trace: true });
+    return { logits: r.logits, layers: r.traces ?? [] };
+  } catch (error) {
+    // A float model has no integer codes to trace (QS4D-E304): compare logits only.
+    if (!(error instanceof Qs4dError) || error.diagnostic.code !== "QS4D-E304") throw error;
+    return { logits: runModel(model, inputs, shape).logits, layers: [] };
+  }
+}
+
+function firstDivergence(a: Executed, pivot: Executed, batch: number): Divergence | null | "n/a" {
+  let compared = false;
+  for (const p of [...pivot.layers].sort((x, y) => x.layer - y.layer)) {
+    const other = a.layers.find((l) => l.layer === p.layer);
+    for (const codes of ["u", "y"] as const) {
+      const mine = codes === "u" ? other?.uq : other?.yq;
+      const theirs = codes === "u" ? p.uq : p.yq;
+      if (mine == null || theirs == null) continue;
+      compared = true;
+      const per = theirs.length / batch;
+      for (let i = 0; i < theirs.length; i++) {
+        if (mine[i] !== theirs[i]) return { layer: p.layer, codes, sample: Math.floor(i / per) };
+      }
+    }
+  }
+  return compared ? null : "n/a";
+}
+
+function compare(a: Executed, pivot: Executed, batch: number, classes: number): Comparison {
+  let agree = 0;
+  let maxError = 0;
+  let differing = 0;
+  for (let b = 0; b < batch; b++) {
+    if (argmax(a.logits, b * classes, classes) === argmax(pivot.logits, b * classes, classes)) agree++;
+    let same = true;
+    for (let c = b * classes; c < (b + 1) * classes; c++) {
+      maxError = Math.max(maxError, Math.abs(a.logits[c]! - pivot.logits[c]!));
+      if (!Object.is(a.logits[c], pivot.logits[c])) same = false;
+    }
+    if (!same) differing++;
+  }
+  return {
+    agreement: agree / batch,
+    maxLogitError: maxError,
+    identical: differing === 0,
+    divergence: firstDivergence(a, pivot, batch),
+    differingSamples: differing,
+  };
+}
+
+export function verifyChip(v: VerifyInputs): VerifyResult {
+  const [batch] = v.shape;
+  const classes = v.lowered.config.classes;
+  const emu = emulated(v.lowered, v.inputs, v.shape);
+  const sim = simulate(v.chip, v.inputs, v.shape);
+  const ref = reference(v.model, v.inputs, v.shape);
+  const simulator = compare(sim, emu, batch, classes);
+  const labels = v.labels;
+  return {
+    batch,
+    accuracy:
+      labels === null
+        ? null
+        : {
+            reference: accuracyOf(ref.logits, labels, classes),
+            emulator: accuracyOf(emu.logits, labels, classes),
+            simulator: accuracyOf(sim.logits, labels, classes),
+          },
+    reference: compare(ref, emu, batch, classes),
+    simulator,
+    exact: simulator.identical && simulator.divergence === null,
+  };
+}
+
+const cell = (v: number, digits = 4) => (v === 0 ? "0" : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(digits));
+
+function divergenceText(d: Comparison["divergence"]): string {
+  if (d === "n/a") return "n/a (no codes)";
+  if (d === null) return "none";
+  return `layer ${d.layer} (${d.codes} codes, sample ${d.sample})`;
+}
+
+/** The one table `qs4dc verify` prints. */
+export function formatVerify(r: VerifyResult): string {
+  const rows: [string, string, string, string][] = [["", "reference", "emulator", "simulator (ideal)"]];
+  if (r.accuracy !== null) {
+    rows.push(["accuracy", cell(r.accuracy.reference), cell(r.accuracy.emulator), cell(r.accuracy.simulator)]);
+  }
+  rows.push(["argmax agreement with emulator", cell(r.reference.agreement), "-", cell(r.simulator.agreement)]);
+  rows.push(["max |logit - emulator|", cell(r.reference.maxLogitError), "-", cell(r.simulator.maxLogitError)]);
+  rows.push(["first layer diverging from emulator", divergenceText(r.reference.divergence), "-", divergenceText(r.simulator.divergence)]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const lines = rows.map((row) =>
+    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "),
+  );
+  const verdict = r.exact
+    ? `ideal simulation == emulator: bit exact on all ${r.batch} samples`
+    : `ideal simulation != emulator on ${r.simulator.differingSamples} of ${r.batch} samples`;
+  return `${lines.join("\n")}\n${verdict}\n`;
+}
