@@ -35,6 +35,16 @@ import type { RequantizeReport } from "./passes/requantize.js";
 import type { TileReport } from "./passes/tile.js";
 import { buildReport, type CompilationReport } from "./report/build.js";
 import { checkInput } from "./run/index.js";
+import {
+  checkLabels,
+  checkSimInput,
+  loadChip,
+  type NoiseParams,
+  parseNoise,
+  simulateChip,
+  targetNoise,
+} from "./sim/index.js";
+import type { SimReport } from "./sim/report.js";
 import { BUILTIN_TARGETS } from "./target/builtins.js";
 import { loadTarget, parseTarget, targetDigest } from "./target/load.js";
 import type { LoadedTarget, TargetDescription } from "./target/types.js";
@@ -63,6 +73,8 @@ export { qs4dCost } from "./report/cost.js";
 export { formatReport, reportJson } from "./report/format.js";
 export type { LayerTrace, RunOptions, RunResult } from "./run/index.js";
 export { runModel as run } from "./run/index.js";
+export type { NoiseParams } from "./sim/index.js";
+export type { SimReport } from "./sim/report.js";
 export { DEFAULT_TARGET } from "./target/builtins.js";
 export { loadTarget } from "./target/load.js";
 export type { LoadedTarget, TargetDescription } from "./target/types.js";
@@ -204,6 +216,73 @@ export function emulate(
 ): EmulateResult {
   checkInput(model, inputs, shape);
   return emulateModel(model, inputs, shape, options);
+}
+
+export interface SimulateOptions {
+  /**
+   * Device noise: "none" (the ideal chip), "target" (the target's parameters), overrides of the
+   * target's ("prog=0.02,read=0.01,stuck=0.001"), or parameters. Default: "none" for one run,
+   * "target" for several (the runs would be identical otherwise).
+   */
+  readonly noise?: string | NoiseParams;
+  /** Seed of every random draw (default 0). */
+  readonly seed?: number;
+  /** Monte Carlo runs, one programming of the chip each (default 1). */
+  readonly runs?: number;
+  /** Worker threads (default: the machine's parallelism); the numbers do not depend on it. */
+  readonly threads?: number;
+  /** One class per sample: accuracy, and its mean, std and min over runs, in the report. */
+  readonly labels?: Int32Array;
+  /** Names the chip in diagnostics and in the report (default "chip.bin"). */
+  readonly name?: string;
+}
+
+export interface SimulateResult {
+  /** Logits [batch, classes] of each run. */
+  readonly logits: readonly Float32Array[];
+  /** Cycles, latency, throughput, energy by component, TOPS/W, accuracy (`qs4dc sim --report`). */
+  readonly report: SimReport;
+}
+
+/** The cycle-accurate simulator (`qs4dc sim`) on chip.bin bytes: from the chip alone. */
+export async function simulate(
+  chip: Uint8Array,
+  inputs: Float32Array | Float64Array,
+  shape: readonly number[],
+  options: SimulateOptions = {},
+): Promise<SimulateResult> {
+  const name = options.name ?? "chip.bin";
+  const prepared = loadChip(chip, name);
+  const dtype = inputs instanceof Float32Array ? "float32" : "float64";
+  const input = checkSimInput({ dtype, shape, data: inputs }, prepared.layout.dIn, "inputs", name);
+  const runs = count("runs", options.runs ?? 1, 1);
+  const labels =
+    options.labels === undefined
+      ? null
+      : checkLabels(
+          { dtype: "int32", shape: [options.labels.length], data: options.labels },
+          input.batch,
+          prepared.layout.classes,
+          "labels",
+        );
+  const spec = options.noise ?? (runs > 1 ? "target" : "none");
+  const base = targetNoise(prepared.image.target.description);
+  const result = await simulateChip(prepared, chip, input, {
+    noise: typeof spec === "string" ? parseNoise(spec, base) : spec,
+    seed: count("seed", options.seed ?? 0, 0),
+    runs,
+    labels,
+    ...(options.threads === undefined ? {} : { threads: count("threads", options.threads, 1) }),
+  });
+  return { logits: result.logits, report: result.report };
+}
+
+/** A whole number option of `simulate`, at least `min`. */
+function count(option: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    fail("QS4D-E609", { option, value, reason: `expected an integer >= ${min}` });
+  }
+  return value;
 }
 
 /** Read and validate chip.bin bytes; `name` names them in diagnostics. */

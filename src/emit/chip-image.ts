@@ -155,7 +155,7 @@ export type ChipOp =
   | (Unary & {
       readonly op: "crossbar-linear";
       readonly inputSignal: number;
-      readonly inputScale: number;
+      readonly inputLevels: number;
       readonly outputSignal: number;
       readonly outputStep: ChipTensor;
       readonly bias: ChipTensor | null;

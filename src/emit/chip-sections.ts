@@ -69,7 +69,7 @@ export const OP_FIELDS: Readonly<Record<ChipOpKind, Readonly<Record<string, OpFi
   "crossbar-linear": {
     ...UNARY,
     inputSignal: "signal",
-    inputScale: "number",
+    inputLevels: "number",
     outputSignal: "signal",
     outputStep: "tensor",
     bias: "optional-tensor",

@@ -1,15 +1,20 @@
 // The device model (docs/simulator.md §4): the chip as programmed, cell by cell, and its reads
 // with noise. Units: conductances in level spacings dG = (gMax - gMin)/(levels - 1), so an ideal
-// cell at level l is gMin/dG + l; voltages in DAC codes; the analog value in ADC LSBs as in
-// docs/chip-arithmetic.md §2 (the term gains are the per-row-group DAC gain over the ADC LSB).
+// cell at level l has G/dG = gMin/dG + l; voltages in DAC codes; the analog value in ADC LSBs as in
+// docs/chip-arithmetic.md §2 (a term's gain is its rows' DAC gain over the column's ADC LSB).
 //
 // A column's current is sum_r G[r][c] V[r] over every driven row of the term's signal, level-0
-// cells included (on the ideal chip their gMin currents cancel between the +v/-v rows; with
-// programming error, stuck cells or DAC offsets they no longer do). The sum is split as
-// sum_r (l + e)[r][c] V[r] + (gMin/dG) sum_r V[r], which is exact when e = 0 and the DACs have no
-// offset, so the device model without noise computes the ideal chip's codes bit for bit.
-// Read noise (independent per cell and read, sigma relative to gMax) adds to a column a
-// Gaussian of variance sigma^2 sum_r V[r]^2: one draw per conversion, exact in distribution.
+// cells included: on the ideal chip their gMin currents cancel between the +v/-v rows; with
+// programming error, stuck cells or DAC offsets they do not. With V[r] = p[r] code[e(r)] + o[r]
+// (polarity, register, DAC offset) the sum is
+//   sum_e (sum_{r: e(r) = e} p[r] (l + err)[r][c]) code[e]  +  sum_r (G[r][c]/dG) o[r]  +  (gMin/dG) sum_r p[r] code[e(r)]
+// whose first part is an effective weight per register (computed once per programming, like the
+// ideal chip's integer weights), the second a constant per programming, the third zero for
+// +v/-v row pairs. Without noise the weights are the ideal integers and the constants 0, so the
+// device model computes the ideal chip's codes bit for bit.
+// Read noise (independent per cell and read, sigma relative to gMax) adds to a conversion a
+// Gaussian of variance sigma^2 sum_k g_k^2 sum_r V[r]^2: one draw per conversion, exact in
+// distribution.
 
 import { fail } from "../diag/error.js";
 import type { ChipImage } from "../emit/chip-image.js";
@@ -19,32 +24,35 @@ import type { ChipLayout } from "./layout.js";
 import type { NoiseParams } from "./noise.js";
 import { Purpose, Rng } from "./rng.js";
 
-/** Beyond this many modelled cells (8 bytes each) the device model refuses to run. */
+/** Beyond this many modelled cells the device model refuses to run (memory, time). */
 const MAX_DEVICE_CELLS = 64 * 1024 * 1024;
 
-/** One array as programmed: driven rows grouped by signal, converted columns, cell values. */
-export interface ArrayDevice {
-  /** Driven rows in model order (grouped by signal, ascending row within a signal). */
+/** The modelled part of an array: every driven row x every converted column. */
+export interface ArrayShape {
+  /** Driven rows, grouped by signal (ascending), ascending within a signal. */
   readonly rows: Int32Array;
-  /** Per model row: flat register index and polarity of its DAC code. */
-  readonly rowRegister: Int32Array;
-  readonly rowPolarity: Int32Array;
-  /** Signal -> its model rows [start, end). */
+  /** Signal -> its rows' range in `rows`. */
   readonly segment: ReadonlyMap<number, readonly [number, number]>;
-  /** Converted columns, ascending; slot of a column in `cells`. */
+  /** Converted columns, ascending. */
   readonly columns: Int32Array;
+}
+
+/** One array as programmed in one run. */
+export interface ArrayDevice extends ArrayShape {
+  /** Slot of each converted column in `cells`. */
   readonly slot: ReadonlyMap<number, number>;
-  /** [columns x rows]: level + programming deviation, in level spacings. */
+  /** [columns x rows]: G/dG - gMin/dG, the level plus the programming deviation. */
   readonly cells: Float64Array;
+  /** Per driven row, in DAC LSB. */
   readonly dacOffset: Float64Array;
+  /** Per ADC of the array, in ADC LSB. */
   readonly adcOffset: Float64Array;
-  /** Cells forced to gMax / gMin by this programming, and all modelled cells. */
+  /** Cells forced to gMax / gMin. */
   readonly stuckOn: number;
   readonly stuckOff: number;
 }
 
-/** The modelled part of each array: every driven row x every converted column. */
-function arrayShape(image: ChipImage, k: number) {
+export function arrayShape(image: ChipImage, k: number): ArrayShape {
   const a = image.arrays[k]!;
   const bySignal = new Map<number, number[]>();
   for (let r = 0; r < a.rows; r++) {
@@ -64,24 +72,26 @@ function arrayShape(image: ChipImage, k: number) {
     columns.add(a.readout.colPlus[i]!);
     if (a.readout.colMinus[i]! >= 0) columns.add(a.readout.colMinus[i]!);
   }
-  return { rows: Int32Array.from(rows), segment, columns: Int32Array.from([...columns].sort((x, y) => x - y)) };
+  return {
+    rows: Int32Array.from(rows),
+    segment,
+    columns: Int32Array.from([...columns].sort((x, y) => x - y)),
+  };
 }
 
-/** Programs array k for Monte Carlo run `run`: draws are keyed by (seed, run, array). */
-export function programArray(
-  image: ChipImage,
-  layout: ChipLayout,
-  k: number,
-  noise: NoiseParams,
-  seed: number,
-  run: number,
-): ArrayDevice {
+/**
+ * Programs array k in Monte Carlo run `run`. Every modelled cell (programmed or erased) gets a
+ * Gaussian deviation of sigma prog x gMax (clipped at G = 0), then is stuck at gMax or gMin with
+ * the stuck rates; draws are keyed by (seed, run, array) and made in (column, row) order.
+ */
+export function programArray(image: ChipImage, k: number, noise: NoiseParams, seed: number, run: number): ArrayDevice {
   const a = image.arrays[k]!;
   const { levels, gMinUs, gMaxUs } = image.target.params;
   const dG = (gMaxUs - gMinUs) / (levels - 1);
-  const floor = -gMinUs / dG; // G = 0
+  const floor = -gMinUs / dG;
   const sigma = (noise.programming * gMaxUs) / dG;
-  const { rows, segment, columns } = arrayShape(image, k);
+  const shape = arrayShape(image, k);
+  const { rows, columns } = shape;
   const slot = new Map<number, number>();
   columns.forEach((c, i) => slot.set(c, i));
   const n = rows.length;
@@ -99,41 +109,42 @@ export function programArray(
   const stuck = new Rng(seed, Purpose.stuck, run, k);
   let stuckOn = 0;
   let stuckOff = 0;
-  const stuckAny = noise.stuckOn + noise.stuckOff > 0;
+  const stuckRate = noise.stuckOn + noise.stuckOff;
   for (let i = 0; i < cells.length; i++) {
     if (sigma > 0) cells[i] = Math.max(floor, cells[i]! + sigma * programming.gaussian());
-    if (!stuckAny) continue;
+    if (stuckRate === 0) continue;
     const u = stuck.uniform();
     if (u < noise.stuckOn) {
       cells[i] = levels - 1;
       stuckOn++;
-    } else if (u < noise.stuckOn + noise.stuckOff) {
+    } else if (u < stuckRate) {
       cells[i] = 0;
       stuckOff++;
     }
   }
-  const converters = new Rng(seed, Purpose.converters, run, k);
-  const dacOffset = new Float64Array(n);
-  const adcOffset = new Float64Array(image.target.params.adcsPerArray);
-  if (noise.dacOffsetLsb > 0) for (let i = 0; i < n; i++) dacOffset[i] = noise.dacOffsetLsb * converters.gaussian();
-  if (noise.adcOffsetLsb > 0)
-    for (let i = 0; i < adcOffset.length; i++) adcOffset[i] = noise.adcOffsetLsb * converters.gaussian();
-  return {
-    rows,
-    rowRegister: Int32Array.from(rows, (r) => layout.offset[a.row.signal[r]!]! + a.row.element[r]!),
-    rowPolarity: Int32Array.from(rows, (r) => a.row.polarity[r]!),
-    segment,
-    columns,
-    slot,
-    cells,
-    dacOffset,
-    adcOffset,
-    stuckOn,
-    stuckOff,
-  };
+  return { ...shape, slot, cells, ...converterOffsets(image, k, n, noise, seed, run), stuckOn, stuckOff };
 }
 
-/** Refuses a device model too large to hold (coded error with the numbers). */
+/** Offsets of array k's DACs (one per driven row) and ADCs, keyed by (seed, run, array). */
+export function converterOffsets(
+  image: ChipImage,
+  k: number,
+  drivenRows: number,
+  noise: NoiseParams,
+  seed: number,
+  run: number,
+): { dacOffset: Float64Array; adcOffset: Float64Array } {
+  const converters = new Rng(seed, Purpose.converters, run, k);
+  const dacOffset = new Float64Array(drivenRows);
+  const adcOffset = new Float64Array(image.target.params.adcsPerArray);
+  if (noise.dacOffsetLsb > 0)
+    for (let i = 0; i < drivenRows; i++) dacOffset[i] = noise.dacOffsetLsb * converters.gaussian();
+  if (noise.adcOffsetLsb > 0)
+    for (let i = 0; i < adcOffset.length; i++) adcOffset[i] = noise.adcOffsetLsb * converters.gaussian();
+  return { dacOffset, adcOffset };
+}
+
+/** Refuses a device model too large to hold, with the numbers. */
 export function checkDeviceSize(image: ChipImage): void {
   let cells = 0;
   image.arrays.forEach((_, k) => {
@@ -150,55 +161,119 @@ export function checkDeviceSize(image: ChipImage): void {
   }
 }
 
-/** Per-conversion device data of one table: wire slots and term segments resolved. */
+/** A conversion table as programmed: effective weights and constants per term slot. */
 interface DeviceTable {
-  readonly table: ConversionTable;
-  readonly wireSlot: Int32Array;
-  /** [count * terms]: model-row segment of each term (start, end), -1 when unused. */
-  readonly segStart: Int32Array;
-  readonly segEnd: Int32Array;
-  readonly factorSum: Float64Array;
+  /** Term slot q's entries are [ptr[q], ptr[q + 1]) of index (register) and weight. */
+  readonly ptr: Int32Array;
+  readonly index: Int32Array;
+  readonly weight: Float64Array;
+  /** Per term slot: the DAC offsets' current and the gMin currents (level spacings x codes). */
+  readonly constant: Float64Array;
+  /** Per term slot: the array's segment of the term signal's rows, for sum V^2 (-1: none). */
+  readonly segment: Int32Array;
+  /** Per conversion: sum of its columns' squared factors (read noise), ADC offset. */
   readonly factorSquares: Float64Array;
+  readonly adcOffset: Float64Array;
 }
 
-function deviceTable(table: ConversionTable, devices: readonly ArrayDevice[]): DeviceTable {
-  const wireSlot = new Int32Array(table.wireCol.length);
-  const segStart = new Int32Array(table.count * table.terms).fill(-1);
-  const segEnd = new Int32Array(table.count * table.terms).fill(-1);
-  const factorSum = new Float64Array(table.count);
+/** Effective weights of every conversion of `table` from the programmed arrays. */
+function programTable(
+  table: ConversionTable,
+  device: (k: number) => ArrayDevice,
+  image: ChipImage,
+  layout: ChipLayout,
+  gMinUnits: number,
+): DeviceTable {
+  const slots = table.count * table.terms;
+  const ptr = new Int32Array(slots + 1);
+  const constant = new Float64Array(slots);
+  const segment = new Int32Array(slots).fill(-1);
   const factorSquares = new Float64Array(table.count);
+  const adcOffset = new Float64Array(table.count);
+  const index: number[] = [];
+  const weight: number[] = [];
   for (let c = 0; c < table.count; c++) {
-    const d = devices[table.array[c]!]!;
+    const k = table.array[c]!;
+    const d = device(k);
+    const a = image.arrays[k]!;
+    adcOffset[c] = d.adcOffset[table.adc[c]!]!;
+    const wires: [number, number][] = [];
     for (let w = table.wirePtr[c]!; w < table.wirePtr[c + 1]!; w++) {
-      wireSlot[w] = d.slot.get(table.wireCol[w]!)!;
-      factorSum[c]! += table.wireFactor[w]!;
+      wires.push([d.slot.get(table.wireCol[w]!)!, table.wireFactor[w]!]);
       factorSquares[c]! += table.wireFactor[w]! ** 2;
     }
-    for (let k = 0; k < table.terms; k++) {
-      const q = c * table.terms + k;
-      const seg = d.segment.get(table.termSignal[q]!);
-      if (table.termSignal[q]! >= 0 && seg !== undefined) [segStart[q], segEnd[q]] = seg;
+    const factorSum = wires.reduce((s, [, f]) => s + f, 0);
+    for (let q = c * table.terms; q < (c + 1) * table.terms; q++) {
+      const range = d.segment.get(table.termSignal[q]!);
+      if (table.termSignal[q]! >= 0 && range !== undefined) {
+        segment[q] = rangeId(d, table.termSignal[q]!);
+        // Per register: sum of polarity x (level + error), and of the polarities (the gMin
+        // currents: 0 for a +v/-v pair, exactly, so that no rounding enters the ideal case).
+        const weights = new Map<number, [number, number]>();
+        let offsetCurrent = 0;
+        for (let r = range[0]; r < range[1]; r++) {
+          const row = d.rows[r]!;
+          const register = layout.offset[a.row.signal[row]!]! + a.row.element[row]!;
+          const polarity = a.row.polarity[row]!;
+          let g = 0;
+          for (const [s, f] of wires) g += f * d.cells[s * d.rows.length + r]!;
+          const w = weights.get(register) ?? [0, 0];
+          weights.set(register, [w[0] + polarity * g, w[1] + polarity]);
+          offsetCurrent += (g + factorSum * gMinUnits) * d.dacOffset[r]!;
+        }
+        for (const [register, [w, polarities]] of [...weights].sort((x, y) => x[0] - y[0])) {
+          const total = w + factorSum * gMinUnits * polarities;
+          if (total === 0) continue;
+          index.push(register);
+          weight.push(total);
+        }
+        constant[q] = offsetCurrent;
+      }
+      ptr[q + 1] = index.length;
     }
   }
-  return { table, wireSlot, segStart, segEnd, factorSum, factorSquares };
+  return {
+    ptr,
+    index: Int32Array.from(index),
+    weight: Float64Array.from(weight),
+    constant,
+    segment,
+    factorSquares,
+    adcOffset,
+  };
 }
 
-/** The programmed chip's reads: conductance x voltage sums, read noise, converter offsets. */
+/** The index of signal s's segment in array d (its order among the segments). */
+function rangeId(d: ArrayShape, s: number): number {
+  let i = 0;
+  for (const key of d.segment.keys()) {
+    if (key === s) return i;
+    i++;
+  }
+  return -1;
+}
+
+/** The programmed chip's reads: effective conductance x voltage sums, read noise, converter offsets. */
 export class DeviceEngine implements ReadEngine {
   readonly registers: Int32Array;
   private readonly sums: Float64Array;
-  private readonly voltage: Float64Array[];
   private readonly tables = new Map<ConversionTable, DeviceTable>();
   private readonly codes = new Map<ConversionTable, Int32Array>();
-  private readonly gMinUnits: number;
   private readonly readSigma: number;
+  /** Per array and segment: sum of the squared row voltages of the current read. */
+  private readonly squares: Float64Array[];
+  /** Per array: the driven rows' registers, polarities and DAC offsets, and their segments. */
+  private readonly rows: { register: Int32Array; polarity: Int32Array; offset: Float64Array; segments: (readonly [number, number])[] }[];
+  private readonly gMinUnits: number;
+  /** The array programmed last: tables are built array by array, one array's cells at a time. */
+  private last: { index: number; device: ArrayDevice } | null = null;
   private readNoise: Rng;
 
   constructor(
-    image: ChipImage,
-    layout: ChipLayout,
-    readonly devices: readonly ArrayDevice[],
-    noise: NoiseParams,
+    private readonly image: ChipImage,
+    private readonly layout: ChipLayout,
+    groups: Iterable<ReadGroup>,
+    private readonly noise: NoiseParams,
     private readonly seed: number,
     private readonly run: number,
   ) {
@@ -208,8 +283,37 @@ export class DeviceEngine implements ReadEngine {
     this.readSigma = (noise.read * gMaxUs) / dG;
     this.registers = new Int32Array(layout.registers);
     this.sums = new Float64Array(layout.registers);
-    this.voltage = devices.map((d) => new Float64Array(d.rows.length));
     this.readNoise = new Rng(seed, Purpose.read, run, 0);
+    this.rows = image.arrays.map((a, k) => {
+      const shape = arrayShape(image, k);
+      return {
+        register: Int32Array.from(shape.rows, (r) => layout.offset[a.row.signal[r]!]! + a.row.element[r]!),
+        polarity: Int32Array.from(shape.rows, (r) => a.row.polarity[r]!),
+        offset: converterOffsets(image, k, shape.rows.length, noise, seed, run).dacOffset,
+        segments: [...shape.segment.values()],
+      };
+    });
+    this.squares = this.rows.map((r) => new Float64Array(r.segments.length));
+    // Mirror columns change nothing: their tables are built only if a probe asks for them.
+    for (const group of groups) this.table(group.primaries);
+    this.last = null;
+  }
+
+  private device(k: number): ArrayDevice {
+    if (this.last?.index !== k) {
+      this.last = { index: k, device: programArray(this.image, k, this.noise, this.seed, this.run) };
+    }
+    return this.last.device;
+  }
+
+  private table(table: ConversionTable): DeviceTable {
+    let dt = this.tables.get(table);
+    if (dt === undefined) {
+      dt = programTable(table, (k) => this.device(k), this.image, this.layout, this.gMinUnits);
+      this.tables.set(table, dt);
+      this.codes.set(table, new Int32Array(table.count));
+    }
+    return dt;
   }
 
   beginSample(sample: number): void {
@@ -217,68 +321,50 @@ export class DeviceEngine implements ReadEngine {
   }
 
   read(group: ReadGroup, probe: ReadProbe | null): void {
-    for (const k of group.arrays) this.drive(k);
+    if (this.readSigma > 0) for (const k of group.arrays) this.rowSquares(k);
     const primaries = this.convert(group.primaries);
     if (probe !== null) probe.conversions(group, this.registers, primaries, this.convert(group.mirrors));
     commit(group, primaries, this.registers, this.sums);
     probe?.committed(group, this.registers);
   }
 
-  /** Row voltages of array k from the registers: polarity x code + the DAC's offset. */
-  private drive(k: number): void {
-    const d = this.devices[k]!;
-    const v = this.voltage[k]!;
-    for (let i = 0; i < v.length; i++) {
-      v[i] = d.rowPolarity[i]! * this.registers[d.rowRegister[i]!]! + d.dacOffset[i]!;
-    }
+  /** Per segment of array k: sum over its rows of V^2, V = polarity x code + DAC offset. */
+  private rowSquares(k: number): void {
+    const rows = this.rows[k]!;
+    const out = this.squares[k]!;
+    rows.segments.forEach(([start, end], id) => {
+      let sum = 0;
+      for (let r = start; r < end; r++) {
+        const v = rows.polarity[r]! * this.registers[rows.register[r]!]! + rows.offset[r]!;
+        sum += v * v;
+      }
+      out[id] = sum;
+    });
   }
 
   private convert(table: ConversionTable): Int32Array {
-    let dt = this.tables.get(table);
-    if (dt === undefined) {
-      dt = deviceTable(table, this.devices);
-      this.tables.set(table, dt);
-      this.codes.set(table, new Int32Array(table.count));
-    }
+    const dt = this.table(table);
     const out = this.codes.get(table)!;
-    for (let c = 0; c < table.count; c++) out[c] = this.conversion(dt, c);
+    const { ptr, index, weight, constant, segment, factorSquares, adcOffset } = dt;
+    const { terms, gain, limit, array } = table;
+    const registers = this.registers;
+    const sigma = this.readSigma;
+    let q = 0;
+    for (let c = 0; c < table.count; c++) {
+      let analog = 0;
+      let variance = 0;
+      const squares = sigma > 0 ? this.squares[array[c]!]! : null;
+      for (let k = 0; k < terms; k++, q++) {
+        let s = constant[q]!;
+        const end = ptr[q + 1]!;
+        for (let j = ptr[q]!; j < end; j++) s += weight[j]! * registers[index[j]!]!;
+        const g = gain[q]!;
+        analog += g * s;
+        if (squares !== null && segment[q]! >= 0) variance += g * g * squares[segment[q]!]!;
+      }
+      if (squares !== null) analog += sigma * Math.sqrt(variance * factorSquares[c]!) * this.readNoise.gaussian();
+      out[c] = adcCode(analog + adcOffset[c]!, limit[c]!);
+    }
     return out;
-  }
-
-  private conversion(dt: DeviceTable, c: number): number {
-    const { table, wireSlot, segStart, segEnd } = dt;
-    const k = table.array[c]!;
-    const d = this.devices[k]!;
-    const v = this.voltage[k]!;
-    const n = v.length;
-    let analog = 0;
-    let variance = 0;
-    for (let q = c * table.terms; q < (c + 1) * table.terms; q++) {
-      const start = segStart[q]!;
-      if (start < 0) continue;
-      const end = segEnd[q]!;
-      let s = 0;
-      for (let w = table.wirePtr[c]!; w < table.wirePtr[c + 1]!; w++) {
-        const base = wireSlot[w]! * n;
-        let dot = 0;
-        for (let r = start; r < end; r++) dot += d.cells[base + r]! * v[r]!;
-        s += table.wireFactor[w]! * dot;
-      }
-      let sumV = 0;
-      let sumV2 = 0;
-      for (let r = start; r < end; r++) {
-        sumV += v[r]!;
-        sumV2 += v[r]! * v[r]!;
-      }
-      s += this.gMinUnits * dt.factorSum[c]! * sumV;
-      const g = table.gain[q]!;
-      analog += g * s;
-      variance += g * g * sumV2;
-    }
-    if (this.readSigma > 0) {
-      analog += this.readSigma * Math.sqrt(variance * dt.factorSquares[c]!) * this.readNoise.gaussian();
-    }
-    analog += d.adcOffset[table.adc[c]!]!;
-    return adcCode(analog, table.limit[c]!);
   }
 }

@@ -76,18 +76,24 @@ export class Rng {
     return (a * 67108864 + b) / 9007199254740992;
   }
 
-  /** Standard normal (Box-Muller; the pair's second value is returned by the next call). */
+  /** Standard normal (Marsaglia's polar method; the pair's second value is returned next). */
   gaussian(): number {
     if (!Number.isNaN(this.spare)) {
       const z = this.spare;
       this.spare = Number.NaN;
       return z;
     }
-    const u1 = 1 - this.uniform(); // (0, 1]: the logarithm is finite
-    const u2 = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    this.spare = r * Math.sin(2 * Math.PI * u2);
-    return r * Math.cos(2 * Math.PI * u2);
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * f;
+    return u * f;
   }
 }
 

@@ -3,7 +3,7 @@
 
 import type { ChipImage, ChipOp } from "../emit/chip-image.js";
 import type { ReadGroup } from "./conversions.js";
-import { checkDeviceSize, DeviceEngine, programArray } from "./device.js";
+import { checkDeviceSize, DeviceEngine } from "./device.js";
 import { IdealEngine, type ReadEngine } from "./engine.js";
 import { type ChipLayout, chipLayout } from "./layout.js";
 import { isNoiseless, NO_NOISE, type NoiseParams } from "./noise.js";
@@ -39,12 +39,7 @@ export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
   const noise = options.noise ?? NO_NOISE;
   if (isNoiseless(noise) && options.device !== true) return new IdealEngine(chip.layout.registers);
   checkDeviceSize(chip.image);
-  const seed = options.seed ?? 0;
-  const run = options.run ?? 0;
-  const devices = chip.image.arrays.map((_, k) =>
-    programArray(chip.image, chip.layout, k, noise, seed, run),
-  );
-  return new DeviceEngine(chip.image, chip.layout, devices, noise, seed, run);
+  return new DeviceEngine(chip.image, chip.layout, chip.groups.values(), noise, options.seed ?? 0, options.run ?? 0);
 }
 
 /** The levels of a dense op's input quantizer, as chip.bin records them. */

@@ -62,8 +62,8 @@ export interface VerifyInputs {
   readonly labels: Int32Array | null;
 }
 
-/** [batch, H, L] code buffers per SSM layer, filled by the simulator's hooks. */
-function simulate(chip: ChipImage, inputs: Float64Array, shape: readonly [number, number, number]): Executed {
+/** The ideal simulation of a chip with its per-layer SSM codes, [batch, H, L] per layer. */
+export function simulateWithCodes(chip: ChipImage, inputs: ArrayLike<number>, shape: readonly [number, number, number]): Executed {
   const prepared = prepareChip(chip);
   const [batch, length, dIn] = shape;
   const layers = new Map<number, { uq: Int32Array; yq: Int32Array; h: number }>();
@@ -147,7 +147,7 @@ export function verifyChip(v: VerifyInputs): VerifyResult {
   const [batch] = v.shape;
   const classes = v.lowered.config.classes;
   const emu = emulated(v.lowered, v.inputs, v.shape);
-  const sim = simulate(v.chip, v.inputs, v.shape);
+  const sim = simulateWithCodes(v.chip, v.inputs, v.shape);
   const ref = reference(v.model, v.inputs, v.shape);
   const simulator = compare(sim, emu, batch, classes);
   const labels = v.labels;

@@ -22,6 +22,7 @@ import {
   Qs4dError,
   readChip,
   run,
+  simulate,
   verifyModel,
 } from "../../src/api.js";
 import { buildProgram } from "../../src/cli/program.js";
@@ -43,6 +44,12 @@ async function cli(args: string[], output: string): Promise<Buffer> {
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   await program.parseAsync([...args, "-o", output, "-q"], { from: "user" });
   return readFileSync(output);
+}
+
+/** The first n golden labels of a shared model. */
+function goldenLabels(name: string, n: number): Int32Array {
+  const bytes = readFileSync(modelPath(name, "golden/labels.i32"));
+  return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice(0, n);
 }
 
 /** The coded error `action` throws. */
@@ -142,12 +149,7 @@ describe("compile", () => {
 
   it("takes calibration data as arrays or as .npy files, with the same result", () => {
     const x = goldenInputs(FLOAT, 12);
-    const labels = Int32Array.from(
-      new Int32Array(readFileSync(modelPath(FLOAT, "golden/labels.i32")).buffer.slice(0)).subarray(
-        0,
-        12,
-      ),
-    );
+    const labels = goldenLabels(FLOAT, 12);
     const xFile = join(dir, "calib.npy");
     const labelFile = join(dir, "labels.npy");
     writeFileSync(xFile, writeNpy({ dtype: "float32", shape: x.shape, data: x.data }));
@@ -197,5 +199,31 @@ describe("executors", () => {
     const compiled = compile(qat8Onnx, { target: "ideal" });
     expect(codeOf(() => emulate(compiled.imported, x.data, x.shape))).toBe("QS4D-E350");
     expect(codeOf(() => emulate(compiled.model, x.data, [n, 64, 3]))).toBe("QS4D-E300");
+  });
+
+  it("simulate: the ideal chip.bin simulation equals the emulator, bit for bit", async () => {
+    const compiled = compile(qat8Onnx, { target: "ideal" });
+    const simulated = await simulate(compiled.chip, x.data, x.shape, { threads: 1 });
+    const emulated = emulate(compiled.model, x.data, x.shape);
+    expect(simulated.logits.length).toBe(1);
+    expect(Array.from(simulated.logits[0]!)).toEqual(Array.from(emulated.logits));
+    expect(simulated.report.mode).toBe("ideal");
+  });
+
+  it("simulate: noisy runs are reproducible by seed and report accuracy over runs", async () => {
+    const { chip } = compile(qat8Onnx);
+    const labels = goldenLabels(QAT8, n);
+    const options = { runs: 2, seed: 7, threads: 1, labels };
+    const [a, b] = [
+      await simulate(chip, x.data, x.shape, options),
+      await simulate(chip, x.data, x.shape, options),
+    ];
+    expect(a.logits.length).toBe(2);
+    expect(a.report.mode).toBe("device");
+    expect(a.logits.map((l) => Array.from(l))).toEqual(b.logits.map((l) => Array.from(l)));
+    expect(a.logits[0]).not.toEqual(a.logits[1]);
+    expect(a.report.accuracy).not.toBeNull();
+    await expect(simulate(chip, x.data, x.shape, { runs: 0 })).rejects.toThrow(/QS4D-E609/);
+    await expect(simulate(chip, x.data, x.shape, { noise: "loud" })).rejects.toThrow(/QS4D-E604/);
   });
 });

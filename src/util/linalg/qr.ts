@@ -1,0 +1,143 @@
+// Householder QR of a tall real matrix, optionally with column pivoting (Businger-Golub), and
+// the least-squares solver built on it. A = Q R P^T with Q = H_0 H_1 ... H_{n-1},
+// H_k = I - tau_k v_k v_k^T acting on rows k..m-1. Pivoting makes the QR rank revealing: the
+// diagonal of R decreases in magnitude, and a least-squares problem with (numerically)
+// dependent columns gets the basic solution (the dependent unknowns set to 0) rather than
+// huge cancelling values.
+
+import { type Matrix, zeros } from "./matrix.js";
+
+export interface Qr {
+  readonly m: number;
+  readonly n: number;
+  /** v_k, of length m - k. */
+  readonly vectors: readonly Float64Array[];
+  readonly tau: Float64Array;
+  /** n x n upper triangular, columns in pivoted order. */
+  readonly r: Matrix;
+  /** Column j of R is column perm[j] of A. */
+  readonly perm: Int32Array;
+}
+
+function columnNorm(w: Float64Array, cols: number, rows: number, from: number, j: number): number {
+  let scale = 0;
+  for (let i = from; i < rows; i++) scale = Math.max(scale, Math.abs(w[i * cols + j]!));
+  if (scale === 0) return 0;
+  let sum = 0;
+  for (let i = from; i < rows; i++) sum += (w[i * cols + j]! / scale) ** 2;
+  return scale * Math.sqrt(sum);
+}
+
+function swapColumns(w: Float64Array, cols: number, rows: number, a: number, b: number): void {
+  for (let i = 0; i < rows; i++) {
+    const t = w[i * cols + a]!;
+    w[i * cols + a] = w[i * cols + b]!;
+    w[i * cols + b] = t;
+  }
+}
+
+/** QR of a (m x n, m >= n). */
+export function qr(a: Matrix, pivoting = false): Qr {
+  const { rows: m, cols: n } = a;
+  if (m < n) throw new RangeError(`qr: needs rows >= cols, got ${m} x ${n}`);
+  const w = Float64Array.from(a.data);
+  const perm = Int32Array.from({ length: n }, (_, j) => j);
+  const vectors: Float64Array[] = [];
+  const tau = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    if (pivoting) {
+      // Norms are recomputed, not downdated: exact, and the matrices here are small.
+      let best = k;
+      let bestNorm = -1;
+      for (let j = k; j < n; j++) {
+        const norm = columnNorm(w, n, m, k, j);
+        if (norm > bestNorm) [best, bestNorm] = [j, norm];
+      }
+      if (best !== k) {
+        swapColumns(w, n, m, k, best);
+        [perm[k], perm[best]] = [perm[best]!, perm[k]!];
+      }
+    }
+    const v = new Float64Array(m - k);
+    for (let i = k; i < m; i++) v[i - k] = w[i * n + k]!;
+    const norm = columnNorm(w, n, m, k, k);
+    vectors.push(v);
+    if (norm === 0) continue;
+    // alpha has the opposite sign of v[0]: v[0] - alpha never cancels.
+    const alpha = v[0]! >= 0 ? -norm : norm;
+    v[0] = v[0]! - alpha;
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i]! * v[i]!;
+    tau[k] = 2 / vv;
+    for (let j = k + 1; j < n; j++) {
+      let s = 0;
+      for (let i = k; i < m; i++) s += v[i - k]! * w[i * n + j]!;
+      s *= tau[k]!;
+      for (let i = k; i < m; i++) w[i * n + j] = w[i * n + j]! - s * v[i - k]!;
+    }
+    w[k * n + k] = alpha;
+    for (let i = k + 1; i < m; i++) w[i * n + k] = 0;
+  }
+  const r = zeros(n, n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r.data[i * n + j] = w[i * n + j]!;
+  return { m, n, vectors, tau, r, perm };
+}
+
+function reflect(f: Qr, k: number, b: Float64Array, cols: number): void {
+  const v = f.vectors[k]!;
+  const t = f.tau[k]!;
+  if (t === 0) return;
+  for (let j = 0; j < cols; j++) {
+    let s = 0;
+    for (let i = k; i < f.m; i++) s += v[i - k]! * b[i * cols + j]!;
+    s *= t;
+    for (let i = k; i < f.m; i++) b[i * cols + j] = b[i * cols + j]! - s * v[i - k]!;
+  }
+}
+
+/** Q^T b for b with m rows. */
+export function applyQt(f: Qr, b: Matrix): Matrix {
+  const out = { rows: b.rows, cols: b.cols, data: Float64Array.from(b.data) };
+  for (let k = 0; k < f.n; k++) reflect(f, k, out.data, b.cols);
+  return out;
+}
+
+/** Q b for b with m rows. */
+export function applyQ(f: Qr, b: Matrix): Matrix {
+  const out = { rows: b.rows, cols: b.cols, data: Float64Array.from(b.data) };
+  for (let k = f.n - 1; k >= 0; k--) reflect(f, k, out.data, b.cols);
+  return out;
+}
+
+/** Numerical rank of a pivoted QR: diagonal entries of R above tolerance * |R00|. */
+export function qrRank(f: Qr, tolerance: number): number {
+  const r0 = Math.abs(f.r.data[0] ?? 0);
+  let rank = 0;
+  while (rank < f.n && Math.abs(f.r.data[rank * f.n + rank]!) > tolerance * r0) rank++;
+  return rank;
+}
+
+/**
+ * X minimizing ||A X - B|| column by column (A m x n, m >= n), by pivoted QR. Columns beyond
+ * the numerical rank (|R_kk| <= tolerance |R_00|, default max(m, n) eps) get 0: the basic
+ * solution.
+ */
+export function leastSquares(a: Matrix, b: Matrix, tolerance?: number): Matrix {
+  if (a.rows !== b.rows) throw new RangeError(`leastSquares: ${a.rows} != ${b.rows} rows`);
+  const f = qr(a, true);
+  const n = a.cols;
+  const rank = qrRank(f, tolerance ?? Math.max(a.rows, n) * Number.EPSILON);
+  const c = applyQt(f, b);
+  const x = zeros(n, b.cols);
+  const r = f.r.data;
+  for (let col = 0; col < b.cols; col++) {
+    const y = new Float64Array(n);
+    for (let i = rank - 1; i >= 0; i--) {
+      let s = c.data[i * b.cols + col]!;
+      for (let j = i + 1; j < rank; j++) s -= r[i * n + j]! * y[j]!;
+      y[i] = s / r[i * n + i]!;
+    }
+    for (let j = 0; j < n; j++) x.data[f.perm[j]! * b.cols + col] = y[j]!;
+  }
+  return x;
+}

@@ -1,0 +1,83 @@
+// Shared by the simulator's tests: fixture models compiled to chip.bin the way `qs4dc compile`
+// does (the writer and the reader of src/emit), and their golden inputs and labels.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Qs4dError } from "../../src/diag/error.js";
+import { chipBytes } from "../../src/emit/artifact.js";
+import type { ChipImage } from "../../src/emit/chip-image.js";
+import { readChip } from "../../src/emit/chip-read.js";
+import { importModel } from "../../src/import/index.js";
+import type { Model } from "../../src/ir/model.js";
+import { lowerModel } from "../../src/passes/pipeline.js";
+import { loadTarget } from "../../src/target/load.js";
+
+export const MODELS = new URL("../../fixtures/models/", import.meta.url).pathname;
+
+/** Every shared model (a folder with weights.json). */
+export const FIXTURES: readonly string[] = readdirSync(MODELS)
+  .filter((name) => existsSync(join(MODELS, name, "weights.json")))
+  .sort();
+
+export const weightsPath = (name: string): string => join(MODELS, name, "weights.json");
+
+export interface Compiled {
+  readonly model: Model;
+  readonly lowered: Model;
+  readonly bytes: Uint8Array;
+  readonly chip: ChipImage;
+}
+
+const cache = new Map<string, Compiled | null>();
+
+/** A fixture compiled for a target and its chip.bin read back; null when qs4dc refuses it (coded). */
+export function compiled(name: string, target: string): Compiled | null {
+  const key = `${name}@${target}`;
+  if (cache.has(key)) return cache.get(key)!;
+  const modelPath = weightsPath(name);
+  const model = importModel(modelPath);
+  let result: Compiled | null = null;
+  try {
+    const lowering = { target: loadTarget(target) };
+    const lowered = lowerModel(model, lowering);
+    const bytes = chipBytes(lowered, { modelPath, lowering });
+    result = { model, lowered: lowered.model, bytes, chip: readChip(bytes, `${name}.${target}.bin`) };
+  } catch (error) {
+    if (!(error instanceof Qs4dError)) throw error;
+  }
+  cache.set(key, result);
+  return result;
+}
+
+function golden(name: string): { manifest: { files: Record<string, { shape: number[] }> }; dir: string } {
+  const dir = join(MODELS, name, "golden");
+  return { manifest: JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")), dir };
+}
+
+/** Golden inputs [from, to) as float32 [n, L, dIn], optionally cut to the first `length` steps. */
+export function goldenInputs(
+  name: string,
+  from: number,
+  to: number,
+  length?: number,
+): { data: Float32Array; batch: number; length: number; dIn: number } {
+  const { manifest, dir } = golden(name);
+  const [, L, dIn] = manifest.files["inputs.f32"]!.shape as [number, number, number];
+  const raw = readFileSync(join(dir, "inputs.f32"));
+  const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const steps = length ?? L;
+  const data = new Float32Array((to - from) * steps * dIn);
+  for (let b = from; b < to; b++) {
+    data.set(all.subarray(b * L * dIn, (b * L + steps) * dIn), (b - from) * steps * dIn);
+  }
+  return { data, batch: to - from, length: steps, dIn };
+}
+
+export function goldenLabels(name: string): Int32Array {
+  const raw = readFileSync(join(golden(name).dir, "labels.i32"));
+  return new Int32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+}
+
+export function hasLabels(name: string): boolean {
+  return existsSync(join(golden(name).dir, "labels.i32"));
+}
