@@ -1,5 +1,6 @@
 // The flags every lowering command shares (`compile`, `emulate`): --target, --calib,
-// --calib-labels, --prune, and how they become LowerOptions.
+// --calib-labels, --prune, --realize-modes, --realize-tolerance, and how they become
+// LowerOptions.
 
 import type { Command } from "commander";
 import { fail } from "../diag/error.js";
@@ -14,6 +15,8 @@ export interface LoweringFlags {
   readonly calib?: string;
   readonly calibLabels?: string;
   readonly prune?: string;
+  readonly realizeModes?: string;
+  readonly realizeTolerance?: string;
 }
 
 export function addLoweringOptions(command: Command): Command {
@@ -30,7 +33,15 @@ export function addLoweringOptions(command: Command): Command {
       "--calib-labels <file>",
       "labels .npy [batch] of the calibration inputs: accuracy in the reports",
     )
-    .option("--prune <criterion>", "prune modes: zero | energy:T | ratio:R (see 'qs4dc passes')");
+    .option("--prune <criterion>", "prune modes: zero | energy:T | ratio:R (see 'qs4dc passes')")
+    .option(
+      "--realize-modes <M>",
+      "kernel-only models: complex modes per channel to realize each kernel with (default d_state/2)",
+    )
+    .option(
+      "--realize-tolerance <T>",
+      "kernel-only models: relative kernel error above which realize-kernel warns (default 1e-3)",
+    );
 }
 
 /** Model inputs from a .npy file as float64, with their [batch, length, dIn] shape. */
@@ -64,6 +75,15 @@ export function readLabels(file: string, batch: number): Int32Array {
   return Int32Array.from(data as Int32Array, (v) => Number(v));
 }
 
+/** The flags that are pass options, by the names the passes read. */
+function passOptions(flags: LoweringFlags): Record<string, string> {
+  const options: Record<string, string> = {};
+  if (flags.prune !== undefined) options.prune = flags.prune;
+  if (flags.realizeModes !== undefined) options["realize-modes"] = flags.realizeModes;
+  if (flags.realizeTolerance !== undefined) options["realize-tolerance"] = flags.realizeTolerance;
+  return options;
+}
+
 export function loweringOptions(model: Model, flags: LoweringFlags): LowerOptions {
   const target = loadTarget(flags.target);
   const calibration = flags.calib === undefined ? null : readInputs(model, flags.calib);
@@ -78,6 +98,6 @@ export function loweringOptions(model: Model, flags: LoweringFlags): LowerOption
     target,
     calibration,
     calibrationLabels,
-    options: flags.prune === undefined ? {} : { prune: flags.prune },
+    options: passOptions(flags),
   };
 }

@@ -13,8 +13,11 @@
 //           G = sum Re(C Bbar) (+ D) requantized here onto the levels: no lag, but y sees the
 //           unrounded new state, so folded is not bit exact to qs4d-symmetric-v1.
 // Modes whose codes are all 0 (pruned) are not laid out; a channel with no mode and no D has
-// no block and outputs y = 0. With dense = "crossbar" the encoder, mixing and decoder become
-// crossbar tiles too (lib/dense-tiles.ts).
+// no block and outputs y = 0. A channel whose block is larger than one array is split into
+// parts of whole modes (modes are independent), each with its own u rows and partial y
+// columns, D on the first; the commit adds the parts' y codes (docs/chip-arithmetic.md §3,
+// "Channels split over arrays"). With dense = "crossbar" the encoder, mixing and decoder
+// become crossbar tiles too (lib/dense-tiles.ts).
 
 import { fail } from "../diag/error.js";
 import type {
@@ -41,6 +44,12 @@ export interface LayoutReport {
   readonly deadChannels: string[];
   /** Folded output weights: SQNR of their requantization, per layer. */
   readonly folded: { layer: number; sqnrDb: number }[];
+  /** Channels too large for one array, split into parts: their blocks and modes per part. */
+  readonly split: { channel: string; parts: string[]; modes: number[] }[];
+}
+
+export function emptyLayoutReport(): LayoutReport {
+  return { blocks: [], deadChannels: [], folded: [], split: [] };
 }
 
 interface LayerSignals {
@@ -90,28 +99,58 @@ function foldChannel(
   return { x: gx.codes, u: gu.codes[0]!, gx: gx.scales[0]!, gu: gu.scales[0]! };
 }
 
+/** One array's share of a channel: its modes; the first part also carries D (and u1). */
+interface Part {
+  readonly name: string;
+  readonly modes: readonly number[];
+  readonly first: boolean;
+}
+
+/**
+ * The channel's modes in parts that each fit one array: one part when the whole block fits
+ * (the usual case), else as many modes per part as fit, in mode order. Each part has its own
+ * u rows and partial y columns; only the first has the u1 rows of D. When not even one mode
+ * fits beside them, the block stays whole and `tile` reports it (QS4D-E412).
+ */
+export function splitModes(
+  modes: readonly number[],
+  params: HardwareParams,
+  delayedRows: boolean,
+): (readonly number[])[] {
+  const rowsPerSignal = params.encoding === "differential-columns" ? 1 : 2;
+  const colsPerOutput = 2 * params.slices;
+  const modeRows = 2 * rowsPerSignal;
+  const modeCols = 2 * colsPerOutput;
+  const yCols = colsPerOutput + (params.outputColumns === 4 ? 2 : 0);
+  const capacity = (fixedRows: number) =>
+    Math.min(
+      Math.floor((params.rows - fixedRows) / modeRows),
+      Math.floor((params.cols - yCols) / modeCols),
+    );
+  const first = capacity(rowsPerSignal * (delayedRows ? 2 : 1));
+  const rest = capacity(rowsPerSignal);
+  if (modes.length <= first || first < 1 || rest < 1) return [modes];
+  const parts = [modes.slice(0, first)];
+  for (let i = first; i < modes.length; i += rest) parts.push(modes.slice(i, i + rest));
+  return parts;
+}
+
 function channelBlock(
   s: IntegerSsm,
   h: number,
-  layer: number,
   sig: LayerSignals,
   params: HardwareParams,
   folded: FoldedChannel | null,
-): Crossbar | null {
-  const modes = Array.from({ length: s.M }, (_, n) => n).filter((n) => !modeIsNull(s, h, n));
+  part: Part,
+): Crossbar {
   const dOnRows = s.d !== null;
   const lagged = params.outputMode === "lagged";
-  const dCode = dOnRows ? s.d![h]! : 0;
-  if (modes.length === 0 && dCode === 0 && folded === null) return null;
   const slicing = { slices: params.slices, base: params.levels };
-  const b = new BlockBuilder(
-    `l${layer}.h${h}`,
-    params.encoding === "differential-columns",
-    slicing,
-  );
+  const b = new BlockBuilder(part.name, params.encoding === "differential-columns", slicing);
   const u = b.addRows(sig.input, h);
-  const u1: RowPair | null = lagged && dOnRows ? b.addRows(sig.inputDelayed, h) : null;
-  const xRows = modes.map((n) => {
+  const u1: RowPair | null =
+    part.first && lagged && dOnRows ? b.addRows(sig.inputDelayed, h) : null;
+  const xRows = part.modes.map((n) => {
     const e = 2 * (h * s.M + n);
     return { n, re: b.addRows(sig.state, e), im: b.addRows(sig.state, e + 1) };
   });
@@ -131,6 +170,7 @@ function channelBlock(
     b.addWeight(im, outIm, ar);
     b.addWeight(u, outIm, bi);
   }
+  // Every part converts its own partial y; the commit adds the parts' codes (chip-arithmetic §3).
   const yTerms: Term[] =
     folded !== null
       ? [
@@ -154,10 +194,35 @@ function channelBlock(
       b.addWeight(im, y, -s.c[k + 1]!);
     }
   }
-  if (folded !== null) b.addWeight(u, y, folded.u);
-  else if (u1 !== null) b.addWeight(u1, y, dCode);
+  if (folded !== null && part.first) b.addWeight(u, y, folded.u);
+  else if (u1 !== null) b.addWeight(u1, y, s.d![h]!);
   if (params.outputColumns === 4) b.reserveColumns(2);
   return b.build();
+}
+
+/** The blocks of channel h: none (no mode, no D), one, or one per part of a split channel. */
+function channelBlocks(
+  s: IntegerSsm,
+  h: number,
+  layer: number,
+  sig: LayerSignals,
+  params: HardwareParams,
+  folded: FoldedChannel | null,
+): { block: Crossbar; modes: number }[] {
+  const modes = Array.from({ length: s.M }, (_, n) => n).filter((n) => !modeIsNull(s, h, n));
+  const dCode = s.d === null ? 0 : s.d[h]!;
+  if (modes.length === 0 && dCode === 0 && folded === null) return [];
+  const delayedRows = params.outputMode === "lagged" && s.d !== null;
+  const parts = splitModes(modes, params, delayedRows);
+  const name = `l${layer}.h${h}`;
+  return parts.map((partModes, j) => ({
+    block: channelBlock(s, h, sig, params, folded, {
+      name: parts.length === 1 ? name : `${name}.p${j}`,
+      modes: partModes,
+      first: j === 0,
+    }),
+    modes: partModes.length,
+  }));
 }
 
 function layerSignals(
@@ -185,33 +250,32 @@ function cellCount(c: Crossbar): number {
   return c.cells.shape[0]!;
 }
 
-export function layoutImssa(model: Model, report: LayoutReport): Model {
-  const hw = model.hardware;
-  if (hw === null) fail("QS4D-E406", { layer: 0, pass: "requantize" });
-  const params = hw.params;
+/**
+ * The blocks of one layer's channels, in part-major order (every channel's first part, then
+ * the second parts, ...): tile packs in order, so the small last parts of split channels
+ * share arrays.
+ */
+function layerBlocks(
+  s: IntegerSsm,
+  layer: number,
+  sig: LayerSignals,
+  params: HardwareParams,
+  foldReport: number[][],
+  report: LayoutReport,
+): Crossbar[] {
   const dOnRows = params.dPlacement === "rows";
-  const delayed = params.outputMode === "lagged" && dOnRows;
   const maxCode = weightCapacity(params);
-  const signals: Signal[] = [];
-  const crossbars: Crossbar[] = [];
-  const ssmOps = new Map<number, Extract<DigitalOp, { op: "ssm" }>>();
-  model.layers.forEach((layer, i) => {
-    if (layer.ssm.form.kind !== "discrete") fail("QS4D-E406", { layer: i, pass: "discretize" });
-    const s = integerSsm(layer.ssm, i, dOnRows);
-    const sig = layerSignals(signals, s, i, delayed);
-    const foldReport: number[][] = [];
-    for (let h = 0; h < s.H; h++) {
-      const folded =
-        params.outputMode === "folded" ? foldChannel(s, h, dOnRows, maxCode, foldReport) : null;
-      const block = channelBlock(s, h, i, sig, params, folded);
-      if (block === null) {
-        report.deadChannels.push(`l${i}.h${h}`);
-        continue;
-      }
-      crossbars.push(block);
-      const modes = Array.from({ length: s.M }, (_, n) => n).filter(
-        (n) => !modeIsNull(s, h, n),
-      ).length;
+  const channels: Crossbar[][] = [];
+  for (let h = 0; h < s.H; h++) {
+    const folded =
+      params.outputMode === "folded" ? foldChannel(s, h, dOnRows, maxCode, foldReport) : null;
+    const blocks = channelBlocks(s, h, layer, sig, params, folded);
+    if (blocks.length === 0) {
+      report.deadChannels.push(`l${layer}.h${h}`);
+      continue;
+    }
+    channels.push(blocks.map((b) => b.block));
+    for (const { block, modes } of blocks) {
       report.blocks.push({
         name: block.name,
         rows: block.rows,
@@ -220,6 +284,36 @@ export function layoutImssa(model: Model, report: LayoutReport): Model {
         cells: cellCount(block),
       });
     }
+    if (blocks.length > 1) {
+      report.split.push({
+        channel: `l${layer}.h${h}`,
+        parts: blocks.map((b) => b.block.name),
+        modes: blocks.map((b) => b.modes),
+      });
+    }
+  }
+  const ordered: Crossbar[] = [];
+  const depth = Math.max(0, ...channels.map((c) => c.length));
+  for (let j = 0; j < depth; j++)
+    for (const blocks of channels) if (j < blocks.length) ordered.push(blocks[j]!);
+  return ordered;
+}
+
+export function layoutImssa(model: Model, report: LayoutReport): Model {
+  const hw = model.hardware;
+  if (hw === null) fail("QS4D-E406", { layer: 0, pass: "requantize" });
+  const params = hw.params;
+  const dOnRows = params.dPlacement === "rows";
+  const delayed = params.outputMode === "lagged" && dOnRows;
+  const signals: Signal[] = [];
+  const crossbars: Crossbar[] = [];
+  const ssmOps = new Map<number, Extract<DigitalOp, { op: "ssm" }>>();
+  model.layers.forEach((layer, i) => {
+    if (layer.ssm.form.kind !== "discrete") fail("QS4D-E406", { layer: i, pass: "discretize" });
+    const s = integerSsm(layer.ssm, i, dOnRows);
+    const sig = layerSignals(signals, s, i, delayed);
+    const foldReport: number[][] = [];
+    crossbars.push(...layerBlocks(s, i, sig, params, foldReport, report));
     if (foldReport.length > 0) {
       const ref = foldReport.filter((_, k) => k % 2 === 0).flat();
       const got = foldReport.filter((_, k) => k % 2 === 1).flat();
@@ -263,7 +357,7 @@ export const LAYOUT_IMSSA: Pass = {
   description:
     "lay out each SSM channel as an IMSSA crossbar block (u rows, 4x4 mode blocks, y columns; lagged or folded) and build the digital program",
   run(model, context) {
-    const report: LayoutReport = { blocks: [], deadChannels: [], folded: [] };
+    const report = emptyLayoutReport();
     const result = layoutImssa(model, report);
     context.reports.set("layout-imssa", report);
     return result;

@@ -11,6 +11,7 @@ import type { PassContext, PassOptionValue } from "./pass.js";
 /** In order; each stage needs the previous one's result (the passes check and say so). */
 export const DEFAULT_PIPELINE: readonly string[] = [
   "apply-qat",
+  "realize-kernel",
   "discretize",
   "requantize",
   "prune",

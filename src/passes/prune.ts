@@ -13,7 +13,7 @@
 
 import { fail } from "../diag/error.js";
 import type { AffineQuantizer, Layer, Model, Quantizer } from "../ir/model.js";
-import { type LayoutReport, layoutImssa } from "./layout-imssa.js";
+import { emptyLayoutReport, type LayoutReport, layoutImssa } from "./layout-imssa.js";
 import { emulatedAccuracy } from "./lib/predict.js";
 import { i32Tensor, ints } from "./lib/tensors.js";
 import type { Pass, PassContext } from "./pass.js";
@@ -193,8 +193,8 @@ export function prune(
   const infos = model.layers.flatMap((layer, i) => modeInfos(layer, i));
   const pruned = choose(infos, criterion);
   const result = zeroModes(model, pruned);
-  const before: LayoutReport = { blocks: [], deadChannels: [], folded: [] };
-  const after: LayoutReport = { blocks: [], deadChannels: [], folded: [] };
+  const before = emptyLayoutReport();
+  const after = emptyLayoutReport();
   const loweredBefore = layoutImssa(model, before);
   const loweredAfter = layoutImssa(result, after);
   const [t0, t1] = [totals(before), totals(after)];

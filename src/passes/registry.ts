@@ -7,11 +7,13 @@ import { LAYOUT_IMSSA } from "./layout-imssa.js";
 import { MAP_CONDUCTANCE } from "./map-conductance.js";
 import type { Pass } from "./pass.js";
 import { PRUNE } from "./prune.js";
+import { REALIZE_KERNEL } from "./realize-kernel.js";
 import { REQUANTIZE } from "./requantize.js";
 import { TILE } from "./tile.js";
 
 export const PASSES: readonly Pass[] = [
   APPLY_QAT,
+  REALIZE_KERNEL,
   DISCRETIZE,
   REQUANTIZE,
   PRUNE,

@@ -417,7 +417,7 @@ function requantizeFitted(
 
 function discreteForm(ssm: Ssm, layer: number): SsmDiscrete {
   if (ssm.form.kind === "kernel")
-    fail("QS4D-E409", { layer }, { tensor: `layers.${layer}.kernel.K` });
+    fail("QS4D-E409", { layer, pass: "requantize" }, { tensor: `layers.${layer}.kernel.K` });
   if (ssm.form.kind !== "discrete") fail("QS4D-E406", { layer, pass: "discretize" });
   return ssm.form;
 }

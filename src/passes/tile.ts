@@ -2,8 +2,10 @@
 // one op (a layer's SSM channels, or one dense layer's tiles) are packed block-diagonally, in
 // order: each block starts where the previous one ended in both rows and columns, so blocks
 // share no row and no column and every array stays a valid IMSSA array. Ops never share an
-// array (each op's arrays are read together, one op after another). A block larger than an array is a coded error with
-// the numbers; so is needing more arrays than the target has. Each readout gets one of the
+// array (each op's arrays are read together, one op after another). A channel larger than an
+// array arrives split into parts by layout-imssa (reported here with the arrays that hold
+// them); a block still larger than an array (not even one mode fits) is a coded error with
+// the numbers, and so is needing more arrays than the target has. Each readout gets one of the
 // array's ADCs: ADC j serves the j-th contiguous group of columns (a column multiplexer).
 
 import { fail } from "../diag/error.js";
@@ -36,8 +38,18 @@ export interface ArrayUse {
   readonly utilization: number;
 }
 
+/** A channel larger than one array, placed as parts (one array each, or shared). */
+export interface SplitChannel {
+  readonly channel: string;
+  readonly parts: number;
+  /** The array of each part, in part order. */
+  readonly arrays: string[];
+}
+
 export interface TileReport {
   readonly arrays: ArrayUse[];
+  /** Channels split over arrays because one array could not hold them (none usually). */
+  readonly split: SplitChannel[];
   readonly arraySize: readonly [number, number];
   /** Over all arrays: placed block area / total area, and programmed cells / total cells. */
   readonly utilization: number;
@@ -52,13 +64,25 @@ interface Bin {
   cols: number;
 }
 
-/** The op a block belongs to: `l0` for `l0.h3`, `l0.mix` for the tile `l0.mix.t0.1`. */
+/**
+ * The op a block belongs to: `l0` for the channel block `l0.h3` and the parts `l0.h3.p1` of a
+ * split channel, `l0.mix` for the dense tile `l0.mix.t0.1`.
+ */
 function layerOf(block: Crossbar): string {
-  return block.name
-    .split(".")
-    .slice(0, -1)
-    .join(".")
-    .replace(/\.t\d+$/, "");
+  return block.name.replace(/\.h\d+(\.p\d+)?$/, "").replace(/\.t\d+\.\d+$/, "");
+}
+
+/** Channels that layout-imssa split over several arrays (blocks `l0.h3.p0`, ...), and where. */
+function splitChannels(crossbars: readonly Crossbar[]): SplitChannel[] {
+  const byChannel = new Map<string, string[]>();
+  for (const c of crossbars) {
+    for (const p of c.placements) {
+      const channel = /^(.*\.h\d+)\.p\d+$/.exec(p.block)?.[1];
+      if (channel === undefined) continue;
+      byChannel.set(channel, [...(byChannel.get(channel) ?? []), c.name]);
+    }
+  }
+  return [...byChannel].map(([channel, arrays]) => ({ channel, parts: arrays.length, arrays }));
 }
 
 function pack(blocks: readonly Crossbar[], params: HardwareParams): Bin[] {
@@ -191,6 +215,7 @@ export function tile(model: Model, count: number | null): { model: Model; report
   const cellsProgrammed = arrays.reduce((s, a) => s + a.cellsProgrammed, 0);
   const report: TileReport = {
     arrays,
+    split: splitChannels(crossbars),
     arraySize: [params.rows, params.cols],
     utilization: total === 0 ? 0 : placedArea / total,
     cellUtilization: total === 0 ? 0 : cellsProgrammed / total,

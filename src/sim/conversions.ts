@@ -55,6 +55,14 @@ export interface ReadGroup {
   readonly mirrors: ConversionTable;
   /** Per array of `arrays`: conversions (primaries + mirrors) on its busiest ADC. */
   readonly adcRounds: Int32Array;
+  /**
+   * How the commit goes: `direct` when every written element has one primary (its code,
+   * clamped to `commitLimit`, is stored); otherwise the codes of an element are summed first.
+   * `unwritten` lists the written signals' elements no primary writes (they become 0).
+   */
+  readonly direct: boolean;
+  readonly commitLimit: Int32Array;
+  readonly unwritten: Int32Array;
 }
 
 interface Conversion {
@@ -212,7 +220,11 @@ function buildTable(
 }
 
 /** The read group of the conversions writing `signals` (an op's state and output). */
-export function readGroup(image: ChipImage, layout: ChipLayout, signals: readonly number[]): ReadGroup {
+export function readGroup(
+  image: ChipImage,
+  layout: ChipLayout,
+  signals: readonly number[],
+): ReadGroup {
   const wanted = new Set(signals);
   const all = image.arrays.flatMap((_, k) => arrayConversions(image, k, wanted));
   const terms = Math.max(0, ...image.arrays.map((a) => a.terms));
@@ -224,22 +236,45 @@ export function readGroup(image: ChipImage, layout: ChipLayout, signals: readonl
     const ro = image.arrays[k]!.readout;
     for (const c of all) {
       if (c.array !== k) continue;
-      const adc = ro.adc[c.readout]! >= 0 ? ro.adc[c.readout]! : c.readout % image.target.params.adcsPerArray;
+      const adc =
+        ro.adc[c.readout]! >= 0 ? ro.adc[c.readout]! : c.readout % image.target.params.adcsPerArray;
       perAdc.set(adc, (perAdc.get(adc) ?? 0) + 1);
     }
     adcRounds[i] = Math.max(0, ...perAdc.values());
   });
+  const written = signals.map((s) => ({
+    signal: s,
+    offset: layout.offset[s]!,
+    length: image.signals[s]!.length,
+    limit: image.signals[s]!.limit,
+  }));
+  const primaries = buildTable(
+    image,
+    layout,
+    all.filter((c) => polarity(c) > 0),
+    terms,
+  );
+  const writers = new Map<number, number>();
+  for (const d of primaries.dest) writers.set(d, (writers.get(d) ?? 0) + 1);
+  const unwritten: number[] = [];
+  for (const w of written)
+    for (let i = w.offset; i < w.offset + w.length; i++) if (!writers.has(i)) unwritten.push(i);
+  const limitOf = (register: number) =>
+    written.find((w) => register >= w.offset && register < w.offset + w.length)!.limit;
   return {
     signals,
-    written: signals.map((s) => ({
-      signal: s,
-      offset: layout.offset[s]!,
-      length: image.signals[s]!.length,
-      limit: image.signals[s]!.limit,
-    })),
+    written,
     arrays,
-    primaries: buildTable(image, layout, all.filter((c) => polarity(c) > 0), terms),
-    mirrors: buildTable(image, layout, all.filter((c) => polarity(c) < 0), terms),
+    primaries,
+    mirrors: buildTable(
+      image,
+      layout,
+      all.filter((c) => polarity(c) < 0),
+      terms,
+    ),
     adcRounds,
+    direct: [...writers.values()].every((n) => n === 1),
+    commitLimit: Int32Array.from(primaries.dest, limitOf),
+    unwritten: Int32Array.from(unwritten),
   };
 }

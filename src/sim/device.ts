@@ -84,7 +84,13 @@ export function arrayShape(image: ChipImage, k: number): ArrayShape {
  * Gaussian deviation of sigma prog x gMax (clipped at G = 0), then is stuck at gMax or gMin with
  * the stuck rates; draws are keyed by (seed, run, array) and made in (column, row) order.
  */
-export function programArray(image: ChipImage, k: number, noise: NoiseParams, seed: number, run: number): ArrayDevice {
+export function programArray(
+  image: ChipImage,
+  k: number,
+  noise: NoiseParams,
+  seed: number,
+  run: number,
+): ArrayDevice {
   const a = image.arrays[k]!;
   const { levels, gMinUs, gMaxUs } = image.target.params;
   const dG = (gMaxUs - gMinUs) / (levels - 1);
@@ -92,12 +98,11 @@ export function programArray(image: ChipImage, k: number, noise: NoiseParams, se
   const sigma = (noise.programming * gMaxUs) / dG;
   const shape = arrayShape(image, k);
   const { rows, columns } = shape;
-  const slot = new Map<number, number>();
-  columns.forEach((c, i) => slot.set(c, i));
+  const slot = new Map(Array.from(columns, (c, i) => [c, i] as const));
   const n = rows.length;
   const cells = new Float64Array(columns.length * n);
   const position = new Int32Array(a.rows).fill(-1);
-  rows.forEach((r, i) => (position[r] = i));
+  for (let i = 0; i < rows.length; i++) position[rows[i]!] = i;
   const byColumn = columnCells(a);
   for (const [col, s] of slot) {
     for (let j = byColumn.start[col]!; j < byColumn.start[col + 1]!; j++) {
@@ -122,7 +127,14 @@ export function programArray(image: ChipImage, k: number, noise: NoiseParams, se
       stuckOff++;
     }
   }
-  return { ...shape, slot, cells, ...converterOffsets(image, k, n, noise, seed, run), stuckOn, stuckOff };
+  return {
+    ...shape,
+    slot,
+    cells,
+    ...converterOffsets(image, k, n, noise, seed, run),
+    stuckOn,
+    stuckOff,
+  };
 }
 
 /** Offsets of array k's DACs (one per driven row) and ADCs, keyed by (seed, run, array). */
@@ -140,7 +152,8 @@ export function converterOffsets(
   if (noise.dacOffsetLsb > 0)
     for (let i = 0; i < drivenRows; i++) dacOffset[i] = noise.dacOffsetLsb * converters.gaussian();
   if (noise.adcOffsetLsb > 0)
-    for (let i = 0; i < adcOffset.length; i++) adcOffset[i] = noise.adcOffsetLsb * converters.gaussian();
+    for (let i = 0; i < adcOffset.length; i++)
+      adcOffset[i] = noise.adcOffsetLsb * converters.gaussian();
   return { dacOffset, adcOffset };
 }
 
@@ -263,7 +276,12 @@ export class DeviceEngine implements ReadEngine {
   /** Per array and segment: sum of the squared row voltages of the current read. */
   private readonly squares: Float64Array[];
   /** Per array: the driven rows' registers, polarities and DAC offsets, and their segments. */
-  private readonly rows: { register: Int32Array; polarity: Int32Array; offset: Float64Array; segments: (readonly [number, number])[] }[];
+  private readonly rows: {
+    register: Int32Array;
+    polarity: Int32Array;
+    offset: Float64Array;
+    segments: (readonly [number, number])[];
+  }[];
   private readonly gMinUnits: number;
   /** The array programmed last: tables are built array by array, one array's cells at a time. */
   private last: { index: number; device: ArrayDevice } | null = null;
@@ -287,7 +305,10 @@ export class DeviceEngine implements ReadEngine {
     this.rows = image.arrays.map((a, k) => {
       const shape = arrayShape(image, k);
       return {
-        register: Int32Array.from(shape.rows, (r) => layout.offset[a.row.signal[r]!]! + a.row.element[r]!),
+        register: Int32Array.from(
+          shape.rows,
+          (r) => layout.offset[a.row.signal[r]!]! + a.row.element[r]!,
+        ),
         polarity: Int32Array.from(shape.rows, (r) => a.row.polarity[r]!),
         offset: converterOffsets(image, k, shape.rows.length, noise, seed, run).dacOffset,
         segments: [...shape.segment.values()],
@@ -301,7 +322,10 @@ export class DeviceEngine implements ReadEngine {
 
   private device(k: number): ArrayDevice {
     if (this.last?.index !== k) {
-      this.last = { index: k, device: programArray(this.image, k, this.noise, this.seed, this.run) };
+      this.last = {
+        index: k,
+        device: programArray(this.image, k, this.noise, this.seed, this.run),
+      };
     }
     return this.last.device;
   }
@@ -323,7 +347,8 @@ export class DeviceEngine implements ReadEngine {
   read(group: ReadGroup, probe: ReadProbe | null): void {
     if (this.readSigma > 0) for (const k of group.arrays) this.rowSquares(k);
     const primaries = this.convert(group.primaries);
-    if (probe !== null) probe.conversions(group, this.registers, primaries, this.convert(group.mirrors));
+    if (probe !== null)
+      probe.conversions(group, this.registers, primaries, this.convert(group.mirrors));
     commit(group, primaries, this.registers, this.sums);
     probe?.committed(group, this.registers);
   }
@@ -362,7 +387,8 @@ export class DeviceEngine implements ReadEngine {
         analog += g * s;
         if (squares !== null && segment[q]! >= 0) variance += g * g * squares[segment[q]!]!;
       }
-      if (squares !== null) analog += sigma * Math.sqrt(variance * factorSquares[c]!) * this.readNoise.gaussian();
+      if (squares !== null)
+        analog += sigma * Math.sqrt(variance * factorSquares[c]!) * this.readNoise.gaussian();
       out[c] = adcCode(analog + adcOffset[c]!, limit[c]!);
     }
     return out;

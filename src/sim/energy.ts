@@ -54,7 +54,11 @@ export const JETSON_NANO = {
 };
 
 /** Events of one sample: every read of every array op, and the digital ops of the timing model. */
-export function countEvents(image: ChipImage, groups: ReadonlyMap<number, ReadGroup>, timing: Timing): EventCounts {
+export function countEvents(
+  image: ChipImage,
+  groups: ReadonlyMap<number, ReadGroup>,
+  timing: Timing,
+): EventCounts {
   let arrayReads = 0;
   let dac = 0;
   let adc = 0;

@@ -10,13 +10,18 @@ import type { ConversionTable, ReadGroup } from "./conversions.js";
 export function adcCode(analog: number, limit: number): number {
   let r = Math.round(analog); // half rounds toward +infinity
   if (r - analog === 0.5 && r % 2 !== 0) r -= 1;
-  return r < -limit ? -limit : r > limit ? limit : r;
+  return Math.min(Math.max(r, -limit), limit);
 }
 
 /** What a VCD trace sees of one read. */
 export interface ReadProbe {
   /** The registers that drive the rows and the codes of every conversion (mirrors included). */
-  conversions(group: ReadGroup, registers: Int32Array, primaries: Int32Array, mirrors: Int32Array): void;
+  conversions(
+    group: ReadGroup,
+    registers: Int32Array,
+    primaries: Int32Array,
+    mirrors: Int32Array,
+  ): void;
   /** The registers after the commit. */
   committed(group: ReadGroup, registers: Int32Array): void;
 }
@@ -29,17 +34,36 @@ export interface ReadEngine {
   beginSample(sample: number): void;
 }
 
-/** Adds each primary's code into `sums` at its register, then clamps and stores. */
-export function commit(group: ReadGroup, codes: Int32Array, registers: Int32Array, sums: Float64Array): void {
+/**
+ * Stores the primaries' codes: each written element gets the sum of the codes that write it,
+ * clamped to its signal's limit (one code: stored directly), and an element no primary writes
+ * becomes 0. `sums` is zero on entry and on return.
+ */
+export function commit(
+  group: ReadGroup,
+  codes: Int32Array,
+  registers: Int32Array,
+  sums: Float64Array,
+): void {
   const { dest } = group.primaries;
-  for (let c = 0; c < codes.length; c++) sums[dest[c]!]! += codes[c]!;
-  for (const w of group.written) {
-    for (let i = w.offset; i < w.offset + w.length; i++) {
-      const v = sums[i]!;
-      registers[i] = v < -w.limit ? -w.limit : v > w.limit ? w.limit : v;
-      sums[i] = 0;
+  const limit = group.commitLimit;
+  for (const i of group.unwritten) registers[i] = 0;
+  if (group.direct) {
+    for (let c = 0; c < codes.length; c++) {
+      const v = codes[c]!;
+      const l = limit[c]!;
+      registers[dest[c]!] = Math.min(Math.max(v, -l), l);
     }
+    return;
   }
+  for (let c = 0; c < codes.length; c++) sums[dest[c]!]! += codes[c]!;
+  for (let c = 0; c < codes.length; c++) {
+    const i = dest[c]!;
+    const v = sums[i]!;
+    const l = limit[c]!;
+    registers[i] = Math.min(Math.max(v, -l), l);
+  }
+  for (let c = 0; c < codes.length; c++) sums[dest[c]!] = 0;
 }
 
 /**

@@ -56,7 +56,10 @@ export async function simulateChip(
     length: input.length,
     ...(options.lanes !== undefined ? { lanes: options.lanes } : {}),
   });
-  const vcd = options.trace == null ? null : traceFirstSample(chip, input, timing, options.trace, noise, options.seed);
+  const vcd =
+    options.trace == null
+      ? null
+      : traceFirstSample(chip, input, timing, options.trace, noise, options.seed);
   const logits = await monteCarlo(chip, bytes, input, {
     noise: noise ?? NO_NOISE,
     seed: options.seed,
@@ -65,7 +68,9 @@ export async function simulateChip(
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
   });
   const accuracy =
-    labels === null ? null : accuracyStats(logits.map((l) => accuracyOf(l, labels, chip.layout.classes)));
+    labels === null
+      ? null
+      : accuracyStats(logits.map((l) => accuracyOf(l, labels, chip.layout.classes)));
   const report = buildReport({
     chip,
     timing,

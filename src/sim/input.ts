@@ -19,7 +19,8 @@ export function checkSimInput(npy: NpyArray, dIn: number, file: string, chip: st
   }
   const rankOk = shape.length === 3 ? shape[2] === dIn : shape.length === 2 && dIn === 1;
   if (!rankOk || shape[0]! < 1 || shape[1]! < 1) {
-    const expected = dIn === 1 ? "[batch, length, 1] or [batch, length]" : `[batch, length, ${dIn}]`;
+    const expected =
+      dIn === 1 ? "[batch, length, 1] or [batch, length]" : `[batch, length, ${dIn}]`;
     fail("QS4D-E601", { input: file, shape: `[${shape.join(", ")}]`, chip, expected }, { file });
   }
   for (let i = 0; i < data.length; i++) {
@@ -32,7 +33,12 @@ export function checkSimInput(npy: NpyArray, dIn: number, file: string, chip: st
 }
 
 /** Labels [batch] as integers (int8, int32 or int64 .npy). */
-export function checkLabels(npy: NpyArray, batch: number, classes: number, file: string): Int32Array {
+export function checkLabels(
+  npy: NpyArray,
+  batch: number,
+  classes: number,
+  file: string,
+): Int32Array {
   const { data, shape } = npy;
   const integer = !(data instanceof Float32Array || data instanceof Float64Array);
   if (!integer || shape.length !== 1 || shape[0] !== batch) {

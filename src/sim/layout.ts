@@ -64,9 +64,11 @@ function opWidths(image: ChipImage, op: ChipOp): [number, number] | null {
 function bufferWidths(image: ChipImage): Map<string, number> {
   const width = new Map<string, number>();
   const program = image.program;
-  const inputWidth = program.map((op) => opWidths(image, op)).find((w, i) => {
-    return w !== null && program[i]!.input === "input";
-  });
+  const inputWidth = program
+    .map((op) => opWidths(image, op))
+    .find((w, i) => {
+      return w !== null && program[i]!.input === "input";
+    });
   if (inputWidth === undefined) {
     fail("QS4D-E607", {
       file: image.file,
@@ -94,15 +96,25 @@ function bufferWidths(image: ChipImage): Map<string, number> {
   return width;
 }
 
-function checkSsm(image: ChipImage, op: Extract<ChipOp, { op: "ssm" }>, i: number, h: number): void {
+function checkSsm(
+  image: ChipImage,
+  op: Extract<ChipOp, { op: "ssm" }>,
+  i: number,
+  h: number,
+): void {
   const tensors: [string, number][] = [["outputScale", op.outputScale.data.length]];
   if (op.digitalD !== null) tensors.push(["digitalD", op.digitalD.data.length]);
-  if (op.inputQuant.kind === "static") tensors.push(["inputQuant.scale", op.inputQuant.scale.data.length]);
+  if (op.inputQuant.kind === "static")
+    tensors.push(["inputQuant.scale", op.inputQuant.scale.data.length]);
   for (const [name, n] of tensors) {
     if (n !== h) inconsistent(image, i, `${name} has ${n} elements for ${h} channels`);
   }
   const delayed = op.inputDelayedSignal;
   if (delayed >= 0 && image.signals[delayed]!.length !== h) {
-    inconsistent(image, i, `the delayed input signal has ${image.signals[delayed]!.length} elements for ${h} channels`);
+    inconsistent(
+      image,
+      i,
+      `the delayed input signal has ${image.signals[delayed]!.length} elements for ${h} channels`,
+    );
   }
 }

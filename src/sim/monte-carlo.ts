@@ -17,7 +17,10 @@ export interface MonteCarloOptions {
   readonly noise: NoiseParams;
   readonly seed: number;
   readonly runs: number;
-  /** 1: this thread; more: worker threads (default: the machine's parallelism, at most the units). */
+  /**
+   * 1: this thread; more: worker threads. Default: the machine's parallelism, fewer when the
+   * work would not pay for starting the workers.
+   */
   readonly threads?: number;
   /** Force the device model even without noise. */
   readonly device?: boolean;
@@ -45,13 +48,19 @@ export interface WorkerSetup {
 export type WorkerReply =
   | { readonly kind: "progress" }
   | { readonly kind: "result"; readonly unit: Unit; readonly logits: Float32Array }
-  | { readonly kind: "error"; readonly diagnostic: Diagnostic | null; readonly exitCode: 1 | 2 | 3; readonly message: string };
+  | {
+      readonly kind: "error";
+      readonly diagnostic: Diagnostic | null;
+      readonly exitCode: 1 | 2 | 3;
+      readonly message: string;
+    };
 
 /** Units of at most `size` samples, run-major. */
 export function units(runs: number, batch: number, size: number): Unit[] {
   const out: Unit[] = [];
   for (let run = 0; run < runs; run++)
-    for (let from = 0; from < batch; from += size) out.push({ run, from, to: Math.min(batch, from + size) });
+    for (let from = 0; from < batch; from += size)
+      out.push({ run, from, to: Math.min(batch, from + size) });
   return out;
 }
 
@@ -72,9 +81,17 @@ export class UnitRunner {
       device: this.setup.device,
       onSample,
     };
-    if (this.cached?.run !== unit.run) this.cached = { run: unit.run, engine: engineFor(this.chip, options) };
+    if (this.cached?.run !== unit.run)
+      this.cached = { run: unit.run, engine: engineFor(this.chip, options) };
     const { data, length, dIn } = this.setup.input;
-    return runSamples(this.chip, { data, length, dIn }, unit.from, unit.to, options, this.cached.engine);
+    return runSamples(
+      this.chip,
+      { data, length, dIn },
+      unit.from,
+      unit.to,
+      options,
+      this.cached.engine,
+    );
   }
 }
 
@@ -88,15 +105,24 @@ export async function monteCarlo(
 ): Promise<Float32Array[]> {
   const classes = chip.layout.classes;
   const total = options.runs * input.batch;
-  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const threads = Math.max(1, options.threads ?? defaultThreads(chip, total * input.length));
   // Enough units to keep every thread busy; a unit's size does not change any number.
   const size = Math.max(1, Math.ceil((options.runs * input.batch) / (threads * 4)));
   const work = units(options.runs, input.batch, Math.min(size, input.batch));
-  const results = Array.from({ length: options.runs }, () => new Float32Array(input.batch * classes));
+  const results = Array.from(
+    { length: options.runs },
+    () => new Float32Array(input.batch * classes),
+  );
   let done = 0;
   const progress = () => options.onProgress?.(++done, total);
-  const store = (unit: Unit, logits: Float32Array) => results[unit.run]!.set(logits, unit.from * classes);
-  const setup = { input, noise: options.noise, seed: options.seed, device: options.device === true };
+  const store = (unit: Unit, logits: Float32Array) =>
+    results[unit.run]!.set(logits, unit.from * classes);
+  const setup = {
+    input,
+    noise: options.noise,
+    seed: options.seed,
+    device: options.device === true,
+  };
   const script = threads > 1 ? workerScript() : null;
   if (script === null) {
     const runner = new UnitRunner(chip, setup);
@@ -110,6 +136,16 @@ export async function monteCarlo(
   const workerSetup: WorkerSetup = { chip: chipBytes, file: chip.image.file, ...setup };
   await runOnWorkers(script, workerSetup, work, Math.min(threads, work.length), store, progress);
   return results;
+}
+
+/** Conversions a worker should have to do to be worth starting (about a second of work). */
+const CONVERSIONS_PER_WORKER = 2e7;
+
+function defaultThreads(chip: SimChip, steps: number): number {
+  let perStep = 0;
+  for (const g of chip.groups.values()) perStep += g.primaries.count;
+  const worth = Math.floor((steps * perStep) / CONVERSIONS_PER_WORKER);
+  return Math.max(1, Math.min(availableParallelism(), worth));
 }
 
 /** How to start the worker: a built .js file, or the .ts source through tsx's ESM API. */
@@ -175,4 +211,3 @@ function workerError(reply: Extract<WorkerReply, { kind: "error" }>): Error {
   if (reply.diagnostic !== null) return new Qs4dError(reply.diagnostic, reply.exitCode);
   return new Error(`simulation worker failed: ${reply.message}`);
 }
-

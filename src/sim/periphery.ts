@@ -4,7 +4,6 @@
 // with memory independent of its length.
 
 import type { ChipOp } from "../emit/chip-image.js";
-import type { NumericArray } from "../emit/dtype.js";
 import { erf } from "../run/numeric.js";
 
 type Op<K extends ChipOp["op"]> = Extract<ChipOp, { op: K }>;
@@ -96,7 +95,7 @@ export function staticCode(u: number, scale: number, limit: number): number {
 function roundClamp(x: number, bound: number): number {
   let r = Math.round(x);
   if (r - x === 0.5 && r % 2 !== 0) r -= 1;
-  return r < -bound ? -bound : r > bound ? bound : r;
+  return Math.min(Math.max(r, -bound), bound);
 }
 
 /** Running max |x| of rows fed one by one (the per-sample quantizers' statistic). */
@@ -105,6 +104,3 @@ export function maxAbsOf(rows: readonly Float32Array[]): number {
   for (const row of rows) for (let i = 0; i < row.length; i++) m = Math.max(m, Math.abs(row[i]!));
   return m;
 }
-
-/** The values of a chip tensor as a plain indexable array. */
-export type Values = NumericArray;

@@ -26,7 +26,12 @@ export interface SimReport {
     readonly arrays: number;
     readonly compiler: string;
   };
-  readonly input: { readonly batch: number; readonly length: number; readonly dIn: number; readonly classes: number };
+  readonly input: {
+    readonly batch: number;
+    readonly length: number;
+    readonly dIn: number;
+    readonly classes: number;
+  };
   readonly mode: "ideal" | "device";
   readonly noise: NoiseParams | null;
   readonly seed: number | null;
@@ -55,7 +60,8 @@ export interface SimReport {
 
 export function accuracyOf(logits: Float32Array, labels: Int32Array, classes: number): number {
   let correct = 0;
-  for (let b = 0; b < labels.length; b++) if (argmax(logits, b * classes, classes) === labels[b]) correct++;
+  for (let b = 0; b < labels.length; b++)
+    if (argmax(logits, b * classes, classes) === labels[b]) correct++;
   return correct / labels.length;
 }
 
@@ -69,7 +75,13 @@ export function accuracyStats(perRun: readonly number[]): AccuracyStats {
   const n = perRun.length;
   const mean = perRun.reduce((a, b) => a + b, 0) / n;
   const variance = n > 1 ? perRun.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  return { runs: perRun, mean, std: Math.sqrt(variance), min: Math.min(...perRun), max: Math.max(...perRun) };
+  return {
+    runs: perRun,
+    mean,
+    std: Math.sqrt(variance),
+    min: Math.min(...perRun),
+    max: Math.max(...perRun),
+  };
 }
 
 export interface ReportInputs {
@@ -153,7 +165,9 @@ export function formatSummary(r: SimReport): string {
   const lines = [
     `simulated ${r.chip.model} on ${r.chip.target} (${r.chip.arrays} arrays): ${r.input.batch} samples x ${r.input.length} steps, ${r.mode}${r.runs > 1 ? `, ${r.runs} runs` : ""}`,
     `  timing   ${t.cyclesPerStep} cycles/step at ${t.clockMHz} MHz, latency ${t.latencyCycles} cycles (${engineering(t.latencyMicroseconds * 1e-6, "s")}), ${engineering(t.samplesPerSecond, "samples/s")}, ${engineering(t.stepsPerSecond, "steps/s")}`,
-    `  energy   ${engineering(e.totalPicojoulesPerSample * 1e-12, "J")}/sample: ${Object.entries(e.perSample)
+    `  energy   ${engineering(e.totalPicojoulesPerSample * 1e-12, "J")}/sample: ${Object.entries(
+      e.perSample,
+    )
       .map(([k, c]) => `${k} ${engineering(c.picojoules * 1e-12, "J")}`)
       .join(", ")}`,
     `  efficiency ${fixed(e.topsPerWatt)} TOPS/W (${engineering(e.opsPerSample, "ops")}/sample); Jetson Nano ${fixed(e.jetsonNano.topsPerWatt[0], 4)}-${fixed(e.jetsonNano.topsPerWatt[1], 4)} TFLOPS/W`,

@@ -43,7 +43,8 @@ export class Rng {
   constructor(seed: number, purpose: number, a = 0, b = 0) {
     const [lo, hi] = seedWords(seed);
     let h = fmix32(lo ^ GOLDEN);
-    for (const word of [hi, purpose, a, b]) h = fmix32(h ^ Math.imul(word >>> 0, GOLDEN) ^ 0x632be5ab);
+    for (const word of [hi, purpose, a, b])
+      h = fmix32(h ^ Math.imul(word >>> 0, GOLDEN) ^ 0x632be5ab);
     // splitmix-style expansion of the key into four state words (never all zero).
     const next = () => {
       h = (h + GOLDEN) >>> 0;
@@ -86,9 +87,10 @@ export class Rng {
     let u: number;
     let v: number;
     let s: number;
+    // 32 random bits per coordinate are plenty for noise (the tails reach 6.7 sigma).
     do {
-      u = 2 * this.uniform() - 1;
-      v = 2 * this.uniform() - 1;
+      u = this.nextU32() * 4.656612873077393e-10 - 1;
+      v = this.nextU32() * 4.656612873077393e-10 - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);

@@ -1,7 +1,7 @@
 // The simulator's core API: a chip image prepared once (register layout, read groups), then
 // samples run through it on the ideal chip or on one programming of the device model.
 
-import type { ChipImage, ChipOp } from "../emit/chip-image.js";
+import type { ChipImage } from "../emit/chip-image.js";
 import type { ReadGroup } from "./conversions.js";
 import { checkDeviceSize, DeviceEngine } from "./device.js";
 import { IdealEngine, type ReadEngine } from "./engine.js";
@@ -39,12 +39,14 @@ export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
   const noise = options.noise ?? NO_NOISE;
   if (isNoiseless(noise) && options.device !== true) return new IdealEngine(chip.layout.registers);
   checkDeviceSize(chip.image);
-  return new DeviceEngine(chip.image, chip.layout, chip.groups.values(), noise, options.seed ?? 0, options.run ?? 0);
-}
-
-/** The levels of a dense op's input quantizer, as chip.bin records them. */
-function denseLevels(op: Extract<ChipOp, { op: "crossbar-linear" }>): number {
-  return (op as unknown as { inputLevels: number }).inputLevels;
+  return new DeviceEngine(
+    chip.image,
+    chip.layout,
+    chip.groups.values(),
+    noise,
+    options.seed ?? 0,
+    options.run ?? 0,
+  );
 }
 
 export interface Samples {
@@ -66,7 +68,7 @@ export function runSamples(
   engine: ReadEngine = engineFor(chip, options),
 ): Float32Array {
   const classes = chip.layout.classes;
-  const stream = new Stream(chip.image, chip.layout, chip.groups, engine, options.hooks ?? {}, denseLevels);
+  const stream = new Stream(chip.image, chip.layout, chip.groups, engine, options.hooks ?? {});
   const logits = new Float32Array((to - from) * classes);
   const size = input.length * input.dIn;
   const row = new Float32Array(classes);

@@ -219,7 +219,15 @@ class SsmNode extends Node {
   private reads = 0;
   private scale = 1;
   private readonly held: Float32Array[] = [];
-  private readonly regs: { input: number; delayed: number; state: number; output: number; h: number };
+  /** Register offsets of the op's signals (-1: no delayed input), channels, state length. */
+  private readonly regs: {
+    input: number;
+    delayed: number;
+    state: number;
+    output: number;
+    h: number;
+    stateLength: number;
+  };
 
   constructor(
     input: Channel,
@@ -240,11 +248,9 @@ class SsmNode extends Node {
       state: layout.offset[op.stateSignal]!,
       output: layout.offset[op.outputSignal]!,
       h,
+      stateLength: image.signals[op.stateSignal]!.length,
     };
-    this.stateLength = image.signals[op.stateSignal]!.length;
   }
-
-  private readonly stateLength: number;
 
   override reset(): void {
     super.reset();
@@ -253,10 +259,10 @@ class SsmNode extends Node {
     this.scale = 1;
     this.held.length = 0;
     const r = this.arrays.engine.registers;
-    const { input, delayed, state, output, h } = this.regs;
+    const { input, delayed, state, output, h, stateLength } = this.regs;
     r.fill(0, input, input + h);
     if (delayed >= 0) r.fill(0, delayed, delayed + h);
-    r.fill(0, state, state + this.stateLength);
+    r.fill(0, state, state + stateLength);
     r.fill(0, output, output + h);
   }
 
@@ -320,7 +326,10 @@ class SsmNode extends Node {
       let y = Math.fround(this.yq[i]! * sy[i]!);
       if (q.kind === "sample") y = Math.fround(y / this.scale);
       if (d !== null) {
-        const u = q.kind === "static" ? Math.fround(uq[i]! * q.scale.data[i]!) : Math.fround(uq[i]! / this.scale);
+        const u =
+          q.kind === "static"
+            ? Math.fround(uq[i]! * q.scale.data[i]!)
+            : Math.fround(uq[i]! / this.scale);
         y = Math.fround(y + Math.fround(d[i]! * u));
       }
       out[i] = y;
@@ -339,7 +348,6 @@ class DenseNode extends HoldingNode {
     input: Channel,
     output: Channel,
     private readonly op: Op<"crossbar-linear">,
-    private readonly levels: number,
     private readonly arrays: Arrays,
     layout: ChipLayout,
   ) {
@@ -350,12 +358,13 @@ class DenseNode extends HoldingNode {
   }
 
   override finish(): void {
-    const s = sampleScale(maxAbsOf(this.held), this.levels);
+    const levels = this.op.inputLevels;
+    const s = sampleScale(maxAbsOf(this.held), levels);
     const step = this.op.outputStep.data;
     const bias = this.op.bias?.data ?? null;
     const r = this.arrays.engine.registers;
     this.held.forEach((x, t) => {
-      for (let i = 0; i < x.length; i++) this.xq[i] = sampleCode(x[i]!, s, this.levels);
+      for (let i = 0; i < x.length; i++) this.xq[i] = sampleCode(x[i]!, s, levels);
       r.set(this.xq, this.inputOffset);
       this.arrays.read(t);
       const out = this.output.row();
@@ -385,9 +394,6 @@ export function readGroups(image: ChipImage, layout: ChipLayout): Map<number, Re
   return groups;
 }
 
-/** The levels of a dense op's input quantizer. */
-export type DenseLevels = (op: Op<"crossbar-linear">) => number;
-
 /** Runs the chip program on samples, one time step at a time. */
 export class Stream {
   private readonly channels = new Map<string, Channel>();
@@ -401,14 +407,13 @@ export class Stream {
     groups: ReadonlyMap<number, ReadGroup>,
     readonly engine: ReadEngine,
     hooks: StreamHooks,
-    denseLevels: DenseLevels,
   ) {
     this.input = this.channel("input", layout.dIn);
     image.program.forEach((op, i) => {
       const x = this.channels.get(op.input)!;
       const out = this.channel(op.output, layout.width.get(op.output)!);
       const arrays = groups.has(i) ? new Arrays(engine, groups.get(i)!, i, hooks) : null;
-      this.nodes.push(this.node(op, x, out, arrays, layout, image, denseLevels));
+      this.nodes.push(this.node(op, x, out, arrays, layout, image));
     });
     this.logits = this.channels.get("logits")!;
   }
@@ -426,7 +431,6 @@ export class Stream {
     arrays: Arrays | null,
     layout: ChipLayout,
     image: ChipImage,
-    denseLevels: DenseLevels,
   ): Node {
     switch (op.op) {
       case "linear":
@@ -450,7 +454,7 @@ export class Stream {
       case "ssm":
         return new SsmNode(x, out, op, arrays!, layout, image);
       case "crossbar-linear":
-        return new DenseNode(x, out, op, denseLevels(op), arrays!, layout);
+        return new DenseNode(x, out, op, arrays!, layout);
     }
   }
 

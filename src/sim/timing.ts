@@ -129,7 +129,16 @@ export function chipTiming(
   let digitalOps = 0;
   let current: Draft | null = null;
   const digital = (barrier: boolean): Draft => {
-    const stage: Draft = { name: "", kind: "digital", items: rows, cycles: 0, barrier, ops: [], lag: 0, pooled: false };
+    const stage: Draft = {
+      name: "",
+      kind: "digital",
+      items: rows,
+      cycles: 0,
+      barrier,
+      ops: [],
+      lag: 0,
+      pooled: false,
+    };
     drafts.push(stage);
     return stage;
   };
@@ -150,7 +159,12 @@ export function chipTiming(
       };
       readPhases.set(i, phases);
       const perRead =
-        phases.quantize + phases.dac + phases.read + phases.rounds * phases.conversion + phases.commit + phases.dequantize;
+        phases.quantize +
+        phases.dac +
+        phases.read +
+        phases.rounds * phases.conversion +
+        phases.commit +
+        phases.dequantize;
       const barrier = ssm === null || ssm.inputQuant.kind === "sample";
       drafts.push({
         name: `${op.output} arrays`,
@@ -162,7 +176,9 @@ export function chipTiming(
         lag: lagged ? 1 : 0,
         pooled: false,
       });
-      digitalOps += (lagged ? rows + 1 : rows) * (h * OPS_PER_ELEMENT.quantize + layout.width.get(op.output)! * dequantizeOps(op));
+      digitalOps +=
+        (lagged ? rows + 1 : rows) *
+        (h * OPS_PER_ELEMENT.quantize + layout.width.get(op.output)! * dequantizeOps(op));
       current = null;
       return;
     }
@@ -198,13 +214,18 @@ export function chipTiming(
 function dequantizeOps(op: ChipOp): number {
   if (op.op === "crossbar-linear") return 3;
   if (op.op !== "ssm") return 0;
-  return OPS_PER_ELEMENT.dequantize + (op.inputQuant.kind === "sample" ? 1 : 0) + (op.digitalD !== null ? 3 : 0);
+  return (
+    OPS_PER_ELEMENT.dequantize +
+    (op.inputQuant.kind === "sample" ? 1 : 0) +
+    (op.digitalD !== null ? 3 : 0)
+  );
 }
 
 /** The widest SSM layer's channel count (one digital lane per channel). */
 function defaultLanes(image: ChipImage): number {
   let lanes = 1;
-  for (const op of image.program) if (op.op === "ssm") lanes = Math.max(lanes, image.signals[op.inputSignal]!.length);
+  for (const op of image.program)
+    if (op.op === "ssm") lanes = Math.max(lanes, image.signals[op.inputSignal]!.length);
   return lanes;
 }
 
@@ -221,7 +242,9 @@ function schedule(drafts: readonly Draft[]): StageTiming[] {
       free = start[i]! + s.cycles;
     }
     const finish = (item: number) => start[item]! + s.cycles;
-    ready = s.pooled ? () => finish(s.items - 1) : (row) => finish(Math.min(row + s.lag, s.items - 1));
+    ready = s.pooled
+      ? () => finish(s.items - 1)
+      : (row) => finish(Math.min(row + s.lag, s.items - 1));
     rowsIn = s.pooled ? 1 : s.items - s.lag;
     return {
       name: s.name,

@@ -48,7 +48,13 @@ const safe = (name: string) => name.replace(/[^A-Za-z0-9_]/g, "_");
 
 /** Per group: variable index of each driven row, conversion and written register. */
 interface GroupVars {
-  readonly rows: { array: number; row: number; register: number; polarity: number; variable: number }[];
+  readonly rows: {
+    array: number;
+    row: number;
+    register: number;
+    polarity: number;
+    variable: number;
+  }[];
   readonly primaries: Int32Array;
   readonly mirrors: Int32Array;
   /** Finish cycle of each conversion, from the read's start (its slot on its ADC). */
@@ -68,7 +74,6 @@ export class VcdTracer implements ReadProbe {
   private readonly beforeAt: Float64Array;
   private readonly events: number[] = [];
   private readStart = 0;
-  private active = true;
 
   constructor(
     private readonly image: ChipImage,
@@ -81,7 +86,10 @@ export class VcdTracer implements ReadProbe {
     for (const [op, group] of groups) {
       this.opOfGroup.set(group, op);
       const stage = timing.stages.findIndex((s) => s.ops.includes(op));
-      this.groupVars.set(group, this.declare(group, layout, stage, timing.readPhases.get(op)!, registerVars));
+      this.groupVars.set(
+        group,
+        this.declare(group, layout, stage, timing.readPhases.get(op)!, registerVars),
+      );
     }
     this.before = new Int32Array(this.variables.length);
     this.beforeAt = new Float64Array(this.variables.length).fill(-1);
@@ -109,13 +117,23 @@ export class VcdTracer implements ReadProbe {
         const s = a.row.signal[r]!;
         if (!signals.has(s)) continue;
         const register = layout.offset[s]! + a.row.element[r]!;
-        rows.push({ array: k, row: r, register, polarity: a.row.polarity[r]!, variable: this.add(`a${k}`, `dac_r${r}`, image.signals[s]!.limit) });
+        rows.push({
+          array: k,
+          row: r,
+          register,
+          polarity: a.row.polarity[r]!,
+          variable: this.add(`a${k}`, `dac_r${r}`, image.signals[s]!.limit),
+        });
       }
     }
     const conversions = (table: ReadGroup["primaries"]) =>
       Int32Array.from({ length: table.count }, (_, c) => {
         const a = image.arrays[table.array[c]!]!;
-        return this.add(`a${table.array[c]}`, `adc_c${a.readout.colPlus[table.readout[c]!]}`, table.limit[c]!);
+        return this.add(
+          `a${table.array[c]}`,
+          `adc_c${a.readout.colPlus[table.readout[c]!]}`,
+          table.limit[c]!,
+        );
       });
     const slots = conversionSlots(group, phases);
     const registers: GroupVars["registers"] = [];
@@ -123,7 +141,10 @@ export class VcdTracer implements ReadProbe {
       for (let e = 0; e < w.length; e++) {
         const register = w.offset + e;
         if (!registerVars.has(register))
-          registerVars.set(register, this.add("registers", `${safe(image.signals[w.signal]!.name)}_${e}`, w.limit));
+          registerVars.set(
+            register,
+            this.add("registers", `${safe(image.signals[w.signal]!.name)}_${e}`, w.limit),
+          );
         registers.push({ register, variable: registerVars.get(register)! });
       }
     }
@@ -150,13 +171,8 @@ export class VcdTracer implements ReadProbe {
     };
   }
 
-  /** Stops recording (after the first sample). */
-  stop(): void {
-    this.active = false;
-  }
-
   private record(cycle: number, variable: number, value: number): void {
-    if (!this.active || cycle >= this.window.start + this.window.count) return;
+    if (cycle >= this.window.start + this.window.count) return;
     if (cycle < this.window.start) {
       if (cycle >= this.beforeAt[variable]!) {
         this.beforeAt[variable] = cycle;
@@ -167,13 +183,20 @@ export class VcdTracer implements ReadProbe {
     this.events.push(cycle, variable, value);
   }
 
-  conversions(group: ReadGroup, registers: Int32Array, primaries: Int32Array, mirrors: Int32Array): void {
+  conversions(
+    group: ReadGroup,
+    registers: Int32Array,
+    primaries: Int32Array,
+    mirrors: Int32Array,
+  ): void {
     const g = this.groupVars.get(group)!;
     const t0 = this.readStart + g.phases.quantize;
     for (const r of g.rows) this.record(t0, r.variable, r.polarity * registers[r.register]!);
     const converted = t0 + g.phases.dac + g.phases.read;
-    primaries.forEach((code, c) => this.record(converted + g.primaryAt[c]!, g.primaries[c]!, code));
-    mirrors.forEach((code, c) => this.record(converted + g.mirrorAt[c]!, g.mirrors[c]!, code));
+    for (let c = 0; c < primaries.length; c++)
+      this.record(converted + g.primaryAt[c]!, g.primaries[c]!, primaries[c]!);
+    for (let c = 0; c < mirrors.length; c++)
+      this.record(converted + g.mirrorAt[c]!, g.mirrors[c]!, mirrors[c]!);
   }
 
   committed(group: ReadGroup, registers: Int32Array): void {
@@ -207,13 +230,19 @@ export class VcdTracer implements ReadProbe {
       out.push("$upscope $end");
     }
     out.push("$upscope $end", "$enddefinitions $end", `#${this.window.start * unit}`, "$dumpvars");
-    this.variables.forEach((v, i) => out.push(`b${binary(this.before[i]!, v.width)} ${identifier(i)}`));
+    this.variables.forEach((v, i) => {
+      out.push(`b${binary(this.before[i]!, v.width)} ${identifier(i)}`);
+    });
     out.push("$end");
     const order = Array.from({ length: this.events.length / 3 }, (_, i) => i);
     order.sort((a, b) => this.events[3 * a]! - this.events[3 * b]! || a - b);
     let time = this.window.start;
     for (const e of order) {
-      const [cycle, variable, value] = [this.events[3 * e]!, this.events[3 * e + 1]!, this.events[3 * e + 2]!];
+      const [cycle, variable, value] = [
+        this.events[3 * e]!,
+        this.events[3 * e + 1]!,
+        this.events[3 * e + 2]!,
+      ];
       if (cycle !== time) {
         out.push(`#${cycle * unit}`);
         time = cycle;
@@ -226,15 +255,27 @@ export class VcdTracer implements ReadProbe {
 }
 
 /** Each conversion's finish, in cycles after the read: its turn on its array's ADC. */
-function conversionSlots(group: ReadGroup, phases: ReadPhases): { primaries: Int32Array; mirrors: Int32Array } {
+function conversionSlots(
+  group: ReadGroup,
+  phases: ReadPhases,
+): { primaries: Int32Array; mirrors: Int32Array } {
   const turn = new Map<string, number>();
   const all: { table: 0 | 1; c: number; array: number; adc: number; readout: number }[] = [];
   for (const [t, table] of [group.primaries, group.mirrors].entries()) {
     for (let c = 0; c < table.count; c++)
-      all.push({ table: t as 0 | 1, c, array: table.array[c]!, adc: table.adc[c]!, readout: table.readout[c]! });
+      all.push({
+        table: t as 0 | 1,
+        c,
+        array: table.array[c]!,
+        adc: table.adc[c]!,
+        readout: table.readout[c]!,
+      });
   }
   all.sort((x, y) => x.array - y.array || x.readout - y.readout);
-  const slots = { primaries: new Int32Array(group.primaries.count), mirrors: new Int32Array(group.mirrors.count) };
+  const slots = {
+    primaries: new Int32Array(group.primaries.count),
+    mirrors: new Int32Array(group.mirrors.count),
+  };
   for (const x of all) {
     const key = `${x.array}:${x.adc}`;
     const n = turn.get(key) ?? 0;

@@ -3,7 +3,7 @@
 // docs/chip-arithmetic.md and must agree bit for bit, logits and per-layer SSM codes; the
 // reference executor (`run`, the float or QAT model) shows what lowering changed.
 
-import { Qs4dError } from "../diag/error.js";
+import { fail, Qs4dError } from "../diag/error.js";
 import type { ChipImage } from "../emit/chip-image.js";
 import { emulate } from "../emulate/index.js";
 import type { Model } from "../ir/model.js";
@@ -37,12 +37,18 @@ export interface Comparison {
   readonly identical: boolean;
   /** The first layer whose codes differ from the emulator's; null: none; "n/a": no codes. */
   readonly divergence: Divergence | null | "n/a";
+  /** Samples whose logits or codes differ, and the first of them (-1: none). */
   readonly differingSamples: number;
+  readonly firstDifferingSample: number;
 }
 
 export interface VerifyResult {
   readonly batch: number;
-  readonly accuracy: { readonly reference: number; readonly emulator: number; readonly simulator: number } | null;
+  readonly accuracy: {
+    readonly reference: number;
+    readonly emulator: number;
+    readonly simulator: number;
+  } | null;
   readonly reference: Comparison;
   readonly simulator: Comparison;
   /** Ideal simulation == emulator (logits and codes). */
@@ -63,14 +69,22 @@ export interface VerifyInputs {
 }
 
 /** The ideal simulation of a chip with its per-layer SSM codes, [batch, H, L] per layer. */
-export function simulateWithCodes(chip: ChipImage, inputs: ArrayLike<number>, shape: readonly [number, number, number]): Executed {
+export function simulateWithCodes(
+  chip: ChipImage,
+  inputs: ArrayLike<number>,
+  shape: readonly [number, number, number],
+): Executed {
   const prepared = prepareChip(chip);
   const [batch, length, dIn] = shape;
   const layers = new Map<number, { uq: Int32Array; yq: Int32Array; h: number }>();
   for (const op of chip.program) {
     if (op.op !== "ssm") continue;
     const h = chip.signals[op.inputSignal]!.length;
-    layers.set(op.layer, { uq: new Int32Array(batch * h * length), yq: new Int32Array(batch * h * length), h });
+    layers.set(op.layer, {
+      uq: new Int32Array(batch * h * length),
+      yq: new Int32Array(batch * h * length),
+      h,
+    });
   }
   let sample = 0;
   const store = (target: "uq" | "yq") => (layer: number, t: number, codes: Int32Array) => {
@@ -103,8 +117,15 @@ function reference(model: Model, inputs: Float64Array, shape: readonly number[])
   }
 }
 
-function firstDivergence(a: Executed, pivot: Executed, batch: number): Divergence | null | "n/a" {
+/** The first layer (in order, u codes before y codes) whose codes differ, and every sample that differs. */
+function codeDifferences(
+  a: Executed,
+  pivot: Executed,
+  batch: number,
+): { first: Divergence | null | "n/a"; samples: Set<number> } {
   let compared = false;
+  let first: Divergence | null = null;
+  const samples = new Set<number>();
   for (const p of [...pivot.layers].sort((x, y) => x.layer - y.layer)) {
     const other = a.layers.find((l) => l.layer === p.layer);
     for (const codes of ["u", "y"] as const) {
@@ -114,32 +135,40 @@ function firstDivergence(a: Executed, pivot: Executed, batch: number): Divergenc
       compared = true;
       const per = theirs.length / batch;
       for (let i = 0; i < theirs.length; i++) {
-        if (mine[i] !== theirs[i]) return { layer: p.layer, codes, sample: Math.floor(i / per) };
+        if (mine[i] === theirs[i]) continue;
+        const sample = Math.floor(i / per);
+        samples.add(sample);
+        first ??= { layer: p.layer, codes, sample };
       }
     }
   }
-  return compared ? null : "n/a";
+  return { first: compared ? first : "n/a", samples };
 }
 
 function compare(a: Executed, pivot: Executed, batch: number, classes: number): Comparison {
   let agree = 0;
   let maxError = 0;
-  let differing = 0;
+  const codes = codeDifferences(a, pivot, batch);
+  const differing = new Set(codes.samples);
+  let identical = true;
   for (let b = 0; b < batch; b++) {
-    if (argmax(a.logits, b * classes, classes) === argmax(pivot.logits, b * classes, classes)) agree++;
-    let same = true;
+    if (argmax(a.logits, b * classes, classes) === argmax(pivot.logits, b * classes, classes))
+      agree++;
     for (let c = b * classes; c < (b + 1) * classes; c++) {
       maxError = Math.max(maxError, Math.abs(a.logits[c]! - pivot.logits[c]!));
-      if (!Object.is(a.logits[c], pivot.logits[c])) same = false;
+      if (!Object.is(a.logits[c], pivot.logits[c])) {
+        identical = false;
+        differing.add(b);
+      }
     }
-    if (!same) differing++;
   }
   return {
     agreement: agree / batch,
     maxLogitError: maxError,
-    identical: differing === 0,
-    divergence: firstDivergence(a, pivot, batch),
-    differingSamples: differing,
+    identical,
+    divergence: codes.first,
+    differingSamples: differing.size,
+    firstDifferingSample: [...differing].reduce((m, b) => (m < 0 || b < m ? b : m), -1),
   };
 }
 
@@ -167,7 +196,8 @@ export function verifyChip(v: VerifyInputs): VerifyResult {
   };
 }
 
-const cell = (v: number, digits = 4) => (v === 0 ? "0" : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(digits));
+const cell = (v: number, digits = 4) =>
+  v === 0 ? "0" : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(digits);
 
 function divergenceText(d: Comparison["divergence"]): string {
   if (d === "n/a") return "n/a (no codes)";
@@ -177,13 +207,35 @@ function divergenceText(d: Comparison["divergence"]): string {
 
 /** The one table `qs4dc verify` prints. */
 export function formatVerify(r: VerifyResult): string {
-  const rows: [string, string, string, string][] = [["", "reference", "emulator", "simulator (ideal)"]];
+  const rows: [string, string, string, string][] = [
+    ["", "reference", "emulator", "simulator (ideal)"],
+  ];
   if (r.accuracy !== null) {
-    rows.push(["accuracy", cell(r.accuracy.reference), cell(r.accuracy.emulator), cell(r.accuracy.simulator)]);
+    rows.push([
+      "accuracy",
+      cell(r.accuracy.reference),
+      cell(r.accuracy.emulator),
+      cell(r.accuracy.simulator),
+    ]);
   }
-  rows.push(["argmax agreement with emulator", cell(r.reference.agreement), "-", cell(r.simulator.agreement)]);
-  rows.push(["max |logit - emulator|", cell(r.reference.maxLogitError), "-", cell(r.simulator.maxLogitError)]);
-  rows.push(["first layer diverging from emulator", divergenceText(r.reference.divergence), "-", divergenceText(r.simulator.divergence)]);
+  rows.push([
+    "argmax agreement with emulator",
+    cell(r.reference.agreement),
+    "-",
+    cell(r.simulator.agreement),
+  ]);
+  rows.push([
+    "max |logit - emulator|",
+    cell(r.reference.maxLogitError),
+    "-",
+    cell(r.simulator.maxLogitError),
+  ]);
+  rows.push([
+    "first layer diverging from emulator",
+    divergenceText(r.reference.divergence),
+    "-",
+    divergenceText(r.simulator.divergence),
+  ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) =>
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "),
@@ -192,4 +244,22 @@ export function formatVerify(r: VerifyResult): string {
     ? `ideal simulation == emulator: bit exact on all ${r.batch} samples`
     : `ideal simulation != emulator on ${r.simulator.differingSamples} of ${r.batch} samples`;
   return `${lines.join("\n")}\n${verdict}\n`;
+}
+
+/** QS4D-E620 with exit code 1 when the ideal simulation and the emulator differ. */
+export function failIfInexact(r: VerifyResult): void {
+  if (r.exact) return;
+  const d = r.simulator.divergence;
+  const diverged = d !== null && d !== "n/a";
+  fail(
+    "QS4D-E620",
+    {
+      samples: r.simulator.differingSamples,
+      batch: r.batch,
+      sample: diverged ? d.sample : r.simulator.firstDifferingSample,
+      where: diverged ? `layer ${d.layer} ${d.codes} codes` : "logits",
+    },
+    {},
+    1,
+  );
 }

@@ -30,7 +30,12 @@ try {
 
 function fault(error: unknown): void {
   if (error instanceof Qs4dError) {
-    reply({ kind: "error", diagnostic: error.diagnostic, exitCode: error.exitCode, message: error.message });
+    reply({
+      kind: "error",
+      diagnostic: error.diagnostic,
+      exitCode: error.exitCode,
+      message: error.message,
+    });
   } else {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     reply({ kind: "error", diagnostic: null, exitCode: 3, message });

@@ -62,6 +62,7 @@ describe("qs4dc compile / emulate / targets", () => {
     const json = JSON.parse(readFileSync(report, "utf8"));
     expect(json.passes).toEqual([
       "apply-qat",
+      "realize-kernel",
       "discretize",
       "requantize",
       "prune",
@@ -89,6 +90,23 @@ describe("qs4dc compile / emulate / targets", () => {
     const prune = JSON.parse(readFileSync(report, "utf8")).reports.prune;
     expect(prune.modes.length).toBe(102);
     expect(prune.accuracy.samples).toBe(8);
+  });
+
+  it("compile realizes a kernel-only model with --realize-modes and reports each kernel's fit", async () => {
+    const kernelOnly = fixturePath("kernelonly-digits-h32n16-l2", "weights.json");
+    const out = join(dir, "k.qs4d");
+    const report = join(dir, "k.json");
+    const args = ["compile", kernelOnly, "-o", out, "--emit", "ir", "--report", report];
+    expect(await qs4dc([...args, "--realize-modes", "6"])).toBeNull();
+    const model = parseModel(readFileSync(out, "utf8"), out);
+    expect(model.layers.every((l) => l.ssm.form.kind === "discrete" && l.ssm.modes === 6)).toBe(
+      true,
+    );
+    const realized = JSON.parse(readFileSync(report, "utf8")).reports["realize-kernel"];
+    expect(realized.layers.map((l: { channels: unknown[] }) => l.channels.length)).toEqual([
+      32, 32,
+    ]);
+    expect(realized.worst.error).toBeLessThan(1e-4);
   });
 
   it("emulate writes logits equal to the golden quantized logits (float32 tolerance)", async () => {
@@ -127,7 +145,10 @@ describe("qs4dc compile / emulate / targets", () => {
       exit: 2,
     });
     const kernelOnly = fixturePath("kernelonly-digits-h32n16-l2", "weights.json");
-    expect(await qs4dc(["compile", kernelOnly, "-o", out])).toEqual({ code: "QS4D-E409", exit: 2 });
+    expect(await qs4dc(["compile", kernelOnly, "-o", out, "--realize-modes", "0"])).toEqual({
+      code: "QS4D-E418",
+      exit: 2,
+    });
     expect(existsSync(out)).toBe(false);
   });
 

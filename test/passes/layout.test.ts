@@ -19,7 +19,7 @@ import { dataOf } from "../../src/ir/tensor.js";
 import { verifyModel } from "../../src/ir/verify.js";
 import { applyQat } from "../../src/passes/apply-qat.js";
 import { discretize } from "../../src/passes/discretize.js";
-import { type LayoutReport, layoutImssa } from "../../src/passes/layout-imssa.js";
+import { emptyLayoutReport, layoutImssa } from "../../src/passes/layout-imssa.js";
 import { requantize } from "../../src/passes/requantize.js";
 import { targetDigest } from "../../src/target/load.js";
 import type { TargetDescription } from "../../src/target/types.js";
@@ -37,7 +37,7 @@ function lowerTo(model: Model, t: TargetDescription, calibrate = false) {
     null,
     ctx.diagnostics,
   ).model;
-  const report: LayoutReport = { blocks: [], deadChannels: [], folded: [] };
+  const report = emptyLayoutReport();
   const lowered = layoutImssa(q, report);
   expect(verifyModel(lowered).filter((x) => x.severity === "error")).toEqual([]);
   return { quantized: q, lowered, report };

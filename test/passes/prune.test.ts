@@ -3,7 +3,7 @@ import { Qs4dError } from "../../src/diag/error.js";
 import { emulate } from "../../src/emulate/index.js";
 import type { AffineQuantizer, Model } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
-import { type LayoutReport, layoutImssa } from "../../src/passes/layout-imssa.js";
+import { emptyLayoutReport, layoutImssa } from "../../src/passes/layout-imssa.js";
 import { lowerModel } from "../../src/passes/pipeline.js";
 import { type PruneReport, parseCriterion, prune } from "../../src/passes/prune.js";
 import { targetDigest } from "../../src/target/load.js";
@@ -21,7 +21,7 @@ function requantized(): Model {
 }
 
 function layout(model: Model) {
-  const report: LayoutReport = { blocks: [], deadChannels: [], folded: [] };
+  const report = emptyLayoutReport();
   return { hw: layoutImssa(model, report).hardware!, report };
 }
 
@@ -128,7 +128,7 @@ describe("prune", () => {
     const ctx = context(t, { calibration: calib, calibrationLabels: labels });
     const { model: pruned, report } = prune(requantized(), { kind: "ratio", ratio: 0.5 }, ctx);
     const acc = (m: Model) => {
-      const r = layoutImssa(m, { blocks: [], deadChannels: [], folded: [] });
+      const r = layoutImssa(m, emptyLayoutReport());
       return accuracy(emulate(r, calib.inputs, calib.shape).logits, labels, 10);
     };
     expect(report.accuracy).toEqual({

@@ -79,15 +79,15 @@ describe("tile", () => {
     expect(b.traces).toEqual(a.traces);
   });
 
-  it("a block larger than an array, or too many arrays, is a coded error with the numbers", () => {
+  it("a block that cannot be split to fit (not one mode beside the u rows), or too many arrays, is a coded error with the numbers", () => {
     try {
-      lower(qat8, { ...big, array: { rows: 32, cols: 64, count: null } });
+      lower(qat8, { ...big, array: { rows: 6, cols: 64, count: null } });
       throw new Error("no error");
     } catch (e) {
       const d = (e as Qs4dError).diagnostic;
       expect(d.code).toBe("QS4D-E412");
       expect(d.message).toContain(
-        "'l0.h0' needs 36 rows x 34 columns but the target's arrays are 32 x 64",
+        "'l0.h0' needs 36 rows x 34 columns but the target's arrays are 6 x 64",
       );
     }
     expect(code(() => lower(qat8, { ...big, array: { rows: 256, cols: 256, count: 9 } }))).toBe(

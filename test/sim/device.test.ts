@@ -3,7 +3,7 @@
 // programming statistics follow the parameters; accuracy degrades with the noise level.
 
 import { describe, expect, it } from "vitest";
-import { Qs4dError } from "../../src/diag/error.js";
+import type { Qs4dError } from "../../src/diag/error.js";
 import { emulate } from "../../src/emulate/index.js";
 import { arrayShape, programArray } from "../../src/sim/device.js";
 import { columnCells } from "../../src/sim/conversions.js";
@@ -17,7 +17,13 @@ const chipOf = (name: string): SimChip => prepareChip(compiled(name, "imssa-64")
 const q8 = chipOf(QAT8);
 const x16 = goldenInputs(QAT8, 0, 16);
 
-function run(chip: SimChip, noise: NoiseParams | undefined, seed = 1, runIndex = 0, device = false) {
+function run(
+  chip: SimChip,
+  noise: NoiseParams | undefined,
+  seed = 1,
+  runIndex = 0,
+  device = false,
+) {
   return runSamples(chip, x16, 0, x16.batch, {
     ...(noise !== undefined ? { noise } : {}),
     seed,
@@ -77,7 +83,9 @@ describe("device model", () => {
         if (d.cells[i] === levels - 1 && ideal.cells[i] !== levels - 1) onSeen++;
         if (d.cells[i] === 0 && ideal.cells[i] !== 0) offSeen++;
       }
-      expect(d.cells.length).toBe(arrayShape(image, k).rows.length * arrayShape(image, k).columns.length);
+      expect(d.cells.length).toBe(
+        arrayShape(image, k).rows.length * arrayShape(image, k).columns.length,
+      );
       expect(columnCells(a).start.length).toBe(a.cols + 1);
     });
     const within = (count: number, n: number, p: number) =>
@@ -114,22 +122,38 @@ describe("device model", () => {
   });
 
   it("accuracy of the QAT model under three noise levels: zero noise = the emulator's", () => {
-    const n = 100;
+    const n = 64;
     const x = goldenInputs(QAT8, 0, n);
     const labels = goldenLabels(QAT8).subarray(0, n);
-    const emulated = emulate(compiled(QAT8, "imssa-64")!.lowered, Float64Array.from(x.data), [n, 64, 1]).logits;
-    const levels = ["prog=0,read=0", "prog=0.001,read=0.001", "prog=0.003,read=0.003", "prog=0.01,read=0.01"];
+    const emulated = emulate(compiled(QAT8, "imssa-64")!.lowered, Float64Array.from(x.data), [
+      n,
+      64,
+      1,
+    ]).logits;
+    const levels = [
+      "prog=0,read=0",
+      "prog=0.001,read=0.001",
+      "prog=0.003,read=0.003",
+      "prog=0.01,read=0.01",
+    ];
     const accuracy = levels.map((spec) => {
       const runs = [0, 1].map((r) =>
-        accuracyOf(runSamples(q8, x, 0, n, { noise: parseNoise(spec, NO_NOISE), seed: 11, run: r }), labels, 10),
+        accuracyOf(
+          runSamples(q8, x, 0, n, { noise: parseNoise(spec, NO_NOISE), seed: 11, run: r }),
+          labels,
+          10,
+        ),
       );
       return runs.reduce((a, b) => a + b, 0) / runs.length;
     });
     console.log(`${QAT8} on imssa-64, ${n} samples, mean of 2 runs:`);
-    levels.forEach((spec, i) => console.log(`  ${spec.padEnd(24)} accuracy ${accuracy[i]!.toFixed(3)}`));
+    for (const [i, spec] of levels.entries()) {
+      console.log(`  ${spec.padEnd(24)} accuracy ${accuracy[i]!.toFixed(3)}`);
+    }
     expect(accuracy[0]).toBe(accuracyOf(emulated, labels, 10));
     expect(accuracy[3]!).toBeLessThan(accuracy[0]!);
-    for (let i = 1; i < levels.length; i++) expect(accuracy[i]!).toBeLessThanOrEqual(accuracy[0]! + 0.02);
+    for (let i = 1; i < levels.length; i++)
+      expect(accuracy[i]!).toBeLessThanOrEqual(accuracy[0]! + 0.02);
   });
 });
 
@@ -145,15 +169,26 @@ describe("--noise syntax", () => {
 
   it("reads key=value overrides on top of the target's parameters", () => {
     const base = { ...NO_NOISE, read: 0.5 };
-    expect(parseNoise("prog=0.02, stuck=0.001", base)).toEqual({ ...base, programming: 0.02, stuckOn: 0.0005, stuckOff: 0.0005 });
+    expect(parseNoise("prog=0.02, stuck=0.001", base)).toEqual({
+      ...base,
+      programming: 0.02,
+      stuckOn: 0.0005,
+      stuckOff: 0.0005,
+    });
     expect(parseNoise("target", base)).toBe(base);
     expect(parseNoise("none", base)).toEqual(NO_NOISE);
   });
 
-  it.each(["prog", "prog=", "prog=-1", "prog=abc", "noise=1", "stuck=2", "stuck-on=0.6,stuck-off=0.6", "prog=1e400"])(
-    "refuses '%s' with QS4D-E604",
-    (spec) => {
-      expect(code(spec)).toBe("QS4D-E604");
-    },
-  );
+  it.each([
+    "prog",
+    "prog=",
+    "prog=-1",
+    "prog=abc",
+    "noise=1",
+    "stuck=2",
+    "stuck-on=0.6,stuck-off=0.6",
+    "prog=1e400",
+  ])("refuses '%s' with QS4D-E604", (spec) => {
+    expect(code(spec)).toBe("QS4D-E604");
+  });
 });

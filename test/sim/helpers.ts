@@ -10,7 +10,8 @@ import { readChip } from "../../src/emit/chip-read.js";
 import { importModel } from "../../src/import/index.js";
 import type { Model } from "../../src/ir/model.js";
 import { lowerModel } from "../../src/passes/pipeline.js";
-import { loadTarget } from "../../src/target/load.js";
+import { builtinTarget, loadTarget, targetDigest } from "../../src/target/load.js";
+import type { TargetDescription } from "../../src/target/types.js";
 
 export const MODELS = new URL("../../fixtures/models/", import.meta.url).pathname;
 
@@ -30,18 +31,23 @@ export interface Compiled {
 
 const cache = new Map<string, Compiled | null>();
 
-/** A fixture compiled for a target and its chip.bin read back; null when qs4dc refuses it (coded). */
-export function compiled(name: string, target: string): Compiled | null {
-  const key = `${name}@${target}`;
+/** A fixture compiled for a target (built-in name or description) and its chip.bin read back; null when qs4dc refuses it (coded). */
+export function compiled(name: string, target: string | TargetDescription): Compiled | null {
+  const key = `${name}@${typeof target === "string" ? target : target.name}`;
   if (cache.has(key)) return cache.get(key)!;
   const modelPath = weightsPath(name);
   const model = importModel(modelPath);
   let result: Compiled | null = null;
   try {
-    const lowering = { target: loadTarget(target) };
+    const lowering = {
+      target:
+        typeof target === "string"
+          ? loadTarget(target)
+          : { description: target, digest: targetDigest(target), origin: "test" },
+    };
     const lowered = lowerModel(model, lowering);
     const bytes = chipBytes(lowered, { modelPath, lowering });
-    result = { model, lowered: lowered.model, bytes, chip: readChip(bytes, `${name}.${target}.bin`) };
+    result = { model, lowered: lowered.model, bytes, chip: readChip(bytes, `${key}.bin`) };
   } catch (error) {
     if (!(error instanceof Qs4dError)) throw error;
   }
@@ -49,7 +55,10 @@ export function compiled(name: string, target: string): Compiled | null {
   return result;
 }
 
-function golden(name: string): { manifest: { files: Record<string, { shape: number[] }> }; dir: string } {
+function golden(name: string): {
+  manifest: { files: Record<string, { shape: number[] }> };
+  dir: string;
+} {
   const dir = join(MODELS, name, "golden");
   return { manifest: JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")), dir };
 }
@@ -81,3 +90,18 @@ export function goldenLabels(name: string): Int32Array {
 export function hasLabels(name: string): boolean {
   return existsSync(join(golden(name).dir, "labels.i32"));
 }
+
+/** 16-level cells on 256x256 arrays: 8-bit weights are bit-sliced over two cells each. */
+export const SLICED: TargetDescription = (() => {
+  const base = builtinTarget("imssa-256")!;
+  return { ...base, name: "sliced-16", cell: { ...base.cell, levels: 16 } };
+})();
+
+/** imssa-64 variants for the paths the built-ins do not take: no lag with D added digitally, and differential columns. */
+export const VARIANTS: readonly TargetDescription[] = (() => {
+  const base = builtinTarget("imssa-64")!;
+  return [
+    { ...base, name: "folded-digital-d", outputMode: "folded", dPlacement: "digital" },
+    { ...base, name: "differential", encoding: "differential-columns" },
+  ];
+})();

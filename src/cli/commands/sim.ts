@@ -5,7 +5,6 @@
 // input leaves no file behind. Logits: float32 [batch, classes], or [runs, batch, classes].
 
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { fail } from "../../diag/error.js";
@@ -15,6 +14,7 @@ import {
   loadChip,
   type NoiseParams,
   parseNoise,
+  type SimChip,
   type SimulateOptions,
   simulateChip,
   targetNoise,
@@ -39,8 +39,8 @@ interface SimFlags {
   readonly quiet?: boolean;
 }
 
-/** Time steps simulated before a progress bar is worth showing. */
-const LONG_RUN_STEPS = 100_000;
+/** ADC conversions simulated before a progress bar is worth showing (a few seconds' work). */
+const LONG_RUN_CONVERSIONS = 5e7;
 
 function integer(option: string, text: string, min: number, max: number): number {
   const value = Number(text);
@@ -53,12 +53,21 @@ function integer(option: string, text: string, min: number, max: number): number
 function traceWindow(flags: SimFlags): TraceWindow | null {
   if (flags.trace === undefined) {
     if (flags.traceWindow !== undefined)
-      fail("QS4D-E609", { option: "--trace-window", value: flags.traceWindow, reason: "needs --trace FILE.vcd" });
+      fail("QS4D-E609", {
+        option: "--trace-window",
+        value: flags.traceWindow,
+        reason: "needs --trace FILE.vcd",
+      });
     return null;
   }
   const text = flags.traceWindow ?? "0:1000";
   const match = /^(\d+):(\d+)$/.exec(text.trim());
-  if (match === null) fail("QS4D-E609", { option: "--trace-window", value: text, reason: "expected START:COUNT in cycles" });
+  if (match === null)
+    fail("QS4D-E609", {
+      option: "--trace-window",
+      value: text,
+      reason: "expected START:COUNT in cycles",
+    });
   const start = integer("--trace-window", match![1]!, 0, Number.MAX_SAFE_INTEGER);
   const count = integer("--trace-window", match![2]!, 1, 10_000_000);
   return { start, count };
@@ -73,9 +82,12 @@ function readBytes(file: string): Uint8Array {
 }
 
 /** The progress bar on stderr, for long runs on a terminal only. */
-function progressBar(total: number, steps: number): Pick<SimulateOptions, "onProgress"> {
-  if (process.stderr.isTTY !== true || steps < LONG_RUN_STEPS) return {};
-  const bar = new SingleBar({ stream: process.stderr, format: "sim [{bar}] {percentage}% {value}/{total} samples | eta {eta}s" });
+function progressBar(total: number, conversions: number): Pick<SimulateOptions, "onProgress"> {
+  if (process.stderr.isTTY !== true || conversions < LONG_RUN_CONVERSIONS) return {};
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: "sim [{bar}] {percentage}% {value}/{total} samples | eta {eta}s",
+  });
   bar.start(total, 0);
   return {
     onProgress: (done) => {
@@ -85,15 +97,24 @@ function progressBar(total: number, steps: number): Pick<SimulateOptions, "onPro
   };
 }
 
+function conversionsPerStep(chip: SimChip): number {
+  let n = 0;
+  for (const g of chip.groups.values()) n += g.primaries.count;
+  return n;
+}
+
 async function sim(chipPath: string, flags: SimFlags): Promise<void> {
   const bytes = readBytes(chipPath);
   const chip = loadChip(bytes, chipPath);
   const input = checkSimInput(readNpy(flags.input), chip.layout.dIn, flags.input, chipPath);
   const labels =
-    flags.labels === undefined ? null : checkLabels(readNpy(flags.labels), input.batch, chip.layout.classes, flags.labels);
+    flags.labels === undefined
+      ? null
+      : checkLabels(readNpy(flags.labels), input.batch, chip.layout.classes, flags.labels);
   const runs = integer("--runs", flags.runs, 1, 1_000_000);
   const seed = integer("--seed", flags.seed, 0, Number.MAX_SAFE_INTEGER);
-  const threads = integer("--threads", flags.threads ?? String(availableParallelism()), 1, 1024);
+  const threads =
+    flags.threads === undefined ? undefined : integer("--threads", flags.threads, 1, 1024);
   const lanes = flags.lanes === undefined ? undefined : integer("--lanes", flags.lanes, 1, 1 << 20);
   // Several runs without --noise mean the target's device noise: the runs would be identical otherwise.
   const spec = flags.noise ?? (runs > 1 ? "target" : "none");
@@ -103,18 +124,24 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
     noise,
     seed,
     runs,
-    threads,
     labels,
+    ...(threads !== undefined ? { threads } : {}),
     trace,
     ...(lanes !== undefined ? { lanes } : {}),
-    ...progressBar(runs * input.batch, runs * input.batch * input.length),
+    ...progressBar(
+      runs * input.batch,
+      runs * input.batch * input.length * conversionsPerStep(chip),
+    ),
   });
   const classes = chip.layout.classes;
   const logits = new Float32Array(runs * input.batch * classes);
-  result.logits.forEach((l, r) => logits.set(l, r * input.batch * classes));
+  result.logits.forEach((l, r) => {
+    logits.set(l, r * input.batch * classes);
+  });
   const shape = runs === 1 ? [input.batch, classes] : [runs, input.batch, classes];
   writeFileAtomic(flags.output, writeNpy({ dtype: "float32", shape, data: logits }));
-  if (flags.report !== undefined) writeFileAtomic(flags.report, `${JSON.stringify(result.report, null, 2)}\n`);
+  if (flags.report !== undefined)
+    writeFileAtomic(flags.report, `${JSON.stringify(result.report, null, 2)}\n`);
   if (flags.trace !== undefined) writeFileAtomic(flags.trace, result.vcd!);
   if (flags.quiet !== true) process.stderr.write(formatSummary(result.report));
 }
@@ -126,19 +153,48 @@ export function register(program: Command): void {
       "simulate a chip.bin cycle by cycle (from the file alone): logits, cycles, latency, energy; with --noise, a Monte Carlo over programmings",
     )
     .argument("<chip>", "chip.bin written by 'qs4dc compile'")
-    .requiredOption("--input <file>", "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1), float32 or float64")
-    .requiredOption("-o, --output <file>", "logits .npy, float32: [batch, classes], or [runs, batch, classes] with --runs > 1")
-    .option("--report <file>", "write the report as JSON: timing, energy by component, TOPS/W, accuracy")
-    .option("--labels <file>", "labels .npy [batch] (integers): accuracy, and its mean, std and min over runs")
+    .requiredOption(
+      "--input <file>",
+      "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1), float32 or float64",
+    )
+    .requiredOption(
+      "-o, --output <file>",
+      "logits .npy, float32: [batch, classes], or [runs, batch, classes] with --runs > 1",
+    )
+    .option(
+      "--report <file>",
+      "write the report as JSON: timing, energy by component, TOPS/W, accuracy",
+    )
+    .option(
+      "--labels <file>",
+      "labels .npy [batch] (integers): accuracy, and its mean, std and min over runs",
+    )
     .option(
       "--noise <spec>",
       "device noise: 'target' (the target's parameters), 'none' (the ideal chip, the default), or overrides of the target's, e.g. prog=0.02,read=0.01,stuck=0.001 (keys: prog, read, stuck, stuck-on, stuck-off, adc, dac)",
     )
-    .option("--seed <n>", "seed of every random draw (programming, read noise, converter offsets)", "0")
-    .option("--runs <k>", "Monte Carlo runs, one programming of the chip each (default noise: the target's)", "1")
-    .option("--threads <n>", "worker threads (default: the machine's parallelism); results do not depend on it")
-    .option("--lanes <n>", "parallel lanes of the digital periphery (default: the widest layer's channels)")
-    .option("--trace <file>", "write a VCD trace of the first sample (row DAC codes, column ADC codes, registers)")
+    .option(
+      "--seed <n>",
+      "seed of every random draw (programming, read noise, converter offsets)",
+      "0",
+    )
+    .option(
+      "--runs <k>",
+      "Monte Carlo runs, one programming of the chip each (default noise: the target's)",
+      "1",
+    )
+    .option(
+      "--threads <n>",
+      "worker threads (default: the machine's parallelism when the work is worth it); results do not depend on it",
+    )
+    .option(
+      "--lanes <n>",
+      "parallel lanes of the digital periphery (default: the widest layer's channels)",
+    )
+    .option(
+      "--trace <file>",
+      "write a VCD trace of the first sample (row DAC codes, column ADC codes, registers)",
+    )
     .option("--trace-window <start:count>", "cycles traced, default 0:1000")
     .option("-q, --quiet", "no summary on stderr")
     .action(async (chipPath: string, flags: SimFlags) => {

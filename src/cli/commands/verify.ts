@@ -5,30 +5,22 @@
 
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
-import { fail } from "../../diag/error.js";
 import { chipBytes } from "../../emit/artifact.js";
 import { readChip } from "../../emit/chip-read.js";
 import { importModel } from "../../import/index.js";
 import { lowerModel } from "../../passes/pipeline.js";
-import { formatVerify, type VerifyResult, verifyChip } from "../../sim/verify.js";
-import { addLoweringOptions, type LoweringFlags, loweringOptions, readInputs, readLabels } from "../lowering-options.js";
+import { failIfInexact, formatVerify, verifyChip } from "../../sim/verify.js";
+import {
+  addLoweringOptions,
+  type LoweringFlags,
+  loweringOptions,
+  readInputs,
+  readLabels,
+} from "../lowering-options.js";
 
 interface VerifyFlags extends LoweringFlags {
   readonly input: string;
   readonly labels?: string;
-}
-
-function mismatch(r: VerifyResult): never {
-  const d = r.simulator.divergence;
-  const where =
-    d !== null && d !== "n/a" ? `layer ${d.layer} ${d.codes} codes at sample ${d.sample}` : "logits";
-  const sample = d !== null && d !== "n/a" ? d.sample : 0;
-  return fail(
-    "QS4D-E620",
-    { samples: Math.max(1, r.simulator.differingSamples), batch: r.batch, sample, where },
-    {},
-    1,
-  );
 }
 
 function verify(modelPath: string, flags: VerifyFlags): void {
@@ -48,7 +40,7 @@ function verify(modelPath: string, flags: VerifyFlags): void {
     labels,
   });
   process.stdout.write(formatVerify(result));
-  if (!result.exact) mismatch(result);
+  failIfInexact(result);
 }
 
 export function register(program: Command): void {
@@ -58,7 +50,10 @@ export function register(program: Command): void {
       "compile a model, then compare the reference executor, the emulator and the ideal simulation of its chip.bin on a batch (exit 1 if simulation and emulator differ)",
     )
     .argument("<model>", "model file: .onnx, weights.json or .qs4d IR text")
-    .requiredOption("--input <file>", "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1)")
+    .requiredOption(
+      "--input <file>",
+      "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1)",
+    )
     .option("--labels <file>", "labels .npy [batch]: the accuracy of each executor");
   addLoweringOptions(command).action((modelPath: string, flags: VerifyFlags) => {
     verify(modelPath, flags);

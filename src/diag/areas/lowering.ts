@@ -1,7 +1,7 @@
 import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E400..E499 / W400..W499: target descriptions and the lowering passes
-// (apply-qat, discretize, requantize, prune, layout-imssa, tile, map-conductance).
+// (apply-qat, realize-kernel, discretize, requantize, prune, layout-imssa, tile, map-conductance).
 export const LOWERING: readonly DiagnosticDef[] = [
   {
     code: "QS4D-E400",
@@ -57,14 +57,14 @@ export const LOWERING: readonly DiagnosticDef[] = [
     code: "QS4D-E409",
     severity: "error",
     message:
-      "layer {layer} is a kernel-only SSM (a constant convolution kernel, no S4D parameters): it has no state-space realization to place on crossbars",
-    hint: "export the model with its S4D parameters (log_dt, A, C) instead of the materialized kernel K",
+      "layer {layer} is a kernel-only SSM (a constant convolution kernel, no S4D parameters): '{pass}' needs its state-space realization",
+    hint: "run 'realize-kernel' before '{pass}' (the default pipeline does), or export the model with its S4D parameters (log_dt, A, C)",
   },
   {
     code: "QS4D-E410",
     severity: "error",
     message: "pass '{pass}' needs a target",
-    hint: "give --target NAME|FILE, or run only target-independent passes (apply-qat, discretize)",
+    hint: "give --target NAME|FILE, or run only target-independent passes (apply-qat, realize-kernel, discretize)",
   },
   {
     code: "QS4D-E412",
@@ -106,6 +106,19 @@ export const LOWERING: readonly DiagnosticDef[] = [
     hint: "give an int32 or int64 .npy with one class index per input of --calib",
   },
   {
+    code: "QS4D-E418",
+    severity: "error",
+    message: "bad value '{value}' for option '{option}': {reason}",
+    hint: "--realize-modes takes the complex modes per channel (an integer >= 1; default d_state/2), --realize-tolerance the relative kernel error above which realize-kernel warns (a number > 0)",
+  },
+  {
+    code: "QS4D-E419",
+    severity: "error",
+    message:
+      "layer {layer} is a kernel-only SSM and model '{model}' states no d_state: the number of modes to realize it with is unknown",
+    hint: "give --realize-modes M (complex modes per channel, N = 2M real state dimensions)",
+  },
+  {
     code: "QS4D-E420",
     severity: "error",
     message: "invalid lowered IR at {node}: {reason}",
@@ -131,6 +144,13 @@ export const LOWERING: readonly DiagnosticDef[] = [
     message:
       "model '{model}' has SSM ranges without a quantization grid and no calibration data: the SSM inputs are scaled per sample and the state and output ranges estimated for a white input",
     hint: "give --calib X.npy with representative inputs: calibrated ranges fit the data the chip will see",
+  },
+  {
+    code: "QS4D-W405",
+    severity: "warning",
+    message:
+      "layer {layer}: {count} of {channels} kernels realized with a relative error above {threshold}; the worst, channel {channel}, has {error}",
+    hint: "allow more modes (--realize-modes), raise --realize-tolerance if the error is acceptable, or export the model with its S4D parameters; the realize-kernel report lists every channel",
   },
   {
     code: "QS4D-N404",

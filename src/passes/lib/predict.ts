@@ -3,11 +3,11 @@
 
 import { emulate } from "../../emulate/index.js";
 import type { Model } from "../../ir/model.js";
-import { type LayoutReport, layoutImssa } from "../layout-imssa.js";
+import { emptyLayoutReport, layoutImssa } from "../layout-imssa.js";
 import type { CalibrationData } from "./calibrate.js";
 
 export function emulatedAccuracy(model: Model, data: CalibrationData, labels: Int32Array): number {
-  const report: LayoutReport = { blocks: [], deadChannels: [], folded: [] };
+  const report = emptyLayoutReport();
   const lowered = model.hardware?.program.length === 0 ? layoutImssa(model, report) : model;
   const { logits, batch, classes } = emulate(lowered, data.inputs, data.shape);
   let correct = 0;

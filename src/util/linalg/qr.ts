@@ -20,10 +20,14 @@ export interface Qr {
 }
 
 function columnNorm(w: Float64Array, cols: number, rows: number, from: number, j: number): number {
+  let sum = 0;
+  for (let i = from; i < rows; i++) sum += w[i * cols + j]! ** 2;
+  // One pass suffices unless the squares overflowed or underflowed: then rescale.
+  if (Number.isFinite(sum) && (sum > 1e-280 || sum === 0)) return Math.sqrt(sum);
   let scale = 0;
   for (let i = from; i < rows; i++) scale = Math.max(scale, Math.abs(w[i * cols + j]!));
   if (scale === 0) return 0;
-  let sum = 0;
+  sum = 0;
   for (let i = from; i < rows; i++) sum += (w[i * cols + j]! / scale) ** 2;
   return scale * Math.sqrt(sum);
 }

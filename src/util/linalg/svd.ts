@@ -4,7 +4,7 @@
 // U_R diag(s). One-sided Jacobi computes small singular values to high relative accuracy,
 // which is what separating a signal subspace from float32 rounding noise needs.
 
-import { type Matrix, zeros } from "./matrix.js";
+import { frobenius, type Matrix, zeros } from "./matrix.js";
 import { applyQ, qr } from "./qr.js";
 
 export interface Svd {
@@ -17,6 +17,15 @@ export interface Svd {
 }
 
 const MAX_SWEEPS = 80;
+
+function rotatePair(x: Float64Array, y: Float64Array, c: number, s: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const yi = y[i]!;
+    x[i] = c * xi - s * yi;
+    y[i] = s * xi + c * yi;
+  }
+}
 
 /** Rotates columns p, q of a column list so that they become orthogonal. */
 function rotate(cols: Float64Array[], v: Float64Array[], p: number, q: number): boolean {
@@ -35,17 +44,8 @@ function rotate(cols: Float64Array[], v: Float64Array[], p: number, q: number): 
   const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
   const c = 1 / Math.sqrt(1 + t * t);
   const s = c * t;
-  for (const [x, y] of [
-    [a, b],
-    [v[p]!, v[q]!],
-  ] as const) {
-    for (let i = 0; i < x.length; i++) {
-      const xi = x[i]!;
-      const yi = y[i]!;
-      x[i] = c * xi - s * yi;
-      y[i] = s * xi + c * yi;
-    }
-  }
+  rotatePair(a, b, c, s);
+  rotatePair(v[p]!, v[q]!, c, s);
   return true;
 }
 
@@ -69,7 +69,7 @@ export function svd(a: Matrix): Svd {
       for (let q = p + 1; q < n; q++) if (rotate(cols, v, p, q)) converged = false;
   }
   if (!converged) throw new Error(`svd: Jacobi sweeps did not converge for a ${m} x ${n} matrix`);
-  const norms = cols.map((c) => Math.hypot(...c));
+  const norms = cols.map((c) => frobenius(c));
   const order = Array.from({ length: n }, (_, j) => j).sort(
     (x, y) => norms[y]! - norms[x]! || x - y,
   );

@@ -1,0 +1,96 @@
+// `qs4dc verify`: one table (accuracy, argmax agreement, max logit error, first diverging
+// layer) and the exit code: 0 when the ideal simulation of chip.bin equals the emulator,
+// 1 (QS4D-E620) when it does not, shown with a chip image changed in memory by one cell level.
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { buildProgram } from "../../src/cli/program.js";
+import type { Qs4dError } from "../../src/diag/error.js";
+import type { ChipImage } from "../../src/emit/chip-image.js";
+import { readChip } from "../../src/emit/chip-read.js";
+import { failIfInexact, formatVerify, verifyChip } from "../../src/sim/verify.js";
+import { writeNpy } from "../../src/util/npy.js";
+import { compiled, goldenInputs, goldenLabels, weightsPath } from "../sim/helpers.js";
+
+const NAME = "digits-qat8-h32n16-l2";
+const dir = mkdtempSync(join(tmpdir(), "qs4dc-verify-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const n = 12;
+const x = goldenInputs(NAME, 0, n);
+const labels = goldenLabels(NAME).slice(0, n);
+const c = compiled(NAME, "imssa-64")!;
+
+function verify(chip: ChipImage) {
+  return verifyChip({
+    model: c.model,
+    lowered: c.lowered,
+    chip,
+    inputs: Float64Array.from(x.data),
+    shape: [n, x.length, x.dIn],
+    labels,
+  });
+}
+
+/** A copy of the image whose first programmed cell on a state column is one level higher. */
+function withOneCellChanged(image: ChipImage): ChipImage {
+  const copy = readChip(c.bytes, "copy");
+  const a = copy.arrays[0]!;
+  const stateColumns = new Set<number>();
+  for (let i = 0; i < a.readouts; i++) {
+    if (copy.signals[a.readout.signal[i]!]!.kind === "ssm-state" && a.readout.polarity[i] === 1)
+      stateColumns.add(a.readout.colPlus[i]!);
+  }
+  const cell = Array.from({ length: a.cells }, (_, i) => i).find(
+    (i) => stateColumns.has(a.cell.col[i]!) && a.cell.level[i]! < image.target.params.levels - 1,
+  )!;
+  a.cell.level[cell]! += 1;
+  return copy;
+}
+
+describe("qs4dc verify", () => {
+  it("prints one table and exits 0 when simulation and emulator agree", async () => {
+    const input = join(dir, "x.npy");
+    const labelFile = join(dir, "y.npy");
+    writeFileSync(input, writeNpy({ dtype: "float32", shape: [n, 64, 1], data: x.data }));
+    writeFileSync(labelFile, writeNpy({ dtype: "int32", shape: [n], data: labels }));
+    let out = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    const program = buildProgram();
+    try {
+      await program.parseAsync(
+        ["verify", weightsPath(NAME), "--input", input, "--labels", labelFile],
+        { from: "user" },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out).toMatch(/^\s+reference\s+emulator\s+simulator \(ideal\)\n/);
+    expect(out).toMatch(/\naccuracy\s+\S+\s+\S+\s+\S+\n/);
+    expect(out).toMatch(/\nargmax agreement with emulator\s+\S+\s+-\s+1\.0000\n/);
+    expect(out).toMatch(/\nfirst layer diverging from emulator\s+none\s+-\s+none\n/);
+    expect(out).toContain(`bit exact on all ${n} samples`);
+  });
+
+  it("exits 1 (QS4D-E620) when one cell level of the chip image differs", () => {
+    const good = verify(c.chip);
+    expect(good.exact).toBe(true);
+    expect(() => failIfInexact(good)).not.toThrow();
+    const bad = verify(withOneCellChanged(c.chip));
+    expect(bad.exact).toBe(false);
+    expect(bad.simulator.divergence).toEqual({ layer: 0, codes: "y", sample: 0 });
+    expect(formatVerify(bad)).toContain("layer 0 (y codes, sample 0)");
+    try {
+      failIfInexact(bad);
+      throw new Error("no error");
+    } catch (error) {
+      expect((error as Qs4dError).diagnostic.code).toBe("QS4D-E620");
+      expect((error as Qs4dError).exitCode).toBe(1);
+    }
+  });
+});
