@@ -19,53 +19,49 @@ export interface Qr {
   readonly perm: Int32Array;
 }
 
-function columnNorm(w: Float64Array, cols: number, rows: number, from: number, j: number): number {
+/** ||x[from..]||, in one pass unless the squares overflow or underflow. */
+function norm2(x: Float64Array, from: number): number {
   let sum = 0;
-  for (let i = from; i < rows; i++) sum += w[i * cols + j]! ** 2;
-  // One pass suffices unless the squares overflowed or underflowed: then rescale.
+  for (let i = from; i < x.length; i++) sum += x[i]! * x[i]!;
   if (Number.isFinite(sum) && (sum > 1e-280 || sum === 0)) return Math.sqrt(sum);
   let scale = 0;
-  for (let i = from; i < rows; i++) scale = Math.max(scale, Math.abs(w[i * cols + j]!));
+  for (let i = from; i < x.length; i++) scale = Math.max(scale, Math.abs(x[i]!));
   if (scale === 0) return 0;
   sum = 0;
-  for (let i = from; i < rows; i++) sum += (w[i * cols + j]! / scale) ** 2;
+  for (let i = from; i < x.length; i++) sum += (x[i]! / scale) ** 2;
   return scale * Math.sqrt(sum);
-}
-
-function swapColumns(w: Float64Array, cols: number, rows: number, a: number, b: number): void {
-  for (let i = 0; i < rows; i++) {
-    const t = w[i * cols + a]!;
-    w[i * cols + a] = w[i * cols + b]!;
-    w[i * cols + b] = t;
-  }
 }
 
 /** QR of a (m x n, m >= n). */
 export function qr(a: Matrix, pivoting = false): Qr {
   const { rows: m, cols: n } = a;
   if (m < n) throw new RangeError(`qr: needs rows >= cols, got ${m} x ${n}`);
-  const w = Float64Array.from(a.data);
+  // Columns are contiguous: every step works on whole columns.
+  const cols = Array.from({ length: n }, (_, j) =>
+    Float64Array.from({ length: m }, (_, i) => a.data[i * n + j]!),
+  );
   const perm = Int32Array.from({ length: n }, (_, j) => j);
+  // Pivoting: the remaining columns' norms below row k, downdated after each step and
+  // recomputed when the downdate has cancelled most of the norm (as LAPACK's xGEQP3).
+  const norms = cols.map((c) => norm2(c, 0));
+  const reference = norms.slice();
   const vectors: Float64Array[] = [];
   const tau = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     if (pivoting) {
-      // Norms are recomputed, not downdated: exact, and the matrices here are small.
       let best = k;
-      let bestNorm = -1;
-      for (let j = k; j < n; j++) {
-        const norm = columnNorm(w, n, m, k, j);
-        if (norm > bestNorm) [best, bestNorm] = [j, norm];
-      }
+      for (let j = k + 1; j < n; j++) if (norms[j]! > norms[best]!) best = j;
       if (best !== k) {
-        swapColumns(w, n, m, k, best);
+        [cols[k], cols[best]] = [cols[best]!, cols[k]!];
         [perm[k], perm[best]] = [perm[best]!, perm[k]!];
+        [norms[k], norms[best]] = [norms[best]!, norms[k]!];
+        [reference[k], reference[best]] = [reference[best]!, reference[k]!];
       }
     }
-    const v = new Float64Array(m - k);
-    for (let i = k; i < m; i++) v[i - k] = w[i * n + k]!;
-    const norm = columnNorm(w, n, m, k, k);
+    const x = cols[k]!;
+    const v = x.slice(k);
     vectors.push(v);
+    const norm = norm2(x, k);
     if (norm === 0) continue;
     // alpha has the opposite sign of v[0]: v[0] - alpha never cancels.
     const alpha = v[0]! >= 0 ? -norm : norm;
@@ -74,16 +70,25 @@ export function qr(a: Matrix, pivoting = false): Qr {
     for (let i = 0; i < v.length; i++) vv += v[i]! * v[i]!;
     tau[k] = 2 / vv;
     for (let j = k + 1; j < n; j++) {
+      const c = cols[j]!;
       let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k]! * w[i * n + j]!;
+      for (let i = k; i < m; i++) s += v[i - k]! * c[i]!;
       s *= tau[k]!;
-      for (let i = k; i < m; i++) w[i * n + j] = w[i * n + j]! - s * v[i - k]!;
+      for (let i = k; i < m; i++) c[i] = c[i]! - s * v[i - k]!;
+      if (pivoting) {
+        const rest = norms[j]! ** 2 - c[k]! ** 2;
+        if (rest > 1e-8 * reference[j]! ** 2) norms[j] = Math.sqrt(rest);
+        else {
+          norms[j] = norm2(c, k + 1);
+          reference[j] = norms[j]!;
+        }
+      }
     }
-    w[k * n + k] = alpha;
-    for (let i = k + 1; i < m; i++) w[i * n + k] = 0;
+    x[k] = alpha;
+    x.fill(0, k + 1);
   }
   const r = zeros(n, n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r.data[i * n + j] = w[i * n + j]!;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r.data[i * n + j] = cols[j]![i]!;
   return { m, n, vectors, tau, r, perm };
 }
 
