@@ -2,6 +2,7 @@
 
 import type { Lowered } from "../passes/pipeline.js";
 import type { PruneReport } from "../passes/prune.js";
+import type { RealizeKernelReport } from "../passes/realize-kernel.js";
 import type { RequantizeReport } from "../passes/requantize.js";
 import type { TileReport } from "../passes/tile.js";
 
@@ -30,6 +31,14 @@ export function loweringSummary(lowered: Lowered): string {
       `target ${hw.target.name}: ${p.rows}x${p.cols} arrays, ${p.levels} levels, DAC ${p.dacBits} bit, ADC ${p.adcBits} bit, ${p.outputMode}`,
     );
   }
+  const rk = lowered.reports.get("realize-kernel") as RealizeKernelReport | undefined;
+  if (rk?.worst != null) {
+    const kernels = rk.layers.reduce((n, l) => n + l.channels.length, 0);
+    const { layer, channel, error } = rk.worst;
+    lines.push(
+      `realize-kernel: ${kernels} kernels as up to ${rk.layers[0]!.modes} modes each, worst relative error ${error.toExponential(1)} (layer ${layer}, channel ${channel})`,
+    );
+  }
   const rq = lowered.reports.get("requantize") as RequantizeReport | undefined;
   for (const layer of rq?.layers ?? []) {
     const lambda = layer.tensors.find((t) => t.tensor.endsWith(".lambda"));
@@ -53,6 +62,12 @@ export function loweringSummary(lowered: Lowered): string {
     lines.push(
       `${tl.arrays.length} arrays, utilization ${(tl.utilization * 100).toFixed(1)}% (blocks) ${(tl.cellUtilization * 100).toFixed(1)}% (cells), ${tl.cellsProgrammed} cells programmed`,
     );
+    if (tl.split.length > 0) {
+      const parts = Math.max(...tl.split.map((c) => c.parts));
+      lines.push(
+        `${tl.split.length} channels larger than one array, split into up to ${parts} parts each`,
+      );
+    }
   }
   return lines.map((l) => `${l}\n`).join("");
 }

@@ -94,7 +94,10 @@ export const CELL_FIELDS = 3;
 
 /** Where a logical block (one SSM channel, one dense tile) sits in a physical array. */
 export interface Placement {
-  /** e.g. `l0.h3` (layer 0, channel 3) or `l1.mix.t2` (tile 2 of layer 1's mixing). */
+  /**
+   * e.g. `l0.h3` (layer 0, channel 3), `l0.h3.p1` (part 1 of that channel when it is split over
+   * arrays) or `l1.mix.t2` (tile 2 of layer 1's mixing).
+   */
   readonly block: string;
   readonly rowOffset: number;
   readonly colOffset: number;

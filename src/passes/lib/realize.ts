@@ -16,6 +16,8 @@
 //      |lambda| <= RHO_MAX (refine-poles.ts, starting from the reflected poles); if the
 //      constrained fit misses the target, the next order is tried, and at worst the best
 //      stable fit found is kept (its error is reported).
+//   4. Kung sees the kernel through a window of p taps: a final fit still above twice the
+//      noise is polished by the same stable refinement over all L taps.
 
 import { eigenvalues } from "../../util/linalg/eig.js";
 import { frobenius, type Matrix, slice, zeros } from "../../util/linalg/matrix.js";
@@ -37,7 +39,7 @@ export interface KernelRealization {
   readonly order: number;
   /** ||K - k|| / ||k|| over the L taps (0 for k = 0). */
   readonly error: number;
-  /** Identified poles that were outside RHO_MAX and were moved inside (refined). */
+  /** Identified poles that were outside RHO_MAX and were moved inside (by refinement). */
   readonly unstable: number;
 }
 
