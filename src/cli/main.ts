@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+
 // qs4dc command line. Each command lives in commands/<name>.ts and registers itself in
 // commands/index.ts. Errors end here: coded diagnostics exit 2 (or their own code),
 // anything else is an internal error, exit 3.
 
-import { Qs4dError, makeDiagnostic } from "../diag/error.js";
 import { formatDiagnostic } from "../diag/diagnostic.js";
+import { makeDiagnostic, Qs4dError } from "../diag/error.js";
 import { buildProgram, expandShortForm } from "./program.js";
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fail } from "../diag/error.js";
 import type { PassOptionValue } from "../passes/pass.js";
-import type { LowerOptions, Lowered } from "../passes/pipeline.js";
+import type { Lowered, LowerOptions } from "../passes/pipeline.js";
 import { readChip } from "./chip-read.js";
 import { writeChip } from "./chip-write.js";
 import { chipToCsv } from "./csv.js";

@@ -23,6 +23,8 @@ import { SIGNAL_KINDS } from "./chip-image.js";
 import {
   ARRAY_VECTORS,
   type ArrayVector,
+  arraySectionName,
+  arrayVectorSection,
   CHIP_FORMAT,
   INPUT_BUFFER,
   LOGITS_BUFFER,
@@ -31,12 +33,10 @@ import {
   OP_KINDS,
   PROGRAM,
   TARGET,
-  arraySectionName,
-  arrayVectorSection,
 } from "./chip-sections.js";
 import { type Container, decodeContainer } from "./container-read.js";
 import type { NumericArray } from "./dtype.js";
-import { JsonFields, type SectionRef, failAt } from "./json-fields.js";
+import { failAt, JsonFields, type SectionRef } from "./json-fields.js";
 
 /** Sizes beyond these are not a chip: they bound every count before it is multiplied. */
 const MAX_DIM = 1 << 24;

@@ -26,7 +26,7 @@ import {
   ROW_SIGNAL,
 } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
-import { type DType, type Tensor, numel, shapeText } from "../ir/tensor.js";
+import { type DType, numel, shapeText, type Tensor } from "../ir/tensor.js";
 import type { PassOptionValue } from "../passes/pass.js";
 import { targetDigest } from "../target/load.js";
 import type { TargetDescription } from "../target/types.js";
@@ -35,16 +35,16 @@ import type { JsonObject, JsonValue } from "./canonical-json.js";
 import {
   ARRAY_VECTORS,
   type ArrayVector,
+  arraySectionName,
+  arrayVectorSection,
   CHIP_FORMAT,
   MANIFEST,
   OP_FIELDS,
+  opTensorSection,
   PROGRAM,
   TARGET,
-  arraySectionName,
-  arrayVectorSection,
-  opTensorSection,
 } from "./chip-sections.js";
-import { type Section, arraySection, encodeContainer, jsonSection } from "./container.js";
+import { arraySection, encodeContainer, jsonSection, type Section } from "./container.js";
 import type { NumericArray } from "./dtype.js";
 import { toJson } from "./to-json.js";
 

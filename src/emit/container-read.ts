@@ -7,10 +7,13 @@ import { crc32 } from "node:zlib";
 import { fail } from "../diag/error.js";
 import type { JsonObject } from "./canonical-json.js";
 import {
+  alignUp,
+  directoryCrc,
   ENCODING_ARRAY,
   ENCODING_JSON,
   ENTRY_SIZE,
   FORMAT_MAJOR,
+  getUint64,
   HEADER_CRC_OFFSET,
   HEADER_SIZE,
   MAGIC,
@@ -18,9 +21,6 @@ import {
   MIN_ALIGN_LOG2,
   SECTION_NAME,
   type Section,
-  alignUp,
-  directoryCrc,
-  getUint64,
 } from "./container.js";
 import { type ArrayDType, DTYPES, dtypeOfTag, fromLittleEndian } from "./dtype.js";
 

@@ -4,13 +4,13 @@
 // knows nothing of crossbars (chip-sections.ts gives the sections their meaning).
 
 import { crc32 } from "node:zlib";
-import { type JsonObject, canonicalJson } from "./canonical-json.js";
+import { canonicalJson, type JsonObject } from "./canonical-json.js";
 import {
   type ArrayDType,
   DTYPES,
-  type NumericArray,
   dtypeOfArray,
   littleEndianBytes,
+  type NumericArray,
 } from "./dtype.js";
 
 /** 0x89 "QS4D" CR LF 0x1A: a non-ASCII first byte and a CR LF pair catch text-mode transfers. */

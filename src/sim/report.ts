@@ -3,7 +3,7 @@
 // Deterministic: nothing in it depends on the host, the thread count or the clock on the wall.
 
 import type { ChipImage } from "../emit/chip-image.js";
-import { type Energy, type EventCounts, chipEnergy, countEvents } from "./energy.js";
+import { chipEnergy, countEvents, type Energy, type EventCounts } from "./energy.js";
 import type { NoiseParams } from "./noise.js";
 import type { SimChip } from "./simulate.js";
 import type { Timing } from "./timing.js";

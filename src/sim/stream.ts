@@ -9,7 +9,7 @@
 
 import { fail } from "../diag/error.js";
 import type { ChipImage, ChipOp } from "../emit/chip-image.js";
-import { readGroup, type ReadGroup } from "./conversions.js";
+import { type ReadGroup, readGroup } from "./conversions.js";
 import type { ReadEngine, ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
 import {

@@ -21,7 +21,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /** Build a whole output folder under a temporary name, then rename it into place. */
-export function writeDirAtomic(path: string, files: ReadonlyMap<string, string | Uint8Array>): void {
+export function writeDirAtomic(
+  path: string,
+  files: ReadonlyMap<string, string | Uint8Array>,
+): void {
   const temp = tempPathFor(path);
   try {
     mkdirSync(temp, { recursive: true });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DIAGNOSTICS } from "../../src/diag/codes.js";
 import { renderDiagnosticsDoc } from "../../src/diag/doc.js";
-import { Qs4dError, fail } from "../../src/diag/error.js";
+import { fail, Qs4dError } from "../../src/diag/error.js";
 
 describe("diagnostics table", () => {
   it("docs/diagnostics.md is in step with the table (regenerate: npx tsx scripts/gen-diagnostics-doc.ts)", () => {

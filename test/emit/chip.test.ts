@@ -4,15 +4,15 @@ import { Qs4dError } from "../../src/diag/error.js";
 import type { JsonObject, JsonValue } from "../../src/emit/canonical-json.js";
 import type { ChipOp } from "../../src/emit/chip-image.js";
 import { readChip } from "../../src/emit/chip-read.js";
-import { ARRAY_VECTORS, OP_FIELDS, arrayVectorSection } from "../../src/emit/chip-sections.js";
+import { ARRAY_VECTORS, arrayVectorSection, OP_FIELDS } from "../../src/emit/chip-sections.js";
 import { writeChip } from "../../src/emit/chip-write.js";
+import { encodeContainer, type Section } from "../../src/emit/container.js";
 import { decodeContainer } from "../../src/emit/container-read.js";
-import { type Section, encodeContainer } from "../../src/emit/container.js";
 import type { HardwareProgram } from "../../src/ir/hardware.js";
 import type { Model } from "../../src/ir/model.js";
 import { f32 } from "../../src/ir/tensor.js";
 import { IDEAL, IMSSA_64 } from "../../src/target/builtins.js";
-import { CELLS, INFO, SIGNALS, conductanceOf, syntheticModel } from "./synthetic.js";
+import { CELLS, conductanceOf, INFO, SIGNALS, syntheticModel } from "./synthetic.js";
 
 const MODEL = syntheticModel();
 const BYTES = writeChip(MODEL, INFO);

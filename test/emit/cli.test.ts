@@ -1,7 +1,7 @@
 // `qs4dc compile` (chip.bin is the default artifact, --emit csv a folder) and `qs4dc inspect`,
 // run in-process, checked against the golden file and against figures taken from the IR.
 
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";

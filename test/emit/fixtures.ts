@@ -2,12 +2,12 @@
 // float models (which need post-training calibration) with --calib-style inputs taken from
 // their golden test inputs. Every call imports afresh, so two calls are independent runs.
 
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Qs4dError } from "../../src/diag/error.js";
 import type { ChipSource } from "../../src/emit/artifact.js";
 import { importModel } from "../../src/import/index.js";
-import { type LowerOptions, type Lowered, lowerModel } from "../../src/passes/pipeline.js";
+import { type Lowered, type LowerOptions, lowerModel } from "../../src/passes/pipeline.js";
 import { loadTarget } from "../../src/target/load.js";
 
 export const MODELS_DIR = new URL("../../fixtures/models/", import.meta.url).pathname;

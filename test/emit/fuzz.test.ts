@@ -9,13 +9,13 @@ import { Qs4dError } from "../../src/diag/error.js";
 import type { JsonValue } from "../../src/emit/canonical-json.js";
 import { readChip } from "../../src/emit/chip-read.js";
 import { writeChip } from "../../src/emit/chip-write.js";
-import { decodeContainer } from "../../src/emit/container-read.js";
 import {
-  type Section,
   arraySection,
   encodeContainer,
   jsonSection,
+  type Section,
 } from "../../src/emit/container.js";
+import { decodeContainer } from "../../src/emit/container-read.js";
 import { resealDirectory, resealSection, sectionCount } from "./corrupt.js";
 import { INFO, syntheticModel } from "./synthetic.js";
 

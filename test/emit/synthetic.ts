@@ -1,10 +1,10 @@
 // A small lowered model built by hand (not by the passes), so that chip.bin tests know every
 // value independently: one 64x64 imssa-64 array holding two channel blocks of one mode each.
 
+import type { ChipInfo } from "../../src/emit/chip-write.js";
 import type { Crossbar, HardwareProgram, Signal } from "../../src/ir/hardware.js";
 import type { Model } from "../../src/ir/model.js";
 import { f32, f64, i32 } from "../../src/ir/tensor.js";
-import type { ChipInfo } from "../../src/emit/chip-write.js";
 import { IMSSA_64 } from "../../src/target/builtins.js";
 import { targetDigest } from "../../src/target/load.js";
 

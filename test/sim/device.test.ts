@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { Qs4dError } from "../../src/diag/error.js";
 import { emulate } from "../../src/emulate/index.js";
-import { arrayShape, programArray } from "../../src/sim/device.js";
 import { columnCells } from "../../src/sim/conversions.js";
+import { arrayShape, programArray } from "../../src/sim/device.js";
 import { isNoiseless, NO_NOISE, type NoiseParams, parseNoise } from "../../src/sim/noise.js";
 import { accuracyOf } from "../../src/sim/report.js";
 import { prepareChip, runSamples, type SimChip } from "../../src/sim/simulate.js";

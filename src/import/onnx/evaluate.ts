@@ -6,6 +6,7 @@
 // recognised quantizer straight through, giving the latent float computation of the graph.
 
 import { fail } from "../../diag/error.js";
+import { type BinaryOp, binaryOp, clip, roundHalfEven, unaryOp } from "./elementwise.js";
 import {
   attrFloat,
   attrFloats,
@@ -16,7 +17,6 @@ import {
   type OnnxGraph,
 } from "./graph.js";
 import type { NodeProto } from "./proto.js";
-import { type BinaryOp, binaryOp, clip, roundHalfEven, unaryOp } from "./elementwise.js";
 import { type Arr, DT, decodeTensor, integerBits } from "./tensor.js";
 
 export { roundHalfEven };

@@ -6,8 +6,8 @@
 // demand through index maps (elementwise ops with broadcasting, reductions, layout ops), and
 // small ones are materialised once. Ops without an index map fall back to full evaluation.
 
-import { type Bypass, type ConstEval, count } from "./evaluate.js";
 import { roundHalfEven } from "./elementwise.js";
+import { type Bypass, type ConstEval, count } from "./evaluate.js";
 import { attrFloat, attrInt, attrInts, inputsOf, type OnnxGraph, op } from "./graph.js";
 import type { NodeProto } from "./proto.js";
 import { DT, integerBits } from "./tensor.js";

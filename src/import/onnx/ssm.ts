@@ -18,9 +18,9 @@
 
 import { fail } from "../../diag/error.js";
 import { type Ctx, checkFinite, leafType, type ParamValue } from "./context.js";
+import type { Lazy } from "./lazy.js";
 import type { NodeProto } from "./proto.js";
 import type { QuantMatch } from "./quantizers.js";
-import type { Lazy } from "./lazy.js";
 import {
   type Discrete,
   type Discretization,
