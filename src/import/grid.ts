@@ -10,6 +10,7 @@
 // needs MIN_ELEMENTS values to qualify, so a false detection has probability below 1e-50.
 
 import type { AffineQuantizer } from "../ir/model.js";
+import { bitsFor, symmetricQuantizer } from "../ir/quantizer.js";
 import { i32, type Tensor } from "../ir/tensor.js";
 
 /** Largest integer code considered: grids up to 8 bits (signed, narrow range). */
@@ -41,32 +42,10 @@ function fitGrid(values: ArrayLike<number>, start: number, end: number): Fit | n
   return null;
 }
 
-/** Smallest b whose signed narrow range [-(2^(b-1)-1), 2^(b-1)-1] holds maxCode. */
-function bitsFor(maxCode: number): number {
-  let bits = 2;
-  while (2 ** (bits - 1) - 1 < maxCode) bits++;
-  return bits;
-}
-
 function codesOf(t: Tensor, values: ArrayLike<number>, stepAt: (i: number) => number): Tensor {
   const codes = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) codes[i] = Math.round(values[i]! / stepAt(i));
   return i32(t.shape, codes);
-}
-
-function affine(bits: number, scale: number | number[], axis: number | null, codes: Tensor) {
-  const q: AffineQuantizer = {
-    kind: "affine",
-    bits,
-    scale,
-    axis,
-    zeroPoint: 0,
-    signed: true,
-    narrow: true,
-    rounding: "half-even",
-    codes,
-  };
-  return q;
 }
 
 /**
@@ -78,7 +57,7 @@ export function detectGrid(t: Tensor): AffineQuantizer | null {
   if (values === null || values.length < MIN_ELEMENTS) return null;
   const whole = fitGrid(values, 0, values.length);
   if (whole !== null) {
-    return affine(
+    return symmetricQuantizer(
       bitsFor(whole.maxCode),
       whole.step,
       null,
@@ -97,7 +76,7 @@ export function detectGrid(t: Tensor): AffineQuantizer | null {
   }
   const steps = fits.map((f) => f.step);
   const maxCode = Math.max(...fits.map((f) => f.maxCode));
-  return affine(
+  return symmetricQuantizer(
     bitsFor(maxCode),
     steps,
     0,

@@ -7,7 +7,7 @@
 
 import { fail } from "../diag/error.js";
 import type { Layer, Model, Ssm, SsmContinuous, SsmDiscrete } from "../ir/model.js";
-import { discretizeMode } from "../run/discretize.js";
+import { discretizeModes } from "../run/discretize.js";
 import { f64Tensor, values } from "./lib/tensors.js";
 import type { Pass } from "./pass.js";
 
@@ -36,28 +36,14 @@ function discretizeSsm(
   const aIm = values(form.aIm, `${prefix}.A_imag`);
   const bRe = form.bRe === null ? null : values(form.bRe, `${prefix}.B`);
   const bIm = form.bIm === null ? null : values(form.bIm, `${prefix}.B`);
-  const n = H * M;
-  const out = {
-    lamRe: new Float64Array(n),
-    lamIm: new Float64Array(n),
-    bRe: new Float64Array(n),
-    bIm: new Float64Array(n),
-  };
+  const out = discretizeModes(ssm.discretization, H, M, logDt, aRe, aIm, bRe, bIm);
   let maxMagnitude = 0;
   let zeroA = 0;
   for (let h = 0; h < H; h++) {
-    const dt = Math.exp(logDt[h]!);
     for (let m = h * M; m < (h + 1) * M; m++) {
-      const mode = discretizeMode(
-        ssm.discretization,
-        dt,
-        aRe[m]!,
-        aIm[m]!,
-        bRe === null ? 1 : bRe[m]!,
-        bIm === null ? 0 : bIm[m]!,
-      );
-      const magnitude = Math.hypot(mode.lamRe, mode.lamIm);
+      const magnitude = Math.hypot(out.lamRe[m]!, out.lamIm[m]!);
       if (!(magnitude < 1)) {
+        const dt = Math.exp(logDt[h]!);
         fail(
           "QS4D-E405",
           { layer, channel: h, mode: m - h * M, magnitude, aRe: aRe[m]!, aIm: aIm[m]!, dt },
@@ -66,10 +52,6 @@ function discretizeSsm(
       }
       maxMagnitude = Math.max(maxMagnitude, magnitude);
       if (aRe[m] === 0) zeroA++;
-      out.lamRe[m] = mode.lamRe;
-      out.lamIm[m] = mode.lamIm;
-      out.bRe[m] = mode.bRe;
-      out.bIm[m] = mode.bIm;
     }
   }
   report.layers.push({ layer, method: ssm.discretization, maxMagnitude, zeroA });

@@ -16,10 +16,11 @@
 import { DiagnosticSink, fail } from "../diag/error.js";
 import type { HardwareParams } from "../ir/hardware.js";
 import type { AffineQuantizer, Model, Quantizer, Ssm, SsmDiscrete, SsmRole } from "../ir/model.js";
+import { bitsFor, symmetricQuantizer } from "../ir/quantizer.js";
 import type { LoadedTarget, TargetDescription } from "../target/types.js";
 import { type CalibrationData, calibrate, type SsmStats } from "./lib/calibrate.js";
 import { loadedFromContext } from "./lib/context.js";
-import { bitsFor, dequantize, fitGrid, type Grid, maxAbsCode, sqnrDb } from "./lib/grid.js";
+import { dequantize, fitGrid, type Grid, maxAbsCode, sqnrDb } from "./lib/grid.js";
 import { emulatedAccuracy } from "./lib/predict.js";
 import { resolveParams, weightCapacity } from "./lib/resolve.js";
 import { f64Tensor, i32Tensor, interleave, split, values } from "./lib/tensors.js";
@@ -72,17 +73,13 @@ const narrow = (
   axis: number | null,
   codes?: Int32Array,
   shape?: readonly number[],
-): AffineQuantizer => ({
-  kind: "affine",
-  bits,
-  scale,
-  axis,
-  zeroPoint: 0,
-  signed: true,
-  narrow: true,
-  rounding: "half-even",
-  ...(codes === undefined || shape === undefined ? {} : { codes: i32Tensor(shape, codes) }),
-});
+): AffineQuantizer =>
+  symmetricQuantizer(
+    bits,
+    scale,
+    axis,
+    codes === undefined || shape === undefined ? undefined : i32Tensor(shape, codes),
+  );
 
 interface Floats {
   readonly H: number;

@@ -10,7 +10,7 @@
 
 import type { ChipImage, ChipOp } from "../emit/chip-image.js";
 import { INPUT_BUFFER, LOGITS_BUFFER } from "../emit/chip-sections.js";
-import { bitsFor } from "../passes/lib/grid.js";
+import { bitsFor } from "../ir/quantizer.js";
 import { weightCapacity } from "../passes/lib/resolve.js";
 import type { BitWidths, CostShape } from "./cost.js";
 import type { QuantLayer } from "./manifest-reports.js";

@@ -75,3 +75,53 @@ export function discretizeMode(
   }
   return { lamRe, lamIm, bRe: fRe * bRe - fIm * bIm, bIm: fRe * bIm + fIm * bRe };
 }
+
+/** Discretized modes of an [H, M] diagonal SSM, each [H, M] (mode m of channel h at h*M + m). */
+export interface DiscreteModes {
+  lamRe: Float64Array;
+  lamIm: Float64Array;
+  /** Bbar including B. */
+  bRe: Float64Array;
+  bIm: Float64Array;
+}
+
+/**
+ * Discretizes every mode of H channels of M modes: channel h steps by exp(logDt[h]). An absent
+ * B (null) is B = 1, its effect folded into C.
+ */
+export function discretizeModes(
+  method: Discretization,
+  channels: number,
+  modes: number,
+  logDt: Float64Array,
+  aRe: Float64Array,
+  aIm: Float64Array,
+  bRe: Float64Array | null,
+  bIm: Float64Array | null,
+): DiscreteModes {
+  const n = channels * modes;
+  const out: DiscreteModes = {
+    lamRe: new Float64Array(n),
+    lamIm: new Float64Array(n),
+    bRe: new Float64Array(n),
+    bIm: new Float64Array(n),
+  };
+  for (let h = 0; h < channels; h++) {
+    const dt = Math.exp(logDt[h]!);
+    for (let m = h * modes; m < (h + 1) * modes; m++) {
+      const mode = discretizeMode(
+        method,
+        dt,
+        aRe[m]!,
+        aIm[m]!,
+        bRe === null ? 1 : bRe[m]!,
+        bIm === null ? 0 : bIm[m]!,
+      );
+      out.lamRe[m] = mode.lamRe;
+      out.lamIm[m] = mode.lamIm;
+      out.bRe[m] = mode.bRe;
+      out.bIm[m] = mode.bIm;
+    }
+  }
+  return out;
+}

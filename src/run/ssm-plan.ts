@@ -13,7 +13,8 @@ import type {
   SsmDiscrete,
   SsmRole,
 } from "../ir/model.js";
-import { discretizeMode } from "./discretize.js";
+import type { Tensor } from "../ir/tensor.js";
+import { discretizeModes } from "./discretize.js";
 import { affineCodes, affineRange, maxQuantize } from "./quantize.js";
 import { floats } from "./tensors.js";
 
@@ -120,24 +121,11 @@ export function continuousSsm(
   const H = ssm.channels;
   const M = ssm.modes;
   const n = H * M;
-  const logDt = staticLevels(
-    quant.logDt,
-    floats(form.logDt, `${prefix}.kernel.log_dt`, H),
-    "logDt",
-    prefix,
-  );
-  const aRe = staticLevels(
-    quant.aRe,
-    floats(form.aRe, `${prefix}.kernel.A_real`, n),
-    "aRe",
-    prefix,
-  );
-  const aIm = staticLevels(
-    quant.aIm,
-    floats(form.aIm, `${prefix}.kernel.A_imag`, n),
-    "aIm",
-    prefix,
-  );
+  const levels = (role: "logDt" | "aRe" | "aIm", t: Tensor, name: string, count: number) =>
+    staticLevels(quant[role], floats(t, `${prefix}.kernel.${name}`, count), role, prefix);
+  const logDt = levels("logDt", form.logDt, "log_dt", H);
+  const aRe = levels("aRe", form.aRe, "A_real", n);
+  const aIm = levels("aIm", form.aIm, "A_imag", n);
   const c = quantizeComplex(
     quant.c,
     floats(form.cRe, `${prefix}.kernel.C (real)`, n),
@@ -146,29 +134,7 @@ export function continuousSsm(
   );
   const bRe = form.bRe === null ? null : floats(form.bRe, `${prefix}.kernel.B (real)`, n);
   const bIm = form.bIm === null ? null : floats(form.bIm, `${prefix}.kernel.B (imag)`, n);
-  const out = {
-    lamRe: new Float64Array(n),
-    lamIm: new Float64Array(n),
-    bRe: new Float64Array(n),
-    bIm: new Float64Array(n),
-  };
-  for (let h = 0; h < H; h++) {
-    const dt = Math.exp(logDt[h]!);
-    for (let m = h * M; m < (h + 1) * M; m++) {
-      const mode = discretizeMode(
-        ssm.discretization,
-        dt,
-        aRe[m]!,
-        aIm[m]!,
-        bRe === null ? 1 : bRe[m]!,
-        bIm === null ? 0 : bIm[m]!,
-      );
-      out.lamRe[m] = mode.lamRe;
-      out.lamIm[m] = mode.lamIm;
-      out.bRe[m] = mode.bRe;
-      out.bIm[m] = mode.bIm;
-    }
-  }
+  const out = discretizeModes(ssm.discretization, H, M, logDt, aRe, aIm, bRe, bIm);
   return { kind: "diagonal", channels: H, modes: M, ...out, cRe: c.re, cIm: c.im, d };
 }
 

@@ -31,6 +31,17 @@ const REGISTER: Cited = {
   source: `${HOROWITZ}: 8 KB SRAM 64-bit read 10 pJ, per 32-bit word`,
 };
 
+/** Per-event energies: the converters and the digital side are the same on every target. */
+function energy(rows: number, cols: number): TargetDescription["energy"] {
+  return {
+    adcConversionPj: ADC_8BIT,
+    dacConversionPj: DAC_8BIT,
+    arrayReadPj: arrayRead(rows, cols),
+    digitalOpPj: DIGITAL_OP,
+    registerAccessPj: REGISTER,
+  };
+}
+
 const TIMING = {
   dacSettleNs: 10,
   readNs: 100,
@@ -75,13 +86,7 @@ export const IMSSA_64: TargetDescription = {
   digital: DIGITAL,
   fallbackBits: 8,
   timing: TIMING,
-  energy: {
-    adcConversionPj: ADC_8BIT,
-    dacConversionPj: DAC_8BIT,
-    arrayReadPj: arrayRead(64, 64),
-    digitalOpPj: DIGITAL_OP,
-    registerAccessPj: REGISTER,
-  },
+  energy: energy(64, 64),
   noise: DEVICE_NOISE,
 };
 
@@ -102,13 +107,7 @@ export const IMSSA_256: TargetDescription = {
   digital: DIGITAL,
   fallbackBits: 8,
   timing: TIMING,
-  energy: {
-    adcConversionPj: ADC_8BIT,
-    dacConversionPj: DAC_8BIT,
-    arrayReadPj: arrayRead(256, 256),
-    digitalOpPj: DIGITAL_OP,
-    registerAccessPj: REGISTER,
-  },
+  energy: energy(256, 256),
   noise: DEVICE_NOISE,
 };
 
@@ -129,13 +128,7 @@ export const IDEAL: TargetDescription = {
   digital: DIGITAL,
   fallbackBits: 8,
   timing: TIMING,
-  energy: {
-    adcConversionPj: ADC_8BIT,
-    dacConversionPj: DAC_8BIT,
-    arrayReadPj: arrayRead(1024, 1024),
-    digitalOpPj: DIGITAL_OP,
-    registerAccessPj: REGISTER,
-  },
+  energy: energy(1024, 1024),
   noise: {
     programmingSigma: 0,
     readSigma: 0,

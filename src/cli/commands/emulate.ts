@@ -3,17 +3,14 @@
 // chip on a batch; logits to a float32 .npy [batch, classes]. A model that is already lowered
 // (.qs4d text written by `compile --emit ir --print-tensors`) is run as it is.
 
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
-import { fail } from "../../diag/error.js";
 import { emulate, type LayerCodes } from "../../emulate/index.js";
 import { importModel } from "../../import/index.js";
 import type { Model } from "../../ir/model.js";
 import { lowerModel } from "../../passes/pipeline.js";
-import { writeFileAtomic } from "../../util/atomic-write.js";
 import { writeNpy } from "../../util/npy.js";
+import { writeLogits, writeTraceDir } from "../batch-outputs.js";
 import {
   addLoweringOptions,
   type LoweringFlags,
@@ -48,24 +45,10 @@ function run(modelPath: string, flags: EmulateFlags): void {
   const { inputs, shape } = readInputs(model, flags.input);
   const result = emulate(model, inputs, shape, { trace: flags.trace !== undefined });
   if (flags.trace !== undefined && result.traces !== null) {
-    try {
-      mkdirSync(flags.trace, { recursive: true });
-    } catch (error) {
-      fail(
-        "QS4D-E002",
-        { file: flags.trace, reason: (error as Error).message },
-        { file: flags.trace },
-      );
-    }
     const files = traceFiles(result.traces, [shape[0]!, model.config.channels, shape[1]!]);
-    for (const [name, bytes] of files) writeFileAtomic(join(flags.trace, name), bytes);
+    writeTraceDir(flags.trace, files);
   }
-  const logits = {
-    dtype: "float32" as const,
-    shape: [result.batch, result.classes],
-    data: result.logits,
-  };
-  writeFileAtomic(flags.output, writeNpy(logits));
+  writeLogits(flags.output, result);
 }
 
 export function register(program: Command): void {

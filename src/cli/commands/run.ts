@@ -4,14 +4,11 @@
 // Every file is written atomically, and only after the whole batch ran: a failed run leaves
 // no output behind.
 
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { fail } from "../../diag/error.js";
 import { importModel } from "../../import/index.js";
 import { type LayerTrace, runModel } from "../../run/index.js";
-import { writeFileAtomic } from "../../util/atomic-write.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
+import { writeLogits, writeTraceDir } from "../batch-outputs.js";
 
 interface RunFlags {
   readonly input: string;
@@ -41,14 +38,6 @@ function traceFiles(
   return files;
 }
 
-function makeDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    fail("QS4D-E002", { file: dir, reason: (error as Error).message }, { file: dir });
-  }
-}
-
 function run(modelPath: string, flags: RunFlags): void {
   const model = importModel(modelPath);
   const input = readNpy(flags.input);
@@ -60,15 +49,9 @@ function run(modelPath: string, flags: RunFlags): void {
   });
   if (flags.trace !== undefined && result.traces !== null) {
     const files = traceFiles(result.traces, result.batch, model.config.channels, result.length);
-    makeDir(flags.trace);
-    for (const [name, bytes] of files) writeFileAtomic(join(flags.trace, name), bytes);
+    writeTraceDir(flags.trace, files);
   }
-  const logits = {
-    dtype: "float32" as const,
-    shape: [result.batch, result.classes],
-    data: result.logits,
-  };
-  writeFileAtomic(flags.output, writeNpy(logits));
+  writeLogits(flags.output, result);
 }
 
 export function register(program: Command): void {

@@ -6,7 +6,7 @@
 // demand through index maps (elementwise ops with broadcasting, reductions, layout ops), and
 // small ones are materialised once. Ops without an index map fall back to full evaluation.
 
-import { roundHalfEven } from "./elementwise.js";
+import { broadcastShape, roundHalfEven } from "./elementwise.js";
 import { type Bypass, type ConstEval, count } from "./evaluate.js";
 import { attrFloat, attrInt, attrInts, inputsOf, type OnnxGraph, op } from "./graph.js";
 import type { NodeProto } from "./proto.js";
@@ -54,18 +54,6 @@ function broadcastMap(operand: readonly number[], out: readonly number[]): (i: n
     }
     return idx;
   };
-}
-
-function broadcastShape(a: readonly number[], b: readonly number[]): number[] | null {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return null;
-    out.push(x === 1 ? y : x);
-  }
-  return out;
 }
 
 const UNARY: Readonly<Record<string, (x: number) => number>> = {

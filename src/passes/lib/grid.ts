@@ -83,13 +83,6 @@ export function sqnrDb(reference: ArrayLike<number>, quantized: ArrayLike<number
   return 10 * Math.log10(signal / noise);
 }
 
-/** Bits of a signed narrow-range code with magnitudes up to maxCode: 2^(b-1) - 1 >= maxCode. */
-export function bitsFor(maxCode: number): number {
-  let b = 2;
-  while (2 ** (b - 1) - 1 < maxCode) b++;
-  return b;
-}
-
 export function maxAbsCode(codes: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < codes.length; i++) m = Math.max(m, Math.abs(codes[i]!));

@@ -4,8 +4,9 @@
 
 import type { HardwareParams } from "../../ir/hardware.js";
 import type { AffineQuantizer, Model, Quantizer } from "../../ir/model.js";
+import { bitsFor } from "../../ir/quantizer.js";
 import type { TargetDescription } from "../../target/types.js";
-import { bitsFor, maxAbsCode } from "./grid.js";
+import { maxAbsCode } from "./grid.js";
 
 function withCodes(q: Quantizer | undefined): AffineQuantizer | null {
   return q?.kind === "affine" && q.codes !== undefined ? q : null;
