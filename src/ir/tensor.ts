@@ -2,6 +2,8 @@
 // Complex quantities are never a dtype of their own: the IR keeps real and imaginary
 // parts as two real tensors, the way both the ONNX graphs and the crossbar see them.
 
+import { fail } from "../diag/error.js";
+
 export type DType = "f32" | "f64" | "i8" | "i16" | "i32";
 
 export type TensorData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array;
@@ -59,11 +61,9 @@ export function i32(shape: readonly number[], values?: ArrayLike<number>): Tenso
   return tensor("i32", shape, values);
 }
 
-/** The tensor's data; throws when it was parsed as a digest only (nothing to compute with). */
+/** The tensor's data; a coded error when it was parsed as a digest only (nothing to compute with). */
 export function dataOf(t: Tensor): TensorData {
-  if (t.data === null) {
-    throw new Error(`tensor ${t.dtype}[${t.shape.join(",")}] has no data (digest-only IR text)`);
-  }
+  if (t.data === null) fail("QS4D-E053", { dtype: t.dtype, shape: shapeText(t.shape) });
   return t.data;
 }
 

@@ -1,11 +1,11 @@
-// `qs4dc ir FILE`: parse IR text, verify it, optionally run passes, print it back
-// (canonical form; tensors as digests unless --print-tensors).
+// `qs4dc ir FILE`: read a model (IR text, or an .onnx / weights.json import), verify it,
+// optionally run passes, print it back (canonical form; tensors as digests unless --print-tensors).
 
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
-import { DiagnosticSink, fail } from "../../diag/error.js";
-import { parseModel, printModel } from "../../ir/text/index.js";
+import { DiagnosticSink } from "../../diag/error.js";
+import { importModel } from "../../import/index.js";
+import { printModel } from "../../ir/text/index.js";
 import { assertValidModel } from "../../ir/verify.js";
 import { runPasses } from "../../passes/manager.js";
 import type { PassContext } from "../../passes/pass.js";
@@ -16,16 +16,8 @@ interface IrFlags extends PipelineFlags {
   readonly output?: string;
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    return fail("QS4D-E001", { file, reason: (error as Error).message }, { file });
-  }
-}
-
 function run(file: string, flags: IrFlags): void {
-  const model = parseModel(readText(file), file);
+  const model = importModel(file);
   assertValidModel(model);
   const pipeline = pipelineFromFlags(flags);
   const diagnostics = new DiagnosticSink();
@@ -50,8 +42,10 @@ function run(file: string, flags: IrFlags): void {
 export function register(program: Command): void {
   const command = program
     .command("ir")
-    .description("parse a .qs4d IR text file, verify it, run passes if asked, and print it back")
-    .argument("<file>", "IR text file (.qs4d)")
+    .description(
+      "read a model (.qs4d IR text, .onnx or weights.json), verify it, run passes if asked, and print its IR",
+    )
+    .argument("<file>", "IR text file (.qs4d), ONNX model or weights.json")
     .option("-o, --output <file>", "write the IR here instead of stdout");
   addPipelineOptions(command).action((file: string, flags: IrFlags) => {
     run(file, flags);

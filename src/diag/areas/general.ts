@@ -262,4 +262,10 @@ export const GENERAL: readonly DiagnosticDef[] = [
     message: "--{option} names pass '{pass}', which is not in the pipeline ({pipeline})",
     hint: "name a pass that --passes runs",
   },
+  {
+    code: "QS4D-E053",
+    severity: "error",
+    message: "tensor {dtype}{shape} has no values: the IR text gave only its digest",
+    hint: "computing needs the values: print the IR with --print-tensors, or start from the .onnx or weights.json",
+  },
 ];
