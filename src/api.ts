@@ -30,6 +30,7 @@ import type { LayoutReport } from "./passes/layout-imssa.js";
 import type { MapConductanceReport } from "./passes/map-conductance.js";
 import { type Lowered, type LowerOptions, lowerModel } from "./passes/pipeline.js";
 import type { PruneReport } from "./passes/prune.js";
+import type { RealizeKernelReport } from "./passes/realize-kernel.js";
 import { REGISTRY } from "./passes/registry.js";
 import type { RequantizeReport } from "./passes/requantize.js";
 import type { TileReport } from "./passes/tile.js";
@@ -108,6 +109,10 @@ export interface CompileOptions extends ModelBytesOptions {
   readonly target?: string | TargetDescription;
   /** Mode pruning: "zero" | "energy:T" | "ratio:R" (see `qs4dc passes`). */
   readonly prune?: string;
+  /** Kernel-only models: complex modes per channel to realize each kernel with (default N/2). */
+  readonly realizeModes?: number | string;
+  /** Kernel-only models: relative kernel error above which realize-kernel warns (default 1e-3). */
+  readonly realizeTolerance?: number | string;
   /** Calibration inputs for post-training quantization: a .npy file or a batch. */
   readonly calib?: string | Batch;
   /** Labels of the calibration inputs (accuracy in the reports): a .npy file or one per sample. */
@@ -121,6 +126,7 @@ export interface CompileOptions extends ModelBytesOptions {
 /** Each pass's report by pass name, as the lowering produced them. */
 export interface PassReports {
   readonly "apply-qat"?: ApplyQatReport;
+  readonly "realize-kernel"?: RealizeKernelReport;
   readonly discretize?: DiscretizeReport;
   readonly requantize?: RequantizeReport;
   readonly prune?: PruneReport;
@@ -324,7 +330,14 @@ export function report(source: ModelSource, options: CompileOptions = {}): Compi
   });
 }
 
-const LOWERING_OPTIONS = ["target", "prune", "calib", "calibLabels"] as const;
+const LOWERING_OPTIONS = [
+  "target",
+  "prune",
+  "calib",
+  "calibLabels",
+  "realizeModes",
+  "realizeTolerance",
+] as const;
 
 function isChip(bytes: Uint8Array): boolean {
   return MAGIC.every((byte, i) => bytes[i] === byte);
@@ -405,6 +418,17 @@ function lowerOptions(model: Model, options: CompileOptions): LowerOptions {
       options.calibLabels === undefined || calib === null
         ? null
         : labels(options.calibLabels, calib.shape[0]!),
-    options: options.prune === undefined ? {} : { prune: options.prune },
+    options: passOptions(options),
   };
+}
+
+/** The pass options, under the names `qs4dc compile` gives them. */
+function passOptions(options: CompileOptions): Record<string, string> {
+  const named: Record<string, string> = {};
+  if (options.prune !== undefined) named.prune = options.prune;
+  if (options.realizeModes !== undefined) named["realize-modes"] = String(options.realizeModes);
+  if (options.realizeTolerance !== undefined) {
+    named["realize-tolerance"] = String(options.realizeTolerance);
+  }
+  return named;
 }

@@ -227,3 +227,16 @@ describe("executors", () => {
     await expect(simulate(chip, x.data, x.shape, { noise: "loud" })).rejects.toThrow(/QS4D-E604/);
   });
 });
+
+describe("compile options for kernel-only models", () => {
+  it("realizeModes reaches realize-kernel and its report is typed in PassReports", async () => {
+    const { compile } = await import("../../src/api.js");
+    const path = "fixtures/models/kernelonly-digits-h32n16-l2/weights.json";
+    const result = compile(path, { target: "ideal", realizeModes: 3, emit: "ir" });
+    const realized = result.reports["realize-kernel"];
+    expect(realized?.layers.map((l) => l.modes)).toEqual([3, 3]);
+    for (const layer of realized!.layers) {
+      for (const c of layer.channels) expect(c.modes).toBeLessThanOrEqual(3);
+    }
+  });
+});
