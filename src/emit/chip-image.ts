@@ -4,6 +4,7 @@
 // Every index in a valid image is in range (signals, elements, rows, columns, ADCs), so a
 // consumer may index with it directly.
 
+import type { HardwareParams } from "../ir/hardware.js";
 import type { TargetDescription } from "../target/types.js";
 import type { JsonObject } from "./canonical-json.js";
 import type { SectionInfo } from "./container-read.js";
@@ -45,24 +46,11 @@ export interface ChipTarget {
   readonly params: ChipParams;
 }
 
-export interface ChipParams {
-  readonly rows: number;
-  readonly cols: number;
-  readonly levels: number;
-  /** Cells per weight (bit slicing); 1 = none. */
-  readonly slices: number;
-  readonly dacBits: number;
-  readonly adcBits: number;
-  readonly adcsPerArray: number;
-  readonly encoding: "row-polarity" | "differential-columns";
-  readonly outputMode: "lagged" | "folded";
-  readonly outputColumns: 2 | 4;
-  readonly dPlacement: "rows" | "digital";
-  readonly dense: "crossbar" | "digital";
-  readonly gMinUs: number;
-  readonly gMaxUs: number;
-  readonly writeVerifyTolerance: number;
-}
+/**
+ * The resolved target parameters: the very fields of the IR's HardwareParams, so that a field
+ * added to the IR cannot be forgotten by the chip.bin reader (it would no longer type-check).
+ */
+export type ChipParams = HardwareParams;
 
 export const SIGNAL_KINDS = [
   "ssm-input",
