@@ -44,23 +44,27 @@ async function qs4dc(args: string[]): Promise<{ code: string; exit: number } | n
   }
 }
 
+/** `qs4dc sim` on the test chip and inputs, writing logits to `out` and the report to `report`. */
+function simArgs(out: string, report: string): string[] {
+  return [
+    "sim",
+    chipPath,
+    "--input",
+    inputPath,
+    "--labels",
+    labelsPath,
+    "-o",
+    out,
+    "--report",
+    report,
+  ];
+}
+
 describe("qs4dc sim", () => {
   it("writes the ideal chip's logits (= the emulator's) and a report with sources", async () => {
     const out = join(dir, "logits.npy");
     const report = join(dir, "report.json");
-    const args = [
-      "sim",
-      chipPath,
-      "--input",
-      inputPath,
-      "--labels",
-      labelsPath,
-      "-o",
-      out,
-      "--report",
-      report,
-      "-q",
-    ];
+    const args = [...simArgs(out, report), "-q"];
     expect(await qs4dc(args)).toBeNull();
     const logits = readNpy(out);
     expect(logits.shape).toEqual([8, 10]);
@@ -83,18 +87,7 @@ describe("qs4dc sim", () => {
     const report = join(dir, "mc.json");
     const vcd = join(dir, "trace.vcd");
     const args = [
-      ...[
-        "sim",
-        chipPath,
-        "--input",
-        inputPath,
-        "--labels",
-        labelsPath,
-        "-o",
-        out,
-        "--report",
-        report,
-      ],
+      ...simArgs(out, report),
       ...["--noise", "prog=0.003,read=0.003", "--seed", "5", "--runs", "2", "--threads", "1"],
       ...["--trace", vcd, "--trace-window", "0:50", "-q"],
     ];
