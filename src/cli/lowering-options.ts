@@ -17,6 +17,11 @@ export interface LoweringFlags {
   readonly prune?: string;
   readonly realizeModes?: string;
   readonly realizeTolerance?: string;
+  readonly seqLen?: string;
+  readonly maxError?: string;
+  readonly maxAccuracyDrop?: string;
+  readonly allowLoss?: boolean;
+  readonly stateUpdate?: string;
 }
 
 export function addLoweringOptions(command: Command): Command {
@@ -41,6 +46,23 @@ export function addLoweringOptions(command: Command): Command {
     .option(
       "--realize-tolerance <T>",
       "kernel-only models: relative kernel error above which realize-kernel warns (default 1e-3)",
+    )
+    .option(
+      "--seq-len <L>",
+      "sequence length the chip will run, for the precision analysis (default: the model's, else --calib's)",
+    )
+    .option(
+      "--max-error <E>",
+      "fidelity budget: predicted relative SSM output error per layer (default 0.02)",
+    )
+    .option(
+      "--max-accuracy-drop <P>",
+      "with --calib-labels: accuracy points the chip may lose on the calibration data (default 1)",
+    )
+    .option("--allow-loss", "keep the best configuration with a warning when none meets the budget")
+    .option(
+      "--state-update <scheme>",
+      "SSM state update: auto (the cheapest within the budget), plain, residual (default auto)",
     );
 }
 
@@ -81,6 +103,11 @@ function passOptions(flags: LoweringFlags): Record<string, string> {
   if (flags.prune !== undefined) options.prune = flags.prune;
   if (flags.realizeModes !== undefined) options["realize-modes"] = flags.realizeModes;
   if (flags.realizeTolerance !== undefined) options["realize-tolerance"] = flags.realizeTolerance;
+  if (flags.seqLen !== undefined) options["seq-len"] = flags.seqLen;
+  if (flags.maxError !== undefined) options["max-error"] = flags.maxError;
+  if (flags.maxAccuracyDrop !== undefined) options["max-accuracy-drop"] = flags.maxAccuracyDrop;
+  if (flags.allowLoss === true) options["allow-loss"] = "true";
+  if (flags.stateUpdate !== undefined) options["state-update"] = flags.stateUpdate;
   return options;
 }
 

@@ -33,11 +33,17 @@ import { clamp, roundHalfEven } from "../run/numeric.js";
  */
 export interface ReadableCrossbar {
   readonly crossbar: Crossbar;
-  /** entries[r] = [term, register, coefficient, term, ...]; register = offset of signal + element */
+  /**
+   * entries[r] = [term, register, coefficient, term, ...]; register = offset of signal + element.
+   * |coefficient| = level x levels^slice <= 2^31 - 1, and every partial sum of a term below
+   * 2^53: the verifier's limits (src/ir/limits.ts), checked before the emulator runs.
+   */
   readonly entries: readonly Int32Array[];
   readonly readouts: Int32Array;
   readonly termGains: Float64Array;
   readonly terms: number;
+  /** Per readout: the code's weight 2^shift in the commit (docs/chip-arithmetic.md §2). */
+  readonly steps: Float64Array;
 }
 
 function columnCells(c: Crossbar): number[][] {
@@ -113,6 +119,7 @@ export function indexCrossbar(
     readouts,
     termGains: Float64Array.from(dataOf(c.termGains)),
     terms: c.termSignals.shape[1]!,
+    steps: Float64Array.from(c.shifts === undefined ? new Int32Array(n) : dataOf(c.shifts), (v) => 2 ** v),
   };
 }
 
@@ -153,6 +160,8 @@ export interface ReadoutTarget {
   readonly element: number;
   readonly polarity: number;
   readonly slice: number;
+  /** 2^shift: what one code adds to the register. */
+  readonly step: number;
 }
 
 export function readoutTarget(x: ReadableCrossbar, r: number): ReadoutTarget {
@@ -162,6 +171,7 @@ export function readoutTarget(x: ReadableCrossbar, r: number): ReadoutTarget {
     element: x.readouts[base + RO_ELEMENT]!,
     polarity: x.readouts[base + RO_POLARITY]!,
     slice: x.readouts[base + RO_SLICE]!,
+    step: x.steps[r]!,
   };
 }
 

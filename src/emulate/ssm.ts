@@ -32,6 +32,8 @@ interface Bound {
 
 export class ArrayEngine {
   private readonly crossbars: ReadableCrossbar[];
+  /** Term slots of the widest conversion, the size of a read's term sums (<= MAX_TERMS). */
+  private readonly termSlots: number;
   private readonly bindings = new Map<string, Bound[]>();
   /** All signals' registers in one file; `registers[s]` is signal s's view of it. */
   private readonly file: Int32Array;
@@ -49,6 +51,7 @@ export class ArrayEngine {
       this.file.subarray(offsets[i]!, offsets[i]! + s.length),
     );
     this.crossbars = hw.crossbars.map((c) => indexCrossbar(c, hw.params.levels, offsets));
+    this.termSlots = Math.max(0, ...this.crossbars.map((c) => c.terms));
   }
 
   /** The readouts that write the given signals, per crossbar (computed once per op). */
@@ -77,18 +80,29 @@ export class ArrayEngine {
   readOnce(input: number, output: number, codes: Int32Array): Int32Array {
     const regs = this.registers;
     regs[input]!.set(codes);
-    const next = new Int32Array(regs[output]!.length);
-    const sums = new Float64Array(8);
+    const next = new Float64Array(regs[output]!.length);
+    const sums = new Float64Array(this.termSlots);
     for (const { crossbar, readouts, targets } of this.bind([output])) {
       for (let i = 0; i < readouts.length; i++) {
         if (targets[i]!.polarity < 0) continue;
         const e = targets[i]!.element;
-        next[e] = next[e]! + readout(crossbar, readouts[i]!, this.file, sums);
+        next[e] = next[e]! + readout(crossbar, readouts[i]!, this.file, sums) * targets[i]!.step;
       }
     }
-    const limit = this.hw.signals[output]!.limit;
-    for (let e = 0; e < next.length; e++) regs[output]![e] = clamp(next[e]!, -limit, limit);
+    this.commit(output, next);
     return regs[output]!.slice();
+  }
+
+  /**
+   * The commit of one read (docs/chip-arithmetic.md §2): `sums` holds each element's sum of
+   * shifted primary codes; an accumulating signal adds it to the register, any other replaces.
+   */
+  private commit(signal: number, sums: Float64Array): void {
+    const { limit, accumulate } = this.hw.signals[signal]!;
+    const reg = this.registers[signal]!;
+    for (let e = 0; e < sums.length; e++) {
+      reg[e] = clamp((accumulate === true ? reg[e]! : 0) + sums[e]!, -limit, limit);
+    }
   }
 
   /** Runs the arrays of `op` on input codes uq [L, H]; returns output codes [L, H]. */
@@ -102,10 +116,11 @@ export class ArrayEngine {
     const yq = new Int32Array(length * H);
     const lagged = op.outputMode === "lagged";
     const reads = lagged ? length + 1 : length;
-    const next = written.map((s) => new Int32Array(regs[s]!.length));
-    const mirror = written.map((s) => new Int32Array(regs[s]!.length));
+    // Sums of shifted codes are exact in binary64 (each term below 2^31, the verifier checks).
+    const next = written.map((s) => new Float64Array(regs[s]!.length));
+    const mirror = written.map((s) => new Float64Array(regs[s]!.length));
     const mirrored = written.map((s) => new Uint8Array(regs[s]!.length));
-    const sums = new Float64Array(8);
+    const sums = new Float64Array(this.termSlots);
     for (let t = 0; t < reads; t++) {
       const input = regs[op.inputSignal]!;
       if (t < length) input.set(uq.subarray(t * H, (t + 1) * H));
@@ -122,7 +137,7 @@ export class ArrayEngine {
         for (let i = 0; i < readouts.length; i++) {
           const target = targets[i]!;
           const k = target.signal === written[0] ? 0 : 1;
-          const code = readout(crossbar, readouts[i]!, this.file, sums);
+          const code = readout(crossbar, readouts[i]!, this.file, sums) * target.step;
           if (target.polarity > 0) next[k]![target.element] = next[k]![target.element]! + code;
           else {
             mirror[k]![target.element] = mirror[k]![target.element]! - code;
@@ -131,14 +146,13 @@ export class ArrayEngine {
         }
       }
       written.forEach((s, k) => {
-        const limit = this.hw.signals[s]!.limit;
         for (let e = 0; e < next[k]!.length; e++) {
           // A mirror column computes the negation; on the ideal chip it always agrees.
           if (mirrored[k]![e] === 1 && mirror[k]![e] !== next[k]![e]) {
             fail("QS4D-E351", { signal: this.hw.signals[s]!.name, element: e, step: t });
           }
-          regs[s]![e] = clamp(next[k]![e]!, -limit, limit);
         }
+        this.commit(s, next[k]!);
       });
       const out = regs[op.outputSignal]!;
       const at = lagged ? t - 1 : t;

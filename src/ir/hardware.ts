@@ -58,6 +58,11 @@ export interface Signal {
   readonly kind: SignalKind;
   readonly length: number;
   readonly limit: number;
+  /**
+   * The commit adds the readouts' shifted codes to the register instead of replacing it (the
+   * residual state update, docs/chip-arithmetic.md §2). Absent: replace.
+   */
+  readonly accumulate?: true;
 }
 
 /** Columns of `Crossbar.rowMap`. */
@@ -132,6 +137,11 @@ export interface Crossbar {
   readonly conductanceUs: Tensor | null;
   /** Empty before `tile`. */
   readonly placements: readonly Placement[];
+  /**
+   * i32 [readouts]: each readout's code is multiplied by 2^shift before the commit (the ADC's
+   * step in register codes, docs/chip-arithmetic.md §2). Absent: every shift is 0.
+   */
+  readonly shifts?: Tensor;
 }
 
 /** How the SSM input u becomes DAC codes. */

@@ -123,6 +123,26 @@ export const SSM_ROLES: readonly SsmRole[] = [
   "y",
 ];
 
+/**
+ * The residual state update that `requantize` chooses for long memories (docs/lowering.md): the
+ * state columns of mode n read dx = (lambda - 1) x + Bbar u, and the periphery adds dx into the
+ * state register (quant.x gives its width and scale). Codes are per mode, so each mode's columns
+ * have their own gains: dx_n = deltaScale[n] * (delta . x) + bbarScale[n] * (bbar . u), converted
+ * in steps of 2^shift[n] register codes. lambda, bbar in `quant` stay the plain description.
+ */
+export interface ResidualUpdate {
+  /** i32 [H, M, 2]: codes of lambda - 1 (re, im). */
+  readonly delta: Tensor;
+  /** f64 [H, M]: register codes per (delta code x state code). */
+  readonly deltaScale: Tensor;
+  /** i32 [H, M, 2]: codes of Bbar in register codes per input code. */
+  readonly bbar: Tensor;
+  /** f64 [H, M]: register codes per (bbar code x input code). */
+  readonly bbarScale: Tensor;
+  /** i32 [H, M]: the state ADC's step, 2^shift register codes. */
+  readonly shift: Tensor;
+}
+
 export interface Ssm {
   /** Channels H. */
   readonly channels: number;
@@ -133,6 +153,8 @@ export interface Ssm {
   /** Skip term D, [H]. */
   readonly d: Tensor;
   readonly quant: Readonly<Partial<Record<SsmRole, Quantizer>>>;
+  /** Set by requantize when the state is updated residually; absent: x = lambda x + Bbar u. */
+  readonly residual?: ResidualUpdate;
 }
 
 export type Activation = "gelu" | "relu" | "none";

@@ -135,6 +135,55 @@ export function splitModes(
   return parts;
 }
 
+/** The two state columns of mode n: the block [[ar, -ai], [ai, ar]], the u weights, gains. */
+interface StateColumns {
+  readonly ar: number;
+  readonly ai: number;
+  readonly br: number;
+  readonly bi: number;
+  readonly terms: readonly Term[];
+  readonly limit: number;
+  readonly shift: number;
+}
+
+/**
+ * Plain: x' = clamp(rhe(M_A (A x) + M_B (B u))), the ADC writes the state. Residual: the
+ * columns read dx = deltaScale (delta x) + bbarScale (bbar u) in steps of 2^shift register
+ * codes (gains divided by 2^shift, exact), and the accumulating state register adds it.
+ */
+function stateColumns(s: IntegerSsm, h: number, n: number, sig: LayerSignals): StateColumns {
+  const k = 2 * (h * s.M + n);
+  const r = s.residual;
+  if (r === null) {
+    return {
+      ar: s.a[k]!,
+      ai: s.a[k + 1]!,
+      br: s.b[k]!,
+      bi: s.b[k + 1]!,
+      terms: [
+        { signal: sig.state, gain: s.mA[h]! },
+        { signal: sig.input, gain: s.mB[h]! },
+      ],
+      limit: s.xLimit,
+      shift: 0,
+    };
+  }
+  const m = h * s.M + n;
+  const step = 2 ** r.shift[m]!;
+  return {
+    ar: r.delta[k]!,
+    ai: r.delta[k + 1]!,
+    br: r.bbar[k]!,
+    bi: r.bbar[k + 1]!,
+    terms: [
+      { signal: sig.state, gain: r.deltaScale[m]! / step },
+      { signal: sig.input, gain: r.bbarScale[m]! / step },
+    ],
+    limit: s.adcLimit,
+    shift: r.shift[m]!,
+  };
+}
+
 function channelBlock(
   s: IntegerSsm,
   h: number,
@@ -154,21 +203,17 @@ function channelBlock(
     const e = 2 * (h * s.M + n);
     return { n, re: b.addRows(sig.state, e), im: b.addRows(sig.state, e + 1) };
   });
-  const xTerms: Term[] = [
-    { signal: sig.state, gain: s.mA[h]! },
-    { signal: sig.input, gain: s.mB[h]! },
-  ];
   for (const { n, re, im } of xRows) {
     const k = 2 * (h * s.M + n);
-    const [ar, ai, br, bi] = [s.a[k]!, s.a[k + 1]!, s.b[k]!, s.b[k + 1]!];
-    const outRe = b.addOutput(sig.state, k, s.xLimit, xTerms);
-    b.addWeight(re, outRe, ar);
-    b.addWeight(im, outRe, -ai);
-    b.addWeight(u, outRe, br);
-    const outIm = b.addOutput(sig.state, k + 1, s.xLimit, xTerms);
-    b.addWeight(re, outIm, ai);
-    b.addWeight(im, outIm, ar);
-    b.addWeight(u, outIm, bi);
+    const col = stateColumns(s, h, n, sig);
+    const outRe = b.addOutput(sig.state, k, col.limit, col.terms, col.shift);
+    b.addWeight(re, outRe, col.ar);
+    b.addWeight(im, outRe, -col.ai);
+    b.addWeight(u, outRe, col.br);
+    const outIm = b.addOutput(sig.state, k + 1, col.limit, col.terms, col.shift);
+    b.addWeight(re, outIm, col.ai);
+    b.addWeight(im, outIm, col.ar);
+    b.addWeight(u, outIm, col.bi);
   }
   // Every part converts its own partial y; the commit adds the parts' codes (chip-arithmetic §3).
   const yTerms: Term[] =
@@ -241,7 +286,13 @@ function layerSignals(
     inputDelayed: delayed
       ? add({ name: `${p}.u1`, kind: "ssm-input-delayed", length: s.H, limit: s.uLimit })
       : -1,
-    state: add({ name: `${p}.x`, kind: "ssm-state", length: 2 * s.H * s.M, limit: s.xLimit }),
+    state: add({
+      name: `${p}.x`,
+      kind: "ssm-state",
+      length: 2 * s.H * s.M,
+      limit: s.xLimit,
+      ...(s.residual === null ? {} : { accumulate: true as const }),
+    }),
     output: add({ name: `${p}.y`, kind: "ssm-output", length: s.H, limit: s.yLimit }),
   };
 }
@@ -310,7 +361,7 @@ export function layoutImssa(model: Model, report: LayoutReport): Model {
   const ssmOps = new Map<number, Extract<DigitalOp, { op: "ssm" }>>();
   model.layers.forEach((layer, i) => {
     if (layer.ssm.form.kind !== "discrete") fail("QS4D-E406", { layer: i, pass: "discretize" });
-    const s = integerSsm(layer.ssm, i, dOnRows);
+    const s = integerSsm(layer.ssm, i, dOnRows, params.adcBits);
     const sig = layerSignals(signals, s, i, delayed);
     const foldReport: number[][] = [];
     crossbars.push(...layerBlocks(s, i, sig, params, foldReport, report));

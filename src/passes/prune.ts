@@ -13,6 +13,7 @@
 
 import { fail } from "../diag/error.js";
 import type { AffineQuantizer, Layer, Model, Quantizer } from "../ir/model.js";
+import type { Tensor } from "../ir/tensor.js";
 import { emptyLayoutReport, type LayoutReport, layoutImssa } from "./layout-imssa.js";
 import { emulatedAccuracy } from "./lib/predict.js";
 import { i32Tensor, ints } from "./lib/tensors.js";
@@ -154,7 +155,16 @@ function zeroModes(model: Model, pruned: readonly PrunedMode[]): Model {
         codes.fill(0, 2 * (p.channel * M + p.mode), 2 * (p.channel * M + p.mode) + 2);
       quant[role] = { ...q, codes: i32Tensor(q.codes!.shape, codes) };
     }
-    return { ...layer, ssm: { ...layer.ssm, quant } };
+    const r = layer.ssm.residual;
+    if (r === undefined) return { ...layer, ssm: { ...layer.ssm, quant } };
+    const zeroed = (t: Tensor, name: string) => {
+      const codes = ints(t, name);
+      for (const p of mine)
+        codes.fill(0, 2 * (p.channel * M + p.mode), 2 * (p.channel * M + p.mode) + 2);
+      return i32Tensor(t.shape, codes);
+    };
+    const residual = { ...r, delta: zeroed(r.delta, "delta"), bbar: zeroed(r.bbar, "bbar") };
+    return { ...layer, ssm: { ...layer.ssm, quant, residual } };
   });
   return { ...model, layers };
 }

@@ -17,14 +17,29 @@ import { DiagnosticSink, fail } from "../diag/error.js";
 import type { HardwareParams } from "../ir/hardware.js";
 import type { AffineQuantizer, Model, Quantizer, Ssm, SsmDiscrete, SsmRole } from "../ir/model.js";
 import { bitsFor, symmetricQuantizer } from "../ir/quantizer.js";
-import type { LoadedTarget, TargetDescription } from "../target/types.js";
+import { dataOf } from "../ir/tensor.js";
+import {
+  type LoadedTarget,
+  STATE_REGISTER_DEFAULT,
+  type TargetDescription,
+} from "../target/types.js";
 import { type CalibrationData, calibrate, type SsmStats } from "./lib/calibrate.js";
 import { loadedFromContext } from "./lib/context.js";
 import { dequantize, fitGrid, type Grid, maxAbsCode, sqnrDb } from "./lib/grid.js";
 import { emulatedAccuracy } from "./lib/predict.js";
-import { resolveParams, weightCapacity } from "./lib/resolve.js";
+import { integerSsm } from "./lib/integer-ssm.js";
+import {
+  analyzeLayer,
+  INPUT_RMS,
+  chipModes,
+  type LayerPrecision,
+  type OwnRoundings,
+  trainedModes,
+} from "./lib/precision.js";
+import { residualUpdate } from "./lib/residual.js";
+import { modelNeeds, resolveParams, weightCapacity } from "./lib/resolve.js";
 import { f64Tensor, i32Tensor, interleave, split, values } from "./lib/tensors.js";
-import type { Pass } from "./pass.js";
+import type { Pass, PassOptionValue } from "./pass.js";
 
 export interface TensorQuantReport {
   readonly tensor: string;
@@ -49,13 +64,36 @@ export interface WorstMode {
   readonly error: number;
 }
 
+/** One quantization's predicted cost: bits held by the chip, bits needed for the budget. */
+export interface PrecisionBits {
+  readonly tensor: string;
+  readonly bitsHeld: number;
+  readonly bitsNeeded: number;
+  /** Predicted relative output error of this quantization alone. */
+  readonly error: number;
+}
+
+export interface LayerPrecisionReport extends LayerPrecision {
+  readonly budget: number;
+  readonly withinBudget: boolean;
+  readonly bits: PrecisionBits[];
+}
+
 export interface LayerQuantReport {
   readonly layer: number;
   readonly source: "qat-grid" | "ptq-calibration" | "ptq-estimate";
+  /** plain: the ADC writes the state; residual: the columns read dx, the register adds it. */
+  readonly stateUpdate: "plain" | "residual";
+  /** Width of the state register (the state ADC's for plain). */
+  readonly stateBits: number;
+  /** Residual: the largest ADC step of a mode, 2^maxShift register codes. */
+  readonly maxShift: number;
   readonly tensors: TensorQuantReport[];
   readonly worstModes: WorstMode[];
   /** Modes whose rounded lambda reached |lambda| >= 1 and were pulled back inside. */
   readonly stabilityFixes: number;
+  /** The precision analysis at the sequence length the model runs. */
+  readonly precision: LayerPrecisionReport;
 }
 
 export interface RequantizeReport {
@@ -65,7 +103,44 @@ export interface RequantizeReport {
   readonly lossy: { tensor: string; bitsNeeded: number; bitsAvailable: number }[];
   /** With --calib and --calib-labels and a lossy grid: the emulator's accuracy on this target and on one that holds every grid. */
   accuracy: { readonly lossless: number; readonly target: number; readonly samples: number } | null;
+  /** The sequence length the analysis assumed, and where it came from. */
+  readonly length: number;
+  readonly lengthSource: "option" | "model" | "calibration" | "default";
+  /** Predicted relative output error budget per layer. */
+  readonly budget: number;
+  /** What was chosen, and why (also note QS4D-N407). */
+  choice: string;
+  /** Every layer's predicted error within the budget. */
+  withinBudget: boolean;
 }
+
+/** The fidelity budget and the choices a user can force (pass options of requantize). */
+export interface RequantizeOptions {
+  /** Sequence length to analyse at; null: the model's, else the calibration data's. */
+  readonly length: number | null;
+  /** Predicted relative output error allowed per SSM layer. */
+  readonly maxError: number;
+  /** With calibration labels: accuracy points the chip may lose against a lossless chip. */
+  readonly maxAccuracyDrop: number;
+  /** Keep the best configuration with a warning when none meets the budget. */
+  readonly allowLoss: boolean;
+  readonly stateUpdate: "auto" | "plain" | "residual";
+}
+
+/**
+ * 2 % relative error per layer: on the shared models the chips inside it lose at most a few
+ * tenths of a point of accuracy (docs/lowering.md gives predicted and measured side by side).
+ */
+export const DEFAULT_REQUANTIZE_OPTIONS: RequantizeOptions = {
+  length: null,
+  maxError: 0.02,
+  maxAccuracyDrop: 1,
+  allowLoss: false,
+  stateUpdate: "auto",
+};
+
+/** Sequence length assumed when neither the model nor calibration data gives one. */
+const DEFAULT_LENGTH = 1024;
 
 const narrow = (
   bits: number,
@@ -181,7 +256,8 @@ interface LayerContext {
   readonly layer: number;
   readonly params: HardwareParams;
   readonly targetName: string;
-  readonly report: RequantizeReport;
+  /** Grids of the model this requantization could not hold. */
+  readonly lossy: RequantizeReport["lossy"];
   readonly diagnostics: DiagnosticSink;
 }
 
@@ -201,7 +277,7 @@ function hasGrids(ssm: Ssm, dOnRows: boolean): boolean {
 }
 
 function lossy(ctx: LayerContext, tensor: string, needed: number, available: number): void {
-  ctx.report.lossy.push({ tensor, bitsNeeded: needed, bitsAvailable: available });
+  ctx.lossy.push({ tensor, bitsNeeded: needed, bitsAvailable: available });
 }
 
 /** A weight grid of the model kept when the target holds it, refitted otherwise. */
@@ -239,26 +315,58 @@ function honourActivation(
   return { ...q, bits, scale };
 }
 
+/**
+ * How a layer's state is updated, and the state register's width: plain, the ADC writes it
+ * (wider than the ADC: multi-step conversions, docs/chip-arithmetic.md §2); residual, the
+ * columns read dx and the register adds it (one conversion).
+ */
+interface StateScheme {
+  readonly kind: "plain" | "residual";
+  readonly bits: number;
+}
+
+/** A layer requantized one way: the IR, its report rows, and what it needs to be analysed. */
+interface LayerResult {
+  readonly ssm: Ssm;
+  readonly source: LayerQuantReport["source"];
+  readonly tensors: TensorQuantReport[];
+  readonly worstModes: WorstMode[];
+  readonly stabilityFixes: number;
+  /** The trained model's own roundings that this chip keeps (not counted as loss). */
+  readonly own: OwnRoundings;
+  /** What the chip is measured against: the QAT grids' values, or the float model. */
+  readonly trained: Floats;
+}
+
+const dOnRows = (ctx: LayerContext) => ctx.params.dPlacement === "rows";
+
 function requantizeWithGrids(
   ssm: Ssm,
   f: Floats,
   ctx: LayerContext,
-): { ssm: Ssm; report: LayerQuantReport } {
+  scheme: StateScheme,
+): LayerResult {
   const p = `layers.${ctx.layer}`;
   const { H, M } = f;
   const q = ssm.quant;
   const shape = [H, M, 2];
   const lambda = honourWeight(ctx, q.lambda as AffineQuantizer, `${p}.lambda`, f.lambda, H, shape);
   const stabilityFixes = lambda.report.exact ? 0 : stabilize(lambda.grid, H);
+  // The quantizer holds a copy of the codes: give it the stabilized ones.
+  const lambdaQuant: AffineQuantizer =
+    stabilityFixes === 0
+      ? lambda.quant
+      : { ...lambda.quant, codes: i32Tensor(shape, lambda.grid.codes) };
   const bbar = honourWeight(ctx, q.bbar as AffineQuantizer, `${p}.bbar`, f.bbar, H, shape);
   const c = honourWeight(ctx, q.c as AffineQuantizer, `${p}.C`, f.c, H, shape);
+  const stateBits = scheme.bits;
   const quant: Partial<Record<SsmRole, Quantizer>> = {
     ...q,
-    lambda: lambda.quant,
+    lambda: lambdaQuant,
     bbar: bbar.quant,
     c: c.quant,
     u: honourActivation(ctx, q.u as AffineQuantizer, `${p}.u`, ctx.params.dacBits),
-    x: honourActivation(ctx, q.x as AffineQuantizer, `${p}.x`, ctx.params.adcBits),
+    x: honourActivation(ctx, q.x as AffineQuantizer, `${p}.x`, stateBits),
     y: honourActivation(ctx, q.y as AffineQuantizer, `${p}.y`, ctx.params.adcBits),
   };
   const tensors = [lambda.report, bbar.report, c.report];
@@ -269,16 +377,51 @@ function requantizeWithGrids(
   } else {
     delete quant.d;
   }
-  return {
-    ssm: { ...ssm, quant },
-    report: {
-      layer: ctx.layer,
-      source: "qat-grid",
-      tensors,
-      worstModes: worstModes(f.lambda, lambda.grid, H, M),
-      stabilityFixes,
-    },
+  const plain: Ssm = { ...ssm, quant };
+  const own: OwnRoundings = {
+    u: quant.u === q.u,
+    xStep: ratioOf(q.x as AffineQuantizer, quant.x as AffineQuantizer),
+    y: quant.y === q.y,
   };
+  const onGrid = (r: Quantizer | undefined) => dequantize(gridOf(r as AffineQuantizer, H), H);
+  const trained: Floats = {
+    ...f,
+    lambda: onGrid(q.lambda),
+    bbar: onGrid(q.bbar),
+    c: onGrid(q.c),
+    d: dOnRows(ctx) ? onGrid(q.d) : f.d,
+  };
+  const result = {
+    source: "qat-grid" as const,
+    tensors,
+    worstModes: worstModes(f.lambda, lambda.grid, H, M),
+    stabilityFixes,
+    own,
+    trained,
+  };
+  if (scheme.kind === "plain") return { ...result, ssm: plain };
+  // The model's Bbar grid in register codes per input code: M_B per channel.
+  const s = integerSsm(plain, ctx.layer, ctx.params.dPlacement === "rows", ctx.params.adcBits);
+  const bReg = Float64Array.from(s.b, (v, k) => v * s.mB[Math.floor(k / (2 * M))]!);
+  const residual = residualUpdate({
+    H,
+    M,
+    lambda: trained.lambda,
+    bbar: bReg,
+    bbarGrid: { codes: s.b, scales: s.mB },
+    xLimit: s.xLimit,
+    uLimit: s.uLimit,
+    adcLimit: s.adcLimit,
+    maxCode: weightCapacity(ctx.params),
+  });
+  return { ...result, ssm: { ...plain, residual } };
+}
+
+/** The model's state step in units of the chip's state code (1: the same grid). */
+function ratioOf(model: AffineQuantizer, chip: AffineQuantizer): number {
+  const a = typeof model.scale === "number" ? model.scale : model.scale[0]!;
+  const b = typeof chip.scale === "number" ? chip.scale : chip.scale[0]!;
+  return a / b;
 }
 
 /**
@@ -294,7 +437,7 @@ function codeRanges(f: Floats, stats: SsmStats | null, su: Float64Array, uLimit:
   const { H, M } = f;
   const xRange = new Float64Array(H * M);
   const yRange = new Float64Array(H);
-  const uRms = uLimit / 2;
+  const uRms = uLimit * INPUT_RMS;
   for (let h = 0; h < H; h++) {
     let power = (f.d[h]! * uRms) ** 2;
     for (let n = 0; n < M; n++) {
@@ -324,7 +467,8 @@ function requantizeFitted(
   f: Floats,
   stats: SsmStats | null,
   ctx: LayerContext,
-): { ssm: Ssm; report: LayerQuantReport } {
+  scheme: StateScheme,
+): LayerResult {
   const p = `layers.${ctx.layer}`;
   const { H, M } = f;
   const { params } = ctx;
@@ -332,6 +476,8 @@ function requantizeFitted(
   const weightBits = bitsFor(maxCode);
   const qDac = 2 ** (params.dacBits - 1) - 1;
   const qAdc = 2 ** (params.adcBits - 1) - 1;
+  const stateBits = scheme.bits;
+  const xLimit = 2 ** (stateBits - 1) - 1;
   // u: the model's own per-sample quantizer (qs4d-max); else a static per-channel DAC scale
   // from calibration; without calibration data, per-sample scaling over the full DAC range
   // (the periphery normalizes each sample's layer input, as QS4D's quantizer does).
@@ -349,12 +495,13 @@ function requantizeFitted(
     for (let h = 0; h < H; h++) su[h] = stats!.uMax[h]! > 0 ? stats!.uMax[h]! / qDac : 1;
   }
   const { xRange, yRange } = codeRanges(f, stats, su, uLimit);
-  // State balancing: x_n = sigma_n * su_h * z_n with z_n in [-qAdc, qAdc].
+  // State balancing: x_n = sigma_n * su_h * z_n with z_n in [-xLimit, xLimit] (the ADC's
+  // range, or the state register's for a residual update).
   const bbar = new Float64Array(f.bbar.length);
   const c = new Float64Array(f.c.length);
   for (let k = 0; k < H * M; k++) {
     const h = Math.floor(k / M);
-    const sigma = xRange[k]! > 0 ? xRange[k]! / qAdc : 1;
+    const sigma = xRange[k]! > 0 ? xRange[k]! / xLimit : 1;
     const unit = sigma * su[h]!;
     for (const part of [0, 1]) {
       bbar[2 * k + part] = f.bbar[2 * k + part]! / unit;
@@ -375,7 +522,7 @@ function requantizeFitted(
     bbar: narrow(weightBits, Array.from(bbarGrid.scales), 0, bbarGrid.codes, shape),
     c: narrow(weightBits, Array.from(cGrid.scales), 0, cGrid.codes, shape),
     u: inputQuant ?? narrow(params.dacBits, Array.from(su), 0),
-    x: narrow(params.adcBits, 1, null),
+    x: narrow(stateBits, 1, null),
     y: narrow(params.adcBits, Array.from(sy), 0),
   };
   const tensors = [
@@ -400,16 +547,30 @@ function requantizeFitted(
     cRe: f64Tensor(hm, cc.re),
     cIm: f64Tensor(hm, cc.im),
   };
-  return {
-    ssm: { ...ssm, form: balanced, quant },
-    report: {
-      layer: ctx.layer,
-      source: stats === null ? "ptq-estimate" : "ptq-calibration",
-      tensors,
-      worstModes: worstModes(f.lambda, lambdaGrid, H, M),
-      stabilityFixes,
-    },
+  const result = {
+    source: stats === null ? ("ptq-estimate" as const) : ("ptq-calibration" as const),
+    tensors,
+    worstModes: worstModes(f.lambda, lambdaGrid, H, M),
+    stabilityFixes,
+    own: { u: inputQuant !== undefined && inputQuant === own, xStep: 0, y: false },
+    trained: f,
   };
+  const plain: Ssm = { ...ssm, form: balanced, quant };
+  if (scheme.kind === "plain") return { ...result, ssm: plain };
+  // Balanced Bbar is in state codes per (u / su): times su, register codes per input code.
+  const bReg = Float64Array.from(bbar, (v, k) => v * su[Math.floor(k / (2 * M))]!);
+  const residual = residualUpdate({
+    H,
+    M,
+    lambda: f.lambda,
+    bbar: bReg,
+    bbarGrid: null,
+    xLimit,
+    uLimit,
+    adcLimit: qAdc,
+    maxCode,
+  });
+  return { ...result, ssm: { ...plain, residual } };
 }
 
 function discreteForm(ssm: Ssm, layer: number): SsmDiscrete {
@@ -419,15 +580,292 @@ function discreteForm(ssm: Ssm, layer: number): SsmDiscrete {
   return ssm.form;
 }
 
+/** Where the analysis takes its sequence length from. */
+function analysisLength(
+  model: Model,
+  calibration: CalibrationData | null,
+  options: RequantizeOptions,
+): { length: number; source: RequantizeReport["lengthSource"] } {
+  if (options.length !== null) return { length: options.length, source: "option" };
+  if (model.config.length !== null) return { length: model.config.length, source: "model" };
+  if (calibration !== null) return { length: calibration.shape[1]!, source: "calibration" };
+  return { length: DEFAULT_LENGTH, source: "default" };
+}
+
+/** Converter and cell widths tried when the target takes them from the model (`ideal`). */
+const FREE_WIDTHS = [8, 10, 12, 14, 16, 18, 20];
+
+/**
+ * The chip-wide parameters to try, cheapest first: wider converters and cells where the
+ * target leaves them to the model and the model has no grid for them (a float model on
+ * `ideal`), else more bit slices where the target allows them, else the target as it is.
+ */
+function paramOptions(t: TargetDescription, model: Model, base: HardwareParams): HardwareParams[] {
+  const needs = modelNeeds(model, base.dPlacement === "rows");
+  const freeLevels = t.cell.levels === "model" && needs.maxCode === null;
+  const freeDac = t.dac.bits === "model" && needs.dacBits === null;
+  const freeAdc = t.adc.bits === "model" && needs.adcBits === null;
+  if (freeLevels || freeDac || freeAdc) {
+    return FREE_WIDTHS.filter((b) => b >= t.fallbackBits).map((b) => ({
+      ...base,
+      levels: freeLevels ? 2 ** (b - 1) : base.levels,
+      dacBits: freeDac ? b : base.dacBits,
+      adcBits: freeAdc ? b : base.adcBits,
+    }));
+  }
+  if (!t.bitSlicing.allowed) return [base];
+  const options: HardwareParams[] = [];
+  for (let s = base.slices; s <= t.bitSlicing.maxSlices; s++) options.push({ ...base, slices: s });
+  return options;
+}
+
+/** Conversion steps of a readout, or DAC passes of a signal, of `bits` on a `converter`. */
+function steps(bits: number, converter: number): number {
+  return Math.ceil((bits - 1) / (converter - 1));
+}
+
+/** Cycles a read takes, roughly: DAC passes for the state, plus conversion steps. */
+function schemeCost(s: StateScheme, p: HardwareParams): number {
+  const passes = steps(s.bits, p.dacBits);
+  return passes + (s.kind === "plain" ? steps(s.bits, p.adcBits) : 1);
+}
+
+/** The state schemes a layer may use, cheapest first. */
+function schemesFor(
+  ssm: Ssm,
+  params: HardwareParams,
+  register: { residual: boolean; maxBits: number },
+  options: RequantizeOptions,
+  grids: boolean,
+  widthsFree: boolean,
+): StateScheme[] {
+  const narrow: StateScheme = { kind: "plain", bits: params.adcBits };
+  // On a target whose widths follow the model, wider converters are the answer, not passes.
+  if (widthsFree) return [narrow];
+  const x = ssm.quant.x;
+  const model = grids && x?.kind === "affine" ? x.bits : null;
+  const widths = (model !== null ? [model] : [4, 8, 12, 16].map((w) => params.adcBits + w)).filter(
+    (b) => b > params.adcBits && b <= register.maxBits,
+  );
+  const kinds: StateScheme["kind"][] =
+    options.stateUpdate === "residual"
+      ? ["residual"]
+      : options.stateUpdate === "plain" || !register.residual
+        ? ["plain"]
+        : ["plain", "residual"];
+  const wide = widths.flatMap((bits) => kinds.map((kind) => ({ kind, bits })));
+  const all = options.stateUpdate === "residual" ? wide : [narrow, ...wide];
+  if (all.length === 0) return [narrow];
+  return all.sort((a, b) => schemeCost(a, params) - schemeCost(b, params) || a.bits - b.bits);
+}
+
+interface LayerChoice {
+  readonly result: LayerResult;
+  readonly scheme: StateScheme;
+  readonly precision: LayerPrecision;
+  readonly lossy: RequantizeReport["lossy"];
+}
+
+/** Predicted errors of one requantized layer against the trained one. */
+function analyse(
+  r: LayerResult,
+  f: Floats,
+  layer: number,
+  params: HardwareParams,
+  length: number,
+  parts: boolean,
+): LayerPrecision {
+  const dOnRows = params.dPlacement === "rows";
+  const s = integerSsm(r.ssm, layer, dOnRows, params.adcBits);
+  const su =
+    s.inputQuant.kind === "static"
+      ? Float64Array.from(values(s.inputQuant.scale, "u"))
+      : new Float64Array(s.H).fill(1);
+  const digitalD = dOnRows ? null : Float64Array.from(f.d, (d, h) => (d * su[h]!) / s.sy[h]!);
+  const trained = trainedModes(r.trained, su, s.sy);
+  return analyzeLayer(s, trained, chipModes(s, digitalD), r.own, length, parts);
+}
+
+interface Selection {
+  readonly params: HardwareParams;
+  readonly layers: LayerChoice[];
+  readonly worst: number;
+  readonly withinBudget: boolean;
+}
+
+interface SelectionInput {
+  readonly model: Model;
+  readonly forms: readonly SsmDiscrete[];
+  readonly stats: SsmStats[] | null;
+  readonly target: LoadedTarget;
+  readonly options: RequantizeOptions;
+  readonly length: number;
+  readonly diagnostics: DiagnosticSink;
+}
+
+/** Per layer, the cheapest scheme within the budget (else the one with the least error). */
+function selectLayers(input: SelectionInput, params: HardwareParams, widthsFree: boolean) {
+  const { model, options, length } = input;
+  const register = input.target.description.stateRegister ?? STATE_REGISTER_DEFAULT;
+  const dOnRows = params.dPlacement === "rows";
+  return model.layers.map((layer, i): LayerChoice => {
+    const f = floatsOf(layer.ssm, input.forms[i]!, `layers.${i}`);
+    const grids = hasGrids(layer.ssm, dOnRows);
+    let best: LayerChoice | null = null;
+    for (const scheme of schemesFor(layer.ssm, params, register, options, grids, widthsFree)) {
+      const ctx: LayerContext = {
+        layer: i,
+        params,
+        targetName: input.target.description.name,
+        lossy: [],
+        diagnostics: input.diagnostics,
+      };
+      const result = grids
+        ? requantizeWithGrids(layer.ssm, f, ctx, scheme)
+        : requantizeFitted(layer.ssm, input.forms[i]!, f, input.stats?.[i] ?? null, ctx, scheme);
+      const precision = analyse(result, f, i, params, length, false);
+      const choice = { result, scheme, precision, lossy: ctx.lossy };
+      if (best === null || precision.total < best.precision.total) best = choice;
+      if (precision.total <= options.maxError) return choice;
+    }
+    return best!;
+  });
+}
+
+function select(input: SelectionInput, base: HardwareParams): Selection {
+  const t = input.target.description;
+  const candidates = paramOptions(t, input.model, base);
+  const widthsFree = candidates.some((p) => p.adcBits !== base.adcBits || p.levels !== base.levels);
+  let best: Selection | null = null;
+  for (const params of candidates) {
+    const layers = selectLayers(input, params, widthsFree);
+    const worst = Math.max(0, ...layers.map((l) => l.precision.total));
+    const selection = { params, layers, worst, withinBudget: worst <= input.options.maxError };
+    if (selection.withinBudget) return selection;
+    if (best === null || worst < best.worst) best = selection;
+  }
+  return best!;
+}
+
+function percent(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toPrecision(2)}%` : "unbounded";
+}
+
+/** "the residual state update with a 16-bit state register on layers 0, 1, 2 cells per weight". */
+function describeChoice(sel: Selection, base: HardwareParams): string {
+  const parts: string[] = [];
+  const groups = new Map<string, number[]>();
+  sel.layers.forEach((l, i) => {
+    if (l.scheme.kind === "plain" && l.scheme.bits === sel.params.adcBits) return;
+    const key =
+      l.scheme.kind === "residual"
+        ? `the residual state update with a ${l.scheme.bits}-bit state register`
+        : `a ${l.scheme.bits}-bit state (multi-step conversions)`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  for (const [key, layers] of groups)
+    parts.push(`${key} on layer${layers.length > 1 ? "s" : ""} ${layers.join(", ")}`);
+  const p = sel.params;
+  if (p.slices !== base.slices) parts.push(`${p.slices} cells per weight`);
+  if (p.adcBits !== base.adcBits || p.levels !== base.levels)
+    parts.push(`${p.levels} levels, ${p.dacBits}-bit DAC, ${p.adcBits}-bit ADC`);
+  return parts.length > 0 ? parts.join(", ") : PLAIN_CHOICE;
+}
+
+const PLAIN_CHOICE = "the plain IMSSA update";
+
+/** The bits each quantization holds and needs for the budget (its error halves per bit). */
+function precisionBits(
+  layer: number,
+  pr: LayerPrecision,
+  params: HardwareParams,
+  scheme: StateScheme,
+  budget: number,
+): PrecisionBits[] {
+  const weightBits = bitsFor(weightCapacity(params));
+  const stateBits = scheme.bits;
+  const share = budget / 2;
+  const row = (tensor: string, held: number, error: number): PrecisionBits => ({
+    tensor: `layers.${layer}.${tensor}`,
+    bitsHeld: held,
+    bitsNeeded: error > 0 ? Math.max(2, held + Math.ceil(Math.log2(error / share))) : 2,
+    error,
+  });
+  return [
+    row(
+      scheme.kind === "plain" ? "lambda" : "lambda-1",
+      weightBits,
+      Math.max(pr.error.lambda, pr.pooled.lambda),
+    ),
+    row("bbar*C", weightBits, Math.max(pr.error.bbarC, pr.pooled.bbarC)),
+    row("D", weightBits, Math.max(pr.error.d, pr.pooled.d)),
+    row("x", stateBits, Math.max(pr.error.state, pr.pooled.state)),
+    row("y", params.adcBits, Math.max(pr.error.output, pr.pooled.output)),
+    row("u", params.dacBits, Math.max(pr.error.input, pr.pooled.input)),
+  ];
+}
+
+function layerReport(
+  c: LayerChoice,
+  layer: number,
+  sel: Selection,
+  input: SelectionInput,
+): LayerQuantReport {
+  const budget = input.options.maxError;
+  const full = analyse(
+    c.result,
+    floatsOf(input.model.layers[layer]!.ssm, input.forms[layer]!, `layers.${layer}`),
+    layer,
+    sel.params,
+    input.length,
+    true,
+  );
+  const shift =
+    c.result.ssm.residual === undefined ? [0] : Array.from(dataOf(c.result.ssm.residual.shift));
+  return {
+    layer,
+    source: c.result.source,
+    stateUpdate: c.scheme.kind,
+    stateBits: c.scheme.bits,
+    maxShift: Math.max(0, ...shift),
+    tensors: c.result.tensors,
+    worstModes: c.result.worstModes,
+    stabilityFixes: c.result.stabilityFixes,
+    precision: {
+      ...full,
+      budget,
+      withinBudget: full.total <= budget,
+      bits: precisionBits(layer, full, sel.params, c.scheme, budget),
+    },
+  };
+}
+
+/** The quantization whose share of the error is largest, as the words of a diagnostic. */
+function worstPart(l: LayerQuantReport): string {
+  const b = [...l.precision.bits].sort((x, y) => y.error - x.error)[0]!;
+  return `'${b.tensor}' needs ${b.bitsNeeded} bits and holds ${b.bitsHeld} (predicted error ${percent(b.error)} alone)`;
+}
+
 export function requantize(
   model: Model,
   target: LoadedTarget,
   calibration: CalibrationData | null,
   labels: Int32Array | null,
   diagnostics: DiagnosticSink,
+  options: RequantizeOptions = DEFAULT_REQUANTIZE_OPTIONS,
 ): { model: Model; report: RequantizeReport } {
   const forms = model.layers.map((layer, i) => discreteForm(layer.ssm, i));
-  const params = resolveParams(target.description, model);
+  const base = resolveParams(target.description, model);
+  const dOnRows = base.dPlacement === "rows";
+  const needStats = model.layers.some((l) => !hasGrids(l.ssm, dOnRows));
+  const stats = needStats && calibration !== null ? calibrate(model, calibration) : null;
+  if (needStats && stats === null) {
+    diagnostics.warn("QS4D-W403", { model: model.name });
+  }
+  const { length, source } = analysisLength(model, calibration, options);
+  const input: SelectionInput = { model, forms, stats, target, options, length, diagnostics };
+  const sel = select(input, base);
+  const params = sel.params;
   if (params.slices > 1) {
     diagnostics.warn("QS4D-N404", {
       model: model.name,
@@ -436,28 +874,47 @@ export function requantize(
       target: target.description.name,
     });
   }
-  const dOnRows = params.dPlacement === "rows";
-  const needStats = model.layers.some((l) => !hasGrids(l.ssm, dOnRows));
-  const stats = needStats && calibration !== null ? calibrate(model, calibration) : null;
-  if (needStats && stats === null) {
-    diagnostics.warn("QS4D-W403", { model: model.name });
+  const choice = describeChoice(sel, base);
+  const report: RequantizeReport = {
+    params,
+    layers: sel.layers.map((c, i) => layerReport(c, i, sel, input)),
+    lossy: sel.layers.flatMap((c) => c.lossy),
+    accuracy: null,
+    length,
+    lengthSource: source,
+    budget: options.maxError,
+    choice,
+    withinBudget: sel.withinBudget,
+  };
+  const what = { model: model.name, target: target.description.name, length };
+  if (choice !== PLAIN_CHOICE) {
+    const worst = Math.max(...report.layers.map((l) => l.precision.total));
+    diagnostics.warn("QS4D-N407", {
+      ...what,
+      choice,
+      why: `the cheapest configuration whose predicted relative output error (worst layer ${percent(worst)}) is within the budget of ${percent(options.maxError)}`,
+    });
   }
-  const report: RequantizeReport = { params, layers: [], lossy: [], accuracy: null };
-  const layers = model.layers.map((layer, i) => {
-    const ctx: LayerContext = {
-      layer: i,
-      params,
-      targetName: target.description.name,
-      report,
-      diagnostics,
-    };
-    const f = floatsOf(layer.ssm, forms[i]!, `layers.${i}`);
-    const r = hasGrids(layer.ssm, dOnRows)
-      ? requantizeWithGrids(layer.ssm, f, ctx)
-      : requantizeFitted(layer.ssm, forms[i]!, f, stats?.[i] ?? null, ctx);
-    report.layers.push(r.report);
-    return { ...layer, ssm: r.ssm };
-  });
+  if (!sel.withinBudget) {
+    const over = report.layers.filter((l) => !l.precision.withinBudget);
+    if (!options.allowLoss) {
+      const l = over[0]!;
+      fail("QS4D-E421", {
+        ...what,
+        what: `layer ${l.layer} has a predicted relative output error of ${percent(l.precision.total)} against a budget of ${percent(options.maxError)} even with ${choice}; ${worstPart(l)}`,
+      });
+    }
+    for (const l of over) {
+      diagnostics.warn("QS4D-W406", {
+        layer: l.layer,
+        error: percent(l.precision.total),
+        length,
+        budget: percent(options.maxError),
+        what: worstPart(l),
+      });
+    }
+  }
+  const layers = model.layers.map((layer, i) => ({ ...layer, ssm: sel.layers[i]!.result.ssm }));
   const hardware = {
     target: { name: target.description.name, digest: target.digest },
     params,
@@ -517,6 +974,55 @@ function warnLossy(
   }
 }
 
+function numberOption(
+  options: Readonly<Record<string, PassOptionValue>>,
+  name: string,
+  valid: (x: number) => boolean,
+  reason: string,
+): number | null {
+  const v = options[name];
+  if (v === undefined) return null;
+  const x =
+    typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
+  if (!valid(x)) fail("QS4D-E422", { value: String(v), option: name, reason });
+  return x;
+}
+
+/** The requantize options of a pass context (`seq-len`, `max-error`, ...), checked. */
+export function requantizeOptions(
+  options: Readonly<Record<string, PassOptionValue>>,
+): RequantizeOptions {
+  const d = DEFAULT_REQUANTIZE_OPTIONS;
+  const update = options["state-update"] ?? d.stateUpdate;
+  if (update !== "auto" && update !== "plain" && update !== "residual")
+    fail("QS4D-E422", {
+      value: String(update),
+      option: "state-update",
+      reason: "not auto, plain or residual",
+    });
+  const allow = options["allow-loss"];
+  return {
+    length: numberOption(
+      options,
+      "seq-len",
+      (x) => Number.isInteger(x) && x >= 1 && x <= 2 ** 24,
+      "not an integer in 1..16777216",
+    ),
+    maxError:
+      numberOption(options, "max-error", (x) => x > 0 && x < 1, "not a number in (0, 1)") ??
+      d.maxError,
+    maxAccuracyDrop:
+      numberOption(
+        options,
+        "max-accuracy-drop",
+        (x) => x >= 0 && x <= 100,
+        "not a number of points in [0, 100]",
+      ) ?? d.maxAccuracyDrop,
+    allowLoss: allow === true || allow === "true",
+    stateUpdate: update,
+  };
+}
+
 export const REQUANTIZE: Pass = {
   name: "requantize",
   description:
@@ -529,6 +1035,7 @@ export const REQUANTIZE: Pass = {
       context.calibration,
       context.calibrationLabels,
       context.diagnostics,
+      requantizeOptions(context.options),
     );
     context.reports.set("requantize", report);
     return result;

@@ -136,6 +136,7 @@ function assemble(bin: Bin, index: number, params: HardwareParams): Crossbar {
   const termSignals = new Int32Array(n * terms);
   const termGains = new Float64Array(n * terms);
   const cells = new Int32Array(k * CELL_FIELDS);
+  const shifts = new Int32Array(n);
   const placements: Placement[] = [];
   let [ri, ci] = [0, 0];
   for (const { block, row, col } of bin.blocks) {
@@ -144,6 +145,7 @@ function assemble(bin: Bin, index: number, params: HardwareParams): Crossbar {
     readouts.set(ro, ri * RO_FIELDS);
     termSignals.set(dataOf(block.termSignals), ri * terms);
     termGains.set(dataOf(block.termGains), ri * terms);
+    if (block.shifts !== undefined) shifts.set(dataOf(block.shifts), ri);
     for (let i = ri * RO_FIELDS; i < ri * RO_FIELDS + ro.length; i += RO_FIELDS) {
       readouts[i + RO_COL_PLUS] = readouts[i + RO_COL_PLUS]! + col;
       if (readouts[i + RO_COL_MINUS]! >= 0)
@@ -177,6 +179,7 @@ function assemble(bin: Bin, index: number, params: HardwareParams): Crossbar {
     cells: i32([k, CELL_FIELDS], cells),
     conductanceUs: null,
     placements,
+    ...(shifts.some((v) => v !== 0) ? { shifts: i32([n], shifts) } : {}),
   };
 }
 

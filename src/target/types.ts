@@ -65,6 +65,15 @@ export interface TargetDescription {
   };
   /** Used where "model" asks for a grid the model does not have (a float model): PTQ bits. */
   readonly fallbackBits: number;
+  /**
+   * The state register of the periphery (docs/targets.md): whether SSM states may be updated
+   * residually (the columns read dx, the register adds it) and the register's widest format.
+   * Absent: residual allowed, 24 bits (STATE_REGISTER_DEFAULT).
+   */
+  readonly stateRegister?: {
+    readonly residual: boolean;
+    readonly maxBits: number;
+  };
   readonly timing: {
     readonly dacSettleNs: number;
     readonly readNs: number;
@@ -101,3 +110,6 @@ export interface LoadedTarget {
   /** "builtin" or the file path. */
   readonly origin: string;
 }
+
+/** What a target without `stateRegister` has: a 24-bit register that may accumulate. */
+export const STATE_REGISTER_DEFAULT = { residual: true, maxBits: 24 } as const;

@@ -3,7 +3,12 @@ import type { AffineQuantizer, Model } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
 import { applyQat } from "../../src/passes/apply-qat.js";
 import { discretize } from "../../src/passes/discretize.js";
-import { type RequantizeReport, requantize } from "../../src/passes/requantize.js";
+import {
+  DEFAULT_REQUANTIZE_OPTIONS,
+  type RequantizeOptions,
+  type RequantizeReport,
+  requantize,
+} from "../../src/passes/requantize.js";
 import { targetDigest } from "../../src/target/load.js";
 import type { TargetDescription } from "../../src/target/types.js";
 import {
@@ -27,6 +32,7 @@ function lower(
   t: TargetDescription,
   calibration: { inputs: Float64Array; shape: number[] } | null = null,
   labels: Int32Array | null = null,
+  options: Partial<RequantizeOptions> = {},
 ) {
   const ctx = context(t);
   const r = requantize(
@@ -35,6 +41,7 @@ function lower(
     calibration,
     labels,
     ctx.diagnostics,
+    { ...DEFAULT_REQUANTIZE_OPTIONS, ...options },
   );
   return { ...r, diagnostics: ctx.diagnostics.items };
 }
@@ -85,15 +92,34 @@ describe("requantize", () => {
     expect(report.lossy).toEqual([]);
   });
 
+  const small: TargetDescription = {
+    ...target("imssa-64"),
+    name: "small",
+    cell: { ...target("imssa-64").cell, levels: 32 },
+    bitSlicing: { allowed: false, maxSlices: 1 },
+    adc: { bits: 6, perArray: 8 },
+    stateRegister: { residual: false, maxBits: 6 },
+  };
+
+  it("refuses a target that cannot meet the fidelity budget, naming layer, tensor and bits", () => {
+    expect(() => lower(discrete(fixtureModel(qat8)), small)).toThrowError(
+      /QS4D-E421: target 'small' cannot compute model 'digits-qat8-h32n16-l2' within the fidelity budget at L = 64: layer 0 has a predicted relative output error of .* 'layers\.0\.[a-zA-Z*-]+' needs \d+ bits and holds \d+/,
+    );
+  });
+
   it("refits a grid the target cannot hold and warns with the tensor and the bits", () => {
-    const small: TargetDescription = {
-      ...target("imssa-64"),
-      name: "small",
-      cell: { ...target("imssa-64").cell, levels: 32 },
-      bitSlicing: { allowed: false, maxSlices: 1 },
-      adc: { bits: 6, perArray: 8 },
-    };
-    const { model, report, diagnostics } = lower(discrete(fixtureModel(qat8)), small);
+    const { model, report, diagnostics } = lower(
+      discrete(fixtureModel(qat8)),
+      small,
+      null,
+      null,
+      { allowLoss: true },
+    );
+    // --allow-loss: the predicted loss of every layer over the budget is named.
+    const over = diagnostics.filter((d) => d.code === "QS4D-W406");
+    expect(over.map((d) => d.message.slice(0, 8))).toEqual(["layer 0:", "layer 1:"]);
+    expect(report.withinBudget).toBe(false);
+    expect(report.layers[0]!.precision.total).toBeGreaterThan(0.02);
     const warned = diagnostics.filter((d) => d.code === "QS4D-W402").map((d) => d.location.tensor);
     expect(warned).toEqual([
       "layers.0.lambda",
@@ -109,8 +135,9 @@ describe("requantize", () => {
       "layers.1.y",
       "layers.1.D",
     ]);
-    expect(diagnostics[0]!.message).toContain("needs 8 bits but target 'small' holds 6");
-    expect(diagnostics[0]!.message).toContain("give --calib and --calib-labels");
+    const first = diagnostics.find((d) => d.code === "QS4D-W402")!.message;
+    expect(first).toContain("needs 8 bits but target 'small' holds 6");
+    expect(first).toContain("give --calib and --calib-labels");
     expect(report.lossy).toHaveLength(12);
     for (const layer of model.layers) {
       for (const role of ["lambda", "bbar", "c", "d"] as const) {
@@ -134,7 +161,9 @@ describe("requantize", () => {
     };
     const calib = inputs(qat8, 0, 24);
     const labels = goldenI32(qat8, "labels.i32").slice(0, 24);
-    const { report, diagnostics } = lower(discrete(fixtureModel(qat8)), small, calib, labels);
+    const { report, diagnostics } = lower(discrete(fixtureModel(qat8)), small, calib, labels, {
+      allowLoss: true,
+    });
     const acc = report.accuracy!;
     expect(acc.samples).toBe(24);
     // The lossless twin is the model's own integer semantics: its accuracy is the reference's.
@@ -153,8 +182,12 @@ describe("requantize", () => {
   it("a float model without calibration data scales its SSM inputs per sample, and says so", () => {
     const model = discrete(syntheticModel({ channels: 2, state: 4 }));
     const { model: q, report, diagnostics } = lower(model, target("ideal"));
-    expect(diagnostics.map((d) => d.code)).toEqual(["QS4D-W403"]);
-    expect(q.layers[0]!.ssm.quant.u).toEqual({ kind: "levels", levels: 254, scope: "sample" });
+    // ideal takes the widths the precision analysis needs, and says which.
+    expect(diagnostics.map((d) => d.code)).toEqual(["QS4D-W403", "QS4D-N407"]);
+    const levels = 2 * (2 ** (report.params.dacBits - 1) - 1);
+    expect(q.layers[0]!.ssm.quant.u).toEqual({ kind: "levels", levels, scope: "sample" });
+    expect(report.params.dacBits).toBeGreaterThan(8);
+    expect(report.withinBudget).toBe(true);
     expect(report.layers[0]!.source).toBe("ptq-estimate");
   });
 
@@ -164,8 +197,10 @@ describe("requantize", () => {
       source,
       target("imssa-64"),
       syntheticInputs(source, 8),
+      null,
+      { stateUpdate: "plain" },
     );
-    expect(diagnostics).toEqual([]);
+    expect(diagnostics.filter((d) => d.severity !== "note")).toEqual([]);
     for (let i = 0; i < 2; i++) {
       const [a, b] = [source.layers[i]!.ssm.form, model.layers[i]!.ssm.form];
       if (a.kind !== "discrete" || b.kind !== "discrete") throw new Error("not discrete");

@@ -125,6 +125,40 @@ export const LOWERING: readonly DiagnosticDef[] = [
     hint: "the lowered part of the IR breaks an invariant of docs/chip-arithmetic.md; if a pass produced it, it is a bug",
   },
   {
+    code: "QS4D-E421",
+    severity: "error",
+    message:
+      "target '{target}' cannot compute model '{model}' within the fidelity budget at L = {length}: {what}",
+    hint: "give a target with more levels, wider converters, bit slicing or a wider state register; raise the budget (--max-error, --max-accuracy-drop); or accept the predicted loss with --allow-loss",
+  },
+  {
+    code: "QS4D-E422",
+    severity: "error",
+    message: "bad value '{value}' for option '{option}': {reason}",
+    hint: "--seq-len takes the sequence length (an integer >= 1), --max-error a relative output error (0 < E < 1), --max-accuracy-drop points of accuracy (>= 0), --state-update one of auto, plain, residual",
+  },
+  {
+    code: "QS4D-W406",
+    severity: "warning",
+    message:
+      "layer {layer}: predicted relative output error {error} at L = {length} exceeds the budget {budget} (--allow-loss): {what}",
+    hint: "the requantize report gives, per tensor, the bits needed and held and the predicted error; a target with more levels, wider converters or a wider state register closes the gap",
+  },
+  {
+    code: "QS4D-W407",
+    severity: "warning",
+    message:
+      "the emulator measures {drop} points of accuracy lost on {samples} calibration samples ({reference}% -> {chip}%), above the budget of {budget} points (--allow-loss)",
+    hint: "the predicted errors are inside the budget but the data says otherwise; give a wider target or more calibration data",
+  },
+  {
+    code: "QS4D-N407",
+    severity: "note",
+    message:
+      "requantize chose {choice} for model '{model}' on target '{target}' at L = {length}: {why}",
+    hint: "the requantize report lists every layer's predicted error per tensor; --state-update plain|residual forces a scheme",
+  },
+  {
     code: "QS4D-W401",
     severity: "warning",
     message:
@@ -158,5 +192,26 @@ export const LOWERING: readonly DiagnosticDef[] = [
     message:
       "model '{model}' needs more levels than a cell of target '{target}' holds: its weights are bit-sliced over {slices} cells of {levels} levels",
     hint: "the slices of an output are summed before its ADC (docs/chip-arithmetic.md), so the result stays exact; it costs {slices}x the columns",
+  },
+  // Numeric limits of the lowered IR that keep the executors exact (src/ir/limits.ts).
+  {
+    code: "QS4D-E430",
+    severity: "error",
+    message:
+      "{node}: {terms} term slots per conversion, more than the {max} the executors and chip.bin hold",
+    hint: "a conversion sums at most {max} row groups (docs/chip-arithmetic.md, Limits); split its signals over more readouts",
+  },
+  {
+    code: "QS4D-E431",
+    severity: "error",
+    message:
+      "{node}: readout {readout} ({signal}[{element}]) can reach an integer sum of {bound}, not below 2^53: binary64 would round it",
+    hint: "every column sum must be an exact integer (docs/chip-arithmetic.md, Limits): fewer or lower cells on the readout's columns, fewer slices, or narrower signals",
+  },
+  {
+    code: "QS4D-E432",
+    severity: "error",
+    message: "{node}: {what} is {value}, above 2^31 - 1 = 2147483647",
+    hint: "the executors hold register codes, level counts, readout limits and cell coefficients (level x levels^slice) in 32-bit integers (docs/chip-arithmetic.md, Limits): use narrower signals, fewer levels or fewer slices",
   },
 ];

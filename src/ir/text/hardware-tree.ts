@@ -58,6 +58,7 @@ const SIGNAL: readonly Field[] = [
   },
   { key: "length", kind: "int" },
   { key: "limit", kind: "int" },
+  { key: "accumulate", kind: "flag" },
 ];
 
 const CROSSBAR: readonly Field[] = [
@@ -69,6 +70,7 @@ const CROSSBAR: readonly Field[] = [
   { key: "termGains", kind: "tensor" },
   { key: "cells", kind: "tensor" },
   { key: "conductanceUs", kind: "tensor?" },
+  { key: "shifts", kind: "absent-tensor" },
 ];
 
 const PLACEMENT: readonly Field[] = [

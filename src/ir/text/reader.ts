@@ -118,6 +118,10 @@ export class NodeReader {
     return a;
   }
 
+  hasAttr(key: string): boolean {
+    return this.attrs.has(key);
+  }
+
   private requireAttr(key: string): Attr {
     const a = this.takeAttr(key);
     if (a === undefined) {

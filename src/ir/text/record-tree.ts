@@ -13,6 +13,12 @@ export type Field =
       readonly key: string;
       readonly kind: "int" | "f64" | "bool" | "string" | "tensor" | "tensor?";
     }
+  /**
+   * Optional fields that are absent from the record (not null) when unused, so that records
+   * without them print as before: `flag` prints `key = true` only when true, `absent-tensor`
+   * prints the tensor only when present.
+   */
+  | { readonly key: string; readonly kind: "flag" | "absent-tensor" }
   | { readonly key: string; readonly kind: "word"; readonly allowed: readonly string[] };
 
 /** camelCase IR field -> snake_case text name: dacBits -> dac_bits. */
@@ -43,6 +49,9 @@ export function recordAttrs(record: object, fields: readonly Field[]): Attr[] {
       case "word":
         attrs.push(attr(name, value.word(v as string)));
         break;
+      case "flag":
+        if (v === true) attrs.push(attr(name, value.bool(true)));
+        break;
     }
   }
   return attrs;
@@ -57,9 +66,9 @@ export function recordTensors(
   const r = record as Readonly<Record<string, unknown>>;
   const body: BodyItem[] = [];
   for (const f of fields) {
-    if (f.kind !== "tensor" && f.kind !== "tensor?") continue;
-    const t = r[f.key] as Tensor | null;
-    if (t !== null) body.push(tensorToLit(snake(f.key), t, mode));
+    if (f.kind !== "tensor" && f.kind !== "tensor?" && f.kind !== "absent-tensor") continue;
+    const t = r[f.key] as Tensor | null | undefined;
+    if (t !== null && t !== undefined) body.push(tensorToLit(snake(f.key), t, mode));
   }
   return body;
 }
@@ -91,6 +100,14 @@ export function recordFromReader(r: NodeReader, fields: readonly Field[]): Recor
       case "tensor?":
         out[f.key] = r.optionalTensor(name);
         break;
+      case "flag":
+        if (r.hasAttr(name) && r.bool(name)) out[f.key] = true;
+        break;
+      case "absent-tensor": {
+        const t = r.optionalTensor(name);
+        if (t !== null) out[f.key] = t;
+        break;
+      }
     }
   }
   return out;

@@ -3,11 +3,19 @@
 // of real ones named _re and _im; a missing b_re/b_im means B = 1.
 
 import type { BodyItem, TreeNode } from "../../../grammar/index.js";
-import { type Quantizer, SSM_ROLES, type Ssm, type SsmForm, type SsmRole } from "../model.js";
+import {
+  type Quantizer,
+  type ResidualUpdate,
+  SSM_ROLES,
+  type Ssm,
+  type SsmForm,
+  type SsmRole,
+} from "../model.js";
 import type { Tensor } from "../tensor.js";
 import { attr, label, node, value } from "./build.js";
 import { quantsFromTree, quantToTree } from "./quant-tree.js";
 import type { NodeReader } from "./reader.js";
+import { type Field, recordFromReader, recordTensors } from "./record-tree.js";
 import { type TensorMode, tensorToLit } from "./tensor-tree.js";
 
 /** Tensor names of each form, in print order, with the IR field each one fills. */
@@ -37,6 +45,15 @@ const OPTIONAL = new Set(["b_re", "b_im"]);
 
 const FORMS = ["continuous", "discrete", "kernel"] as const;
 
+/** `residual { delta, delta_scale, bbar, bbar_scale, shift }`: the residual state update. */
+const RESIDUAL: readonly Field[] = [
+  { key: "delta", kind: "tensor" },
+  { key: "deltaScale", kind: "tensor" },
+  { key: "bbar", kind: "tensor" },
+  { key: "bbarScale", kind: "tensor" },
+  { key: "shift", kind: "tensor" },
+];
+
 /** Roles print in snake_case like the tensor names: logDt -> log_dt. */
 function roleText(role: SsmRole): string {
   return role.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -57,6 +74,8 @@ export function ssmToTree(ssm: Ssm, mode: TensorMode): TreeNode {
     const q = ssm.quant[role];
     if (q !== undefined) body.push(quantToTree(roleText(role), q, mode));
   }
+  if (ssm.residual !== undefined)
+    body.push(node("residual", [], [], recordTensors(ssm.residual, RESIDUAL, mode)));
   const attrs = [
     attr("channels", value.int(ssm.channels)),
     attr("modes", value.int(ssm.modes)),
@@ -87,6 +106,12 @@ export function ssmFromReader(r: NodeReader): Ssm {
     d: r.tensor("d"),
     quant,
   };
+  const residual = r.optionalChild("residual");
   r.finish();
-  return ssm;
+  if (residual === null) return ssm;
+  const rr = r.enter(residual, "residual");
+  rr.labels(0, "no label");
+  const update = recordFromReader(rr, RESIDUAL) as unknown as ResidualUpdate;
+  rr.finish();
+  return { ...ssm, residual: update };
 }

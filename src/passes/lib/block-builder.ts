@@ -43,6 +43,7 @@ export class BlockBuilder {
   private readonly readouts: number[] = [];
   private readonly termSignals: number[] = [];
   private readonly termGains: number[] = [];
+  private readonly shifts: number[] = [];
   private readonly cells = new Map<number, number>();
   private cols = 0;
 
@@ -82,21 +83,27 @@ export class BlockBuilder {
    * column computing its negation; with bit slicing one such pair per slice (the columns of
    * slice k are summed into slice 0's conversion with weight base^k, before the ADC).
    */
-  addOutput(signal: number, element: number, limit: number, terms: readonly Term[]): Output {
+  addOutput(
+    signal: number,
+    element: number,
+    limit: number,
+    terms: readonly Term[],
+    shift = 0,
+  ): Output {
     const primary: ColPair[] = [];
     const mirror: ColPair[] = [];
     for (let k = 0; k < this.slicing.slices; k++) {
       if (this.differential) {
         const cols = { plus: this.cols, minus: this.cols + 1 };
         this.cols += 2;
-        this.addReadout(cols, signal, element, 1, k, limit, terms);
+        this.addReadout(cols, signal, element, 1, k, limit, terms, shift);
         primary.push(cols);
       } else {
         const p = { plus: this.cols, minus: -1 };
         const m = { plus: this.cols + 1, minus: -1 };
         this.cols += 2;
-        this.addReadout(p, signal, element, 1, k, limit, terms);
-        this.addReadout(m, signal, element, -1, k, limit, terms);
+        this.addReadout(p, signal, element, 1, k, limit, terms, shift);
+        this.addReadout(m, signal, element, -1, k, limit, terms, shift);
         primary.push(p);
         mirror.push(m);
       }
@@ -112,8 +119,10 @@ export class BlockBuilder {
     slice: number,
     limit: number,
     terms: readonly Term[],
+    shift: number,
   ): void {
     this.readouts.push(cols.plus, cols.minus, signal, element, polarity, slice, -1, limit);
+    this.shifts.push(shift);
     for (let k = 0; k < TERMS; k++) {
       const term = terms[k];
       this.termSignals.push(term === undefined ? -1 : term.signal);
@@ -160,6 +169,7 @@ export class BlockBuilder {
       cells[i * CELL_FIELDS + 1] = key % 1_000_000;
       cells[i * CELL_FIELDS + 2] = this.cells.get(key)!;
     });
+    const shifted = this.shifts.some((s) => s !== 0);
     return {
       name: this.name,
       rows,
@@ -171,6 +181,7 @@ export class BlockBuilder {
       cells: i32([keys.length, CELL_FIELDS], cells),
       conductanceUs: null,
       placements: [],
+      ...(shifted ? { shifts: i32([n], this.shifts) } : {}),
     };
   }
 }

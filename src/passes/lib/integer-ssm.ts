@@ -8,7 +8,18 @@ import { fail } from "../../diag/error.js";
 import type { InputQuant } from "../../ir/hardware.js";
 import type { AffineQuantizer, Quantizer, Ssm } from "../../ir/model.js";
 import { f64 } from "../../ir/tensor.js";
-import { ints } from "./tensors.js";
+import { ints, values } from "./tensors.js";
+
+/** The residual update's codes and per-mode gains (Ssm.residual), flattened. */
+export interface IntegerResidual {
+  /** [H, M, 2] codes of lambda - 1 and of Bbar (register codes per input code). */
+  readonly delta: Int32Array;
+  readonly bbar: Int32Array;
+  /** [H, M] */
+  readonly deltaScale: Float64Array;
+  readonly bbarScale: Float64Array;
+  readonly shift: Int32Array;
+}
 
 export interface IntegerSsm {
   readonly H: number;
@@ -29,6 +40,10 @@ export interface IntegerSsm {
   readonly uLimit: number;
   readonly xLimit: number;
   readonly yLimit: number;
+  /** The ADC's code limit: a residual state column converts dx within it. */
+  readonly adcLimit: number;
+  /** The state update in residual form (the state register accumulates), or null. */
+  readonly residual: IntegerResidual | null;
 }
 
 function affineOf(q: Quantizer | undefined, layer: number, role: string): AffineQuantizer {
@@ -51,7 +66,7 @@ function codes(q: AffineQuantizer, layer: number, role: string): Int32Array {
 
 const limitOf = (bits: number) => 2 ** (bits - 1) - 1;
 
-export function integerSsm(ssm: Ssm, layer: number, dOnRows: boolean): IntegerSsm {
+export function integerSsm(ssm: Ssm, layer: number, dOnRows: boolean, adcBits: number): IntegerSsm {
   const H = ssm.channels;
   const M = ssm.modes;
   const q = ssm.quant;
@@ -97,12 +112,29 @@ export function integerSsm(ssm: Ssm, layer: number, dOnRows: boolean): IntegerSs
     uLimit,
     xLimit: limitOf(x.bits),
     yLimit: limitOf(y.bits),
+    adcLimit: limitOf(adcBits),
+    residual: residualOf(ssm, layer),
+  };
+}
+
+function residualOf(ssm: Ssm, layer: number): IntegerResidual | null {
+  const r = ssm.residual;
+  if (r === undefined) return null;
+  const p = `layers.${layer}.residual`;
+  return {
+    delta: ints(r.delta, `${p}.delta`),
+    bbar: ints(r.bbar, `${p}.bbar`),
+    deltaScale: Float64Array.from(values(r.deltaScale, `${p}.delta_scale`)),
+    bbarScale: Float64Array.from(values(r.bbarScale, `${p}.bbar_scale`)),
+    shift: ints(r.shift, `${p}.shift`),
   };
 }
 
 /** A mode all of whose codes are 0 contributes nothing: it is not laid out (`prune` makes them). */
 export function modeIsNull(s: IntegerSsm, h: number, n: number): boolean {
   const k = 2 * (h * s.M + n);
+  if (s.residual !== null && (s.residual.bbar[k] !== 0 || s.residual.bbar[k + 1] !== 0))
+    return false;
   return (
     s.a[k] === 0 &&
     s.a[k + 1] === 0 &&

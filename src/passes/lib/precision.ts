@@ -1,0 +1,339 @@
+// Precision analysis of one requantized SSM layer at the sequence length it will run: what
+// each quantization costs, predicted without data (docs/lowering.md, "Precision analysis").
+//
+// Per channel, with everything in output codes per input code (white input of rms uLimit/2):
+//   - kernel error: K[l] = Re(sum_n w_n b_n lambda_n^l) (+ D at l = 0) over l < L from the
+//     cells' values against the trained ones: ||K_q - K||^2 rms_u^2;
+//   - state rounding: each rounding of a mode's state (step q register codes: 1, or 2^shift
+//     for a residual update) is white noise of variance q^2/12 per part, which the mode
+//     integrates with power gain 1 / (1 - |lambda|^2) and C carries to the output;
+//   - output and input rounding: 1/12 output code, and 1/12 input code through the kernel.
+// Roundings the trained model does itself (a QAT model's own u, x, y grids) are part of the
+// model and are not counted. The error is relative to the output's rms (signal power).
+
+import type { IntegerSsm } from "./integer-ssm.js";
+
+/** The trained layer (the reference): [H, M, 2] lambda, Bbar, C and [H] D. */
+export interface TrainedSsm {
+  readonly H: number;
+  readonly M: number;
+  readonly lambda: Float64Array;
+  readonly bbar: Float64Array;
+  readonly c: Float64Array;
+  readonly d: Float64Array;
+}
+
+/** Which roundings the trained model does itself (QAT grids the chip keeps). */
+export interface OwnRoundings {
+  readonly u: boolean;
+  /** The model's own state step in register codes (1: its grid; 0: a float model). */
+  readonly xStep: number;
+  readonly y: boolean;
+}
+
+/**
+ * The white input every estimate assumes: rms = INPUT_RMS x the DAC's code limit (requantize
+ * sizes uncalibrated ranges for the same input, so the two agree).
+ */
+export const INPUT_RMS = 1 / 2;
+
+/** Relative errors (rms over the layer's output power); `total` combines them all. */
+export interface ErrorParts {
+  readonly lambda: number;
+  /** Bbar and C: only their product enters the output. */
+  readonly bbarC: number;
+  readonly d: number;
+  readonly state: number;
+  readonly output: number;
+  readonly input: number;
+  readonly total: number;
+}
+
+export interface LayerPrecision {
+  readonly length: number;
+  /** At every frequency (white input). */
+  readonly error: ErrorParts;
+  /** At DC: the output's mean over time, which the model's pooling passes on. */
+  readonly pooled: ErrorParts;
+  /** The larger of the two totals: what the budget is checked against. */
+  readonly total: number;
+  /** The channel with the largest total relative error, and that error. */
+  readonly worstChannel: number;
+  readonly worstError: number;
+}
+
+/** Complex per-mode factors of y = Re(sum w x), x' = lambda x + b u, all in code units. */
+interface Modes {
+  readonly lambda: Float64Array;
+  readonly w: Float64Array;
+  readonly b: Float64Array;
+  /** [H] D in output codes per input code. */
+  readonly d: Float64Array;
+}
+
+/** The chip's values in code units, as the arrays compute them. */
+export function chipModes(s: IntegerSsm, digitalD: Float64Array | null): Modes {
+  const { H, M } = s;
+  const lambda = new Float64Array(2 * H * M);
+  const w = new Float64Array(2 * H * M);
+  const b = new Float64Array(2 * H * M);
+  const r = s.residual;
+  for (let m = 0; m < H * M; m++) {
+    const h = Math.floor(m / M);
+    const k = 2 * m;
+    if (r === null) {
+      lambda[k] = s.a[k]! * s.mA[h]!;
+      lambda[k + 1] = s.a[k + 1]! * s.mA[h]!;
+      b[k] = s.b[k]! * s.mB[h]!;
+      b[k + 1] = s.b[k + 1]! * s.mB[h]!;
+    } else {
+      lambda[k] = 1 + r.delta[k]! * r.deltaScale[m]!;
+      lambda[k + 1] = r.delta[k + 1]! * r.deltaScale[m]!;
+      b[k] = r.bbar[k]! * r.bbarScale[m]!;
+      b[k + 1] = r.bbar[k + 1]! * r.bbarScale[m]!;
+    }
+    // y = M_C (Cr xr - Ci xi) = Re((M_C C) x).
+    w[k] = s.c[k]! * s.mC[h]!;
+    w[k + 1] = s.c[k + 1]! * s.mC[h]!;
+  }
+  const d = Float64Array.from({ length: H }, (_, h) =>
+    digitalD !== null ? digitalD[h]! : s.d === null ? 0 : s.d[h]! * s.mD[h]!,
+  );
+  return { lambda, w, b, d };
+}
+
+/** The trained values in the chip's code units: w b = 2 C Bbar su / sy, D su / sy. */
+export function trainedModes(t: TrainedSsm, su: Float64Array, sy: Float64Array): Modes {
+  const { H, M } = t;
+  const w = new Float64Array(2 * H * M);
+  const b = new Float64Array(2 * H * M);
+  for (let m = 0; m < H * M; m++) {
+    const h = Math.floor(m / M);
+    const k = 2 * m;
+    // Put the whole factor on w: only the product w b enters the kernel.
+    w[k] = (2 * t.c[k]! * su[h]!) / sy[h]!;
+    w[k + 1] = (2 * t.c[k + 1]! * su[h]!) / sy[h]!;
+    b[k] = t.bbar[k]!;
+    b[k + 1] = t.bbar[k + 1]!;
+  }
+  const d = Float64Array.from({ length: H }, (_, h) => (t.d[h]! * su[h]!) / sy[h]!);
+  return { lambda: t.lambda, w, b, d };
+}
+
+/** K[l] of channel h, l < L: Re(sum_n w_n b_n lambda_n^l) + D at l = 0. */
+function kernel(p: Modes, h: number, M: number, out: Float64Array): void {
+  out.fill(0);
+  for (let n = 0; n < M; n++) {
+    const k = 2 * (h * M + n);
+    const [lr, li] = [p.lambda[k]!, p.lambda[k + 1]!];
+    // z = w b, then z lambda^l.
+    let zr = p.w[k]! * p.b[k]! - p.w[k + 1]! * p.b[k + 1]!;
+    let zi = p.w[k]! * p.b[k + 1]! + p.w[k + 1]! * p.b[k]!;
+    for (let l = 0; l < out.length; l++) {
+      out[l] = out[l]! + zr;
+      const r = zr * lr - zi * li;
+      zi = zr * li + zi * lr;
+      zr = r;
+    }
+  }
+  out[0] = out[0]! + p.d[h]!;
+}
+
+function sumSquares(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  return s;
+}
+
+function diffSquares(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return s;
+}
+
+/**
+ * Power gain sum_{l < L} |lambda|^(2 l) of a mode to white noise: 1 / (1 - |lambda|^2) for a
+ * memory shorter than L, at most L (a sequence integrates no more than its own length).
+ */
+function powerGain(re: number, im: number, length: number): number {
+  const mag2 = re * re + im * im;
+  if (mag2 >= 1) return length;
+  return -Math.expm1(length * Math.log(mag2)) / (1 - mag2);
+}
+
+/** |sum_{l < L} lambda^l|^2: the mode's gain at DC over a sequence of length L. */
+function dcGain(re: number, im: number, length: number): number {
+  // lambda^L in polar form, then |1 - lambda^L|^2 / |1 - lambda|^2.
+  const r = Math.hypot(re, im) ** length;
+  const a = Math.atan2(im, re) * length;
+  const num = (1 - r * Math.cos(a)) ** 2 + (r * Math.sin(a)) ** 2;
+  const den = (1 - re) ** 2 + im * im;
+  return den > 0 ? Math.min(num / den, length * length) : length * length;
+}
+
+/** Output variance (codes^2) of the state roundings of channel h. */
+function stateNoise(s: IntegerSsm, chip: Modes, h: number, xStep: number, length: number): number {
+  let v = 0;
+  for (let n = 0; n < s.M; n++) {
+    const m = h * s.M + n;
+    const k = 2 * m;
+    const q = s.residual === null ? 1 : 2 ** s.residual.shift[m]!;
+    const extra = Math.max(0, q * q - xStep * xStep) / 12;
+    if (extra === 0) continue;
+    const gain = powerGain(chip.lambda[k]!, chip.lambda[k + 1]!, length);
+    // Two parts of variance `extra` each; Re(w z) carries |w|^2 E|z|^2 / 2 of it.
+    v += (chip.w[k]! ** 2 + chip.w[k + 1]! ** 2) * extra * gain;
+  }
+  return v;
+}
+
+/** The trained modes with one of the chip's factors swapped in: the cost of it alone. */
+function mixed(trained: Modes, chip: Modes, from: "lambda" | "wb" | "d"): Modes {
+  if (from === "lambda") return { ...trained, lambda: chip.lambda };
+  if (from === "d") return { ...trained, d: chip.d };
+  // Only the product w b enters the kernel (requantize balances the two factors).
+  return { ...trained, w: chip.w, b: chip.b };
+}
+
+/** Error powers of one channel (or their sums): what each quantization adds to the output. */
+interface Powers {
+  signal: number;
+  kernel: number;
+  lambda: number;
+  bbarC: number;
+  d: number;
+  state: number;
+  out: number;
+  inp: number;
+}
+
+const zeroPowers = (): Powers => ({
+  signal: 0,
+  kernel: 0,
+  lambda: 0,
+  bbarC: 0,
+  d: 0,
+  state: 0,
+  out: 0,
+  inp: 0,
+});
+
+function addPowers(into: Powers, p: Powers): void {
+  for (const k of Object.keys(into) as (keyof Powers)[]) into[k] += p[k];
+}
+
+function relative(p: Powers): ErrorParts {
+  const rel = (v: number) => (p.signal > 0 ? Math.sqrt(v / p.signal) : 0);
+  return {
+    lambda: rel(p.lambda),
+    bbarC: rel(p.bbarC),
+    d: rel(p.d),
+    state: rel(p.state),
+    output: rel(p.out),
+    input: rel(p.inp),
+    total: rel(p.kernel + p.state + p.out + p.inp),
+  };
+}
+
+function sum(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]!;
+  return s;
+}
+
+/** Output variance (codes^2) of the state roundings of channel h at DC (the pooled output). */
+function stateNoiseDc(
+  s: IntegerSsm,
+  chip: Modes,
+  h: number,
+  xStep: number,
+  length: number,
+): number {
+  let v = 0;
+  for (let n = 0; n < s.M; n++) {
+    const m = h * s.M + n;
+    const k = 2 * m;
+    const q = s.residual === null ? 1 : 2 ** s.residual.shift[m]!;
+    const extra = Math.max(0, q * q - xStep * xStep) / 12;
+    v +=
+      (chip.w[k]! ** 2 + chip.w[k + 1]! ** 2) *
+      extra *
+      dcGain(chip.lambda[k]!, chip.lambda[k + 1]!, length);
+  }
+  return v;
+}
+
+/**
+ * The layer's predicted errors at length L, at every frequency (`error`: white input) and at
+ * DC (`pooled`: what the mean over time that ends the model sees, where a slow mode's error
+ * of 1 - lambda weighs most). `parts` also splits the kernel error by tensor (each quantized
+ * alone), which costs three more kernel evaluations per channel.
+ */
+export function analyzeLayer(
+  s: IntegerSsm,
+  trained: Modes,
+  chip: Modes,
+  own: OwnRoundings,
+  length: number,
+  parts: boolean,
+): LayerPrecision {
+  const { H, M } = s;
+  const uRms2 = (s.uLimit * INPUT_RMS) ** 2;
+  const kRef = new Float64Array(length);
+  const kChip = new Float64Array(length);
+  const kOne = new Float64Array(length);
+  const white = zeroPowers();
+  const dc = zeroPowers();
+  const variants = parts
+    ? ([
+        ["lambda", mixed(trained, chip, "lambda")],
+        ["bbarC", mixed(trained, chip, "wb")],
+        ["d", mixed(trained, chip, "d")],
+      ] as const)
+    : [];
+  let worstChannel = 0;
+  let worstError = 0;
+  for (let h = 0; h < H; h++) {
+    kernel(trained, h, M, kRef);
+    kernel(chip, h, M, kChip);
+    const [refDc, chipDc] = [sum(kRef), sum(kChip)];
+    const w: Powers = {
+      ...zeroPowers(),
+      signal: sumSquares(kRef) * uRms2,
+      kernel: diffSquares(kChip, kRef) * uRms2,
+      state: stateNoise(s, chip, h, own.xStep, length),
+      out: own.y ? 0 : 1 / 12,
+      inp: own.u ? 0 : sumSquares(kChip) / 12,
+    };
+    const d: Powers = {
+      ...zeroPowers(),
+      signal: refDc * refDc * uRms2,
+      kernel: (chipDc - refDc) ** 2 * uRms2,
+      state: stateNoiseDc(s, chip, h, own.xStep, length),
+      out: w.out,
+      inp: own.u ? 0 : (chipDc * chipDc) / 12,
+    };
+    for (const [name, p] of variants) {
+      kernel(p, h, M, kOne);
+      w[name] = diffSquares(kOne, kRef) * uRms2;
+      d[name] = (sum(kOne) - refDc) ** 2 * uRms2;
+    }
+    addPowers(white, w);
+    addPowers(dc, d);
+    const e = Math.max(relative(w).total, relative(d).total);
+    if (e > worstError) {
+      worstError = e;
+      worstChannel = h;
+    }
+  }
+  const error = relative(white);
+  const pooled = relative(dc);
+  return {
+    length,
+    error,
+    pooled,
+    total: Math.max(error.total, pooled.total),
+    worstChannel,
+    worstError,
+  };
+}
