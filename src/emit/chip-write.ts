@@ -2,6 +2,7 @@
 // the packed IR tables split into one typed array per field (docs/chip-format.md §8-§11).
 // Deterministic: sections in a fixed order, canonical JSON, no clock, no host facts.
 
+import { formatDiagnostic } from "../diag/diagnostic.js";
 import { fail } from "../diag/error.js";
 import {
   CELL_COL,
@@ -27,6 +28,7 @@ import {
 } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
 import { type DType, numel, shapeText, type Tensor } from "../ir/tensor.js";
+import { verifyModel } from "../ir/verify.js";
 import type { PassOptionValue } from "../passes/pass.js";
 import { targetDigest } from "../target/load.js";
 import type { TargetDescription } from "../target/types.js";
@@ -103,6 +105,13 @@ function checkWritable(model: Model, info: ChipInfo): HardwareProgram {
     refuse(
       `it was compiled for target '${hw.target.name}' (${hw.target.digest}), the description given is '${info.target.name}' (${digest})`,
     );
+  }
+  // The verifier, numeric limits included: what chip.bin holds is exact on both executors.
+  // Compiles verify the lowered model already, so an invalid one here is a bug (exit 3).
+  const invalid = verifyModel(model).find((d) => d.severity === "error");
+  if (invalid !== undefined) {
+    const args = { model: model.name, reason: formatDiagnostic(invalid) };
+    fail("QS4D-E521", args, invalid.location, 3);
   }
   return hw;
 }

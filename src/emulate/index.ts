@@ -3,10 +3,11 @@
 // array is evaluated from its cells at every step. `emulate` gives logits and, on request, the
 // per-layer SSM integers (u codes in, y codes out) that the golden traces check.
 
-import { fail } from "../diag/error.js";
+import { fail, Qs4dError } from "../diag/error.js";
 import type { HardwareProgram } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
 import { dataOf } from "../ir/tensor.js";
+import { verifyHardware } from "../ir/verify-hardware.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "./periphery.js";
 import { type CrossbarLinearOp, runProgram, type SsmOp } from "./program.js";
 import { ArrayEngine, denseCodes, dequantizeOutput, quantizeInput } from "./ssm.js";
@@ -53,12 +54,18 @@ export interface EmulateResult {
   readonly traces: readonly LayerCodes[] | null;
 }
 
-/** The lowered program of a model; coded error when the model was not lowered. */
+/**
+ * The lowered program of a model; coded error when the model was not lowered, or when its
+ * program breaks an invariant or a numeric limit of the verifier (src/ir/limits.ts), which the
+ * engine's buffers rely on: int32 registers and coefficients, the crossbars' own term counts.
+ */
 export function loweredProgram(model: Model): HardwareProgram {
   const hw = model.hardware;
   if (hw === null || (hw.crossbars.length === 0 && hw.program.length === 0)) {
     fail("QS4D-E350", { model: model.name });
   }
+  const invalid = verifyHardware(hw).find((d) => d.severity === "error");
+  if (invalid !== undefined) throw new Qs4dError(invalid);
   return hw;
 }
 

@@ -1,9 +1,15 @@
-// The IR's invariants, checked after import and after every pass (tests, --verify-each).
-// One diagnostic code per invariant; each names the node ("layer 1 > ssm") and the tensor.
-// Value checks need data: tensors parsed from a digest-only text are checked by shape alone.
+// The IR's invariants, one diagnostic code per invariant; each names the node
+// ("layer 1 > ssm") and the tensor. The pass manager runs the verifier on every pipeline's
+// input (an invalid input is the user's: exit 2) and output (an invalid output is a pass's bug:
+// exit 3), after every pass with --verify-each; chip.bin is written only from a valid model,
+// and the emulator runs only a valid hardware program. Besides the structure it checks the
+// numeric limits that keep the executors exact (limits.ts: quantizer widths here, the lowered
+// program's in verify-hardware.ts). Value checks need data: tensors parsed from a digest-only
+// text are checked by shape alone.
 
 import type { Diagnostic, DiagnosticArgs } from "../diag/diagnostic.js";
 import { makeDiagnostic, Qs4dError } from "../diag/error.js";
+import { MAX_CODE } from "./limits.js";
 import type { Layer, Linear, Model, Norm, Quantizer, Ssm, SsmRole } from "./model.js";
 import { numel, shapeText, type Tensor } from "./tensor.js";
 import { DIGEST_PATTERN } from "./text/digest.js";
@@ -106,12 +112,18 @@ function checkQuant(c: Checker, q: Quantizer, node: string, target: string, shap
   if (q.kind === "levels") {
     if (!Number.isSafeInteger(q.levels) || q.levels < 2) {
       c.report("QS4D-E038", { node, target, levels: q.levels }, node);
+    } else if (q.levels > MAX_CODE) {
+      c.report("QS4D-E049", { node, target, width: `${q.levels} levels` }, node);
     }
     return;
   }
   if (!Number.isSafeInteger(q.bits) || q.bits < 2 || q.bits > 32) {
     c.report("QS4D-E037", { node, target, bits: q.bits }, node);
     return;
+  }
+  // Codes are held in int32: 32 bits signed, 31 unsigned.
+  if (!q.signed && 2 ** q.bits - 1 > MAX_CODE) {
+    c.report("QS4D-E049", { node, target, width: `${q.bits} unsigned bits` }, node);
   }
   checkScales(c, q, node, target, shape);
   const [lo, hi] = codeRange(q);

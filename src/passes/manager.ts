@@ -1,12 +1,14 @@
 // Runs a pipeline of named passes (MLIR's PassManager, Binaryen's PassRunner): resolves every
-// name before anything runs, verifies after each pass on request, and prints the IR after the
-// passes asked for.
+// name before anything runs, and prints the IR after the passes asked for. The verifier always
+// runs on the pipeline's input (an invalid input is the user's: its own code, exit 2) and on
+// its output (a pass's bug: QS4D-E054, exit 3), and after each pass with --verify-each
+// (QS4D-E051, exit 3). Every command and the API lower through here, so nothing skips it.
 
 import { formatDiagnostic } from "../diag/diagnostic.js";
 import { fail } from "../diag/error.js";
 import type { Model } from "../ir/model.js";
 import { printModel } from "../ir/text/index.js";
-import { verifyModel } from "../ir/verify.js";
+import { assertValidModel, verifyModel } from "../ir/verify.js";
 import type { Pass, PassContext } from "./pass.js";
 import { type PassRegistry, REGISTRY } from "./registry.js";
 
@@ -17,7 +19,10 @@ export interface RunPassesOptions {
   readonly printAfter?: readonly string[];
   /** Stop after this pass (it must be in the pipeline). */
   readonly stopAfter?: string;
-  /** Run the verifier after every pass; an invalid result is an internal error (exit 3). */
+  /**
+   * Run the verifier after every pass, not only on the pipeline's input and output; an invalid
+   * result is an internal error naming the pass (exit 3).
+   */
   readonly verifyEach?: boolean;
   /** Print tensors in full rather than as digests. */
   readonly printTensors?: boolean;
@@ -54,6 +59,14 @@ function verifyAfter(pass: string, model: Model): void {
   }
 }
 
+function verifyOutput(pipeline: readonly string[], model: Model): void {
+  const error = verifyModel(model).find((d) => d.severity === "error");
+  if (error !== undefined) {
+    const args = { pipeline: pipeline.join(","), reason: formatDiagnostic(error) };
+    fail("QS4D-E054", args, error.location, 3);
+  }
+}
+
 export function runPasses(
   model: Model,
   passNames: readonly string[],
@@ -69,14 +82,20 @@ export function runPasses(
   const onPrint = options.onPrint ?? printToStderr;
   const tensors = options.printTensors === true ? "full" : "digest";
 
+  // The pipeline's input, as imported or parsed: an invalid one is bad input (exit 2).
+  assertValidModel(model);
   let current = model;
+  const ran: string[] = [];
   for (const pass of passes) {
     current = pass.run(current, context);
+    ran.push(pass.name);
     if (options.verifyEach === true) verifyAfter(pass.name, current);
     if (options.printAfterAll === true || printAfter.has(pass.name)) {
       onPrint(pass.name, printModel(current, { tensors }));
     }
     if (pass.name === options.stopAfter) break;
   }
+  // The lowered result (--verify-each has already checked it).
+  if (ran.length > 0 && options.verifyEach !== true) verifyOutput(ran, current);
   return current;
 }

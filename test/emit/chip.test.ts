@@ -119,7 +119,7 @@ describe("chip.bin: writer and reader agree with the hand-built model", () => {
     expect([...a.readout.colPlus]).toEqual([0, 2, 4, 6, 8, 10, 11]);
     expect([...a.readout.polarity]).toEqual([1, 1, 1, 1, 1, 1, -1]);
     expect([...a.readout.adc]).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect([...a.term.signal.subarray(4, 6)]).toEqual([2, 1]);
+    expect([...a.term.signal.subarray(4, 6)]).toEqual([2, 0]);
     expect(a.term.gain[5]).toBe(2.25);
     expect(a.term.gain[1]).toBe(1 / 3);
     expect([...a.cell.row]).toEqual(CELLS.map((c) => c[0]));

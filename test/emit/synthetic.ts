@@ -28,16 +28,19 @@ function rowMap(): number[] {
   return rows;
 }
 
-/** (row, col, level) of the programmed cells, row-major: levels 1..63 on imssa-64. */
+/**
+ * (row, col, level) of the programmed cells, row-major: levels 1..63 on imssa-64. Every cell is
+ * on a column a readout converts and a row one of its terms drives (the verifier's invariant).
+ */
 export const CELLS: [number, number, number][] = [
   [0, 0, 5],
   [0, 2, 9],
   [0, 4, 1],
-  [1, 1, 5],
+  [1, 0, 5],
   [2, 0, 63],
   [2, 2, 7],
   [2, 4, 12],
-  [4, 1, 7],
+  [4, 0, 7],
   [6, 6, 30],
   [8, 6, 2],
   [8, 8, 63],
@@ -63,7 +66,9 @@ function crossbar(): Crossbar {
     [10, -1, 3, 1, 1, 0, 5, 127],
     [11, -1, 3, 1, -1, 0, 6, 127],
   ];
-  const termSignals = readouts.flatMap((r) => (r[2] === 3 ? [2, 1] : [2, 0]));
+  // Every readout sums x and u, so that each programmed cell is on a row its column sums (the
+  // verifier, which writeChip runs, rejects a cell that would not contribute).
+  const termSignals = readouts.flatMap(() => [2, 0]);
   const termGains = readouts.flatMap((r, i) => (r[2] === 3 ? [0.015625, 0.25 + i] : [0.5, 1 / 3]));
   return {
     name: "a0",

@@ -147,9 +147,29 @@ describe("pass manager", () => {
     expect(e.message).toContain("pass 'break-decoder' produced an invalid model");
     expect(e.message).toContain("QS4D-E031");
     expect(log).toEqual(["a"]);
-    // without --verify-each the broken model goes through
-    const out: Model = runPasses(model, pipeline, context, {}, registry);
-    expect(out.decoder.bias?.shape).toEqual([7]);
+  });
+
+  it("always verifies the pipeline's output: without --verify-each a broken model is QS4D-E054 (exit 3)", () => {
+    const { registry, context, model, log } = setup();
+    const pipeline = ["suffix-a", "break-decoder", "suffix-b"];
+    const e = codeOf(() => runPasses(model, pipeline, context, {}, registry));
+    expect([e.code, e.exitCode]).toEqual(["QS4D-E054", 3]);
+    expect(e.message).toContain("the pipeline suffix-a,break-decoder,suffix-b produced");
+    expect(e.message).toContain("QS4D-E031");
+    expect(log).toEqual(["a", "b"]);
+    // --stop-after: the output is what the last pass run produced
+    const stopped = codeOf(() =>
+      runPasses(model, pipeline, context, { stopAfter: "break-decoder" }, registry),
+    );
+    expect(stopped.message).toContain("the pipeline suffix-a,break-decoder produced");
+  });
+
+  it("always verifies the pipeline's input: an invalid one is bad input (its own code, exit 2), before any pass", () => {
+    const { registry, context, model, log } = setup();
+    const broken: Model = { ...model, decoder: { ...model.decoder, bias: f32([7]) } };
+    const e = codeOf(() => runPasses(broken, ["suffix-a"], context, {}, registry));
+    expect([e.code, e.exitCode]).toEqual(["QS4D-E031", 2]);
+    expect(log).toEqual([]);
   });
 
   it("the real registry has unique kebab-case names and one-line descriptions", () => {

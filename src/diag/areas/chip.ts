@@ -110,4 +110,10 @@ export const CHIP: readonly DiagnosticDef[] = [
     message: "cannot write chip.bin for model '{model}': {reason}",
     hint: "chip.bin is written from a lowered model; compile with the default pipeline (or one that runs layout-imssa, tile and map-conductance)",
   },
+  {
+    code: "QS4D-E521",
+    severity: "error",
+    message: "cannot write chip.bin for model '{model}': its IR is invalid: {reason}",
+    hint: "the verifier checks every model before its chip.bin is written; a model lowered by qs4dc passes it, so this is a bug in whatever built the model",
+  },
 ];

@@ -243,6 +243,13 @@ export const GENERAL: readonly DiagnosticDef[] = [
     message: "hardware target digest '{digest}' is not a SHA-256 (64 lowercase hex digits)",
     hint: "the digest is the SHA-256 of the target description's canonical JSON",
   },
+  {
+    code: "QS4D-E049",
+    severity: "error",
+    message:
+      "{node}: quantizer of '{target}' has {width}, more than the executors' 32-bit integers hold",
+    hint: "codes and level counts are held in int32: at most 32 bits signed, 31 bits unsigned, 2147483647 levels",
+  },
   // Pass manager (src/passes/manager.ts, src/cli/pipeline-options.ts).
   {
     code: "QS4D-E050",
@@ -267,5 +274,11 @@ export const GENERAL: readonly DiagnosticDef[] = [
     severity: "error",
     message: "tensor {dtype}{shape} has no values: the IR text gave only its digest",
     hint: "computing needs the values: print the IR with --print-tensors, or start from the .onnx or weights.json",
+  },
+  {
+    code: "QS4D-E054",
+    severity: "error",
+    message: "the pipeline {pipeline} produced an invalid model: {reason}",
+    hint: "this is a bug in one of its passes; rerun with --verify-each to find which, and --print-after=PASS to see its output",
   },
 ];
