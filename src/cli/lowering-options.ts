@@ -53,7 +53,7 @@ export function addLoweringOptions(command: Command): Command {
     )
     .option(
       "--max-error <E>",
-      "fidelity budget: predicted relative SSM output error per layer (default 0.02)",
+      "fidelity budget: predicted relative SSM output error per layer (default 0.01)",
     )
     .option(
       "--max-accuracy-drop <P>",

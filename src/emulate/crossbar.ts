@@ -119,7 +119,10 @@ export function indexCrossbar(
     readouts,
     termGains: Float64Array.from(dataOf(c.termGains)),
     terms: c.termSignals.shape[1]!,
-    steps: Float64Array.from(c.shifts === undefined ? new Int32Array(n) : dataOf(c.shifts), (v) => 2 ** v),
+    steps: Float64Array.from(
+      c.shifts === undefined ? new Int32Array(n) : dataOf(c.shifts),
+      (v) => 2 ** v,
+    ),
   };
 }
 

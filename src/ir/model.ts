@@ -141,6 +141,8 @@ export interface ResidualUpdate {
   readonly bbarScale: Tensor;
   /** i32 [H, M]: the state ADC's step, 2^shift register codes. */
   readonly shift: Tensor;
+  /** Code limit of the state columns' conversions: the ADC's, or wider (multi-step). */
+  readonly limit: number;
 }
 
 export interface Ssm {

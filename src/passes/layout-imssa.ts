@@ -179,7 +179,7 @@ function stateColumns(s: IntegerSsm, h: number, n: number, sig: LayerSignals): S
       { signal: sig.state, gain: r.deltaScale[m]! / step },
       { signal: sig.input, gain: r.bbarScale[m]! / step },
     ],
-    limit: s.adcLimit,
+    limit: r.limit,
     shift: r.shift[m]!,
   };
 }

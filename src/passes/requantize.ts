@@ -26,16 +26,15 @@ import {
 import { type CalibrationData, calibrate, type SsmStats } from "./lib/calibrate.js";
 import { loadedFromContext } from "./lib/context.js";
 import { dequantize, fitGrid, type Grid, maxAbsCode, sqnrDb } from "./lib/grid.js";
-import { emulatedAccuracy } from "./lib/predict.js";
 import { integerSsm } from "./lib/integer-ssm.js";
 import {
   analyzeLayer,
-  INPUT_RMS,
   chipModes,
+  INPUT_RMS,
   type LayerPrecision,
   type OwnRoundings,
-  trainedModes,
 } from "./lib/precision.js";
+import { emulatedAccuracy } from "./lib/predict.js";
 import { residualUpdate } from "./lib/residual.js";
 import { modelNeeds, resolveParams, weightCapacity } from "./lib/resolve.js";
 import { f64Tensor, i32Tensor, interleave, split, values } from "./lib/tensors.js";
@@ -133,7 +132,7 @@ export interface RequantizeOptions {
  */
 export const DEFAULT_REQUANTIZE_OPTIONS: RequantizeOptions = {
   length: null,
-  maxError: 0.02,
+  maxError: 0.01,
   maxAccuracyDrop: 1,
   allowLoss: false,
   stateUpdate: "auto",
@@ -165,7 +164,18 @@ interface Floats {
   readonly d: Float64Array;
 }
 
+/** Per SSM, computed once: every candidate configuration reads the same floats. */
+const floatsCache = new WeakMap<Ssm, Floats>();
+
 function floatsOf(ssm: Ssm, form: SsmDiscrete, prefix: string): Floats {
+  const known = floatsCache.get(ssm);
+  if (known !== undefined) return known;
+  const f = readFloats(ssm, form, prefix);
+  floatsCache.set(ssm, f);
+  return f;
+}
+
+function readFloats(ssm: Ssm, form: SsmDiscrete, prefix: string): Floats {
   return {
     H: ssm.channels,
     M: ssm.modes,
@@ -323,6 +333,13 @@ function honourActivation(
 interface StateScheme {
   readonly kind: "plain" | "residual";
   readonly bits: number;
+  /** Residual: conversion steps of the increment (1: the ADC alone; more: multi-step). */
+  readonly steps: number;
+}
+
+/** The code limit of a conversion in `steps` steps of an ADC of `adcBits`. */
+function conversionLimit(steps: number, adcBits: number): number {
+  return 2 ** (steps * (adcBits - 1)) - 1;
 }
 
 /** A layer requantized one way: the IR, its report rows, and what it needs to be analysed. */
@@ -339,6 +356,25 @@ interface LayerResult {
 }
 
 const dOnRows = (ctx: LayerContext) => ctx.params.dPlacement === "rows";
+
+const onGridsCache = new WeakMap<Ssm, Floats>();
+
+/** A QAT model's own values (its grids'), what its chip is measured against; once per SSM. */
+function onGrids(ssm: Ssm, f: Floats, dRows: boolean): Floats {
+  const known = onGridsCache.get(ssm);
+  if (known !== undefined) return known;
+  const q = ssm.quant;
+  const onGrid = (r: Quantizer | undefined) => dequantize(gridOf(r as AffineQuantizer, f.H), f.H);
+  const trained: Floats = {
+    ...f,
+    lambda: onGrid(q.lambda),
+    bbar: onGrid(q.bbar),
+    c: onGrid(q.c),
+    d: dRows ? onGrid(q.d) : f.d,
+  };
+  onGridsCache.set(ssm, trained);
+  return trained;
+}
 
 function requantizeWithGrids(
   ssm: Ssm,
@@ -383,14 +419,7 @@ function requantizeWithGrids(
     xStep: ratioOf(q.x as AffineQuantizer, quant.x as AffineQuantizer),
     y: quant.y === q.y,
   };
-  const onGrid = (r: Quantizer | undefined) => dequantize(gridOf(r as AffineQuantizer, H), H);
-  const trained: Floats = {
-    ...f,
-    lambda: onGrid(q.lambda),
-    bbar: onGrid(q.bbar),
-    c: onGrid(q.c),
-    d: dOnRows(ctx) ? onGrid(q.d) : f.d,
-  };
+  const trained = onGrids(ssm, f, dOnRows(ctx));
   const result = {
     source: "qat-grid" as const,
     tensors,
@@ -411,7 +440,7 @@ function requantizeWithGrids(
     bbarGrid: { codes: s.b, scales: s.mB },
     xLimit: s.xLimit,
     uLimit: s.uLimit,
-    adcLimit: s.adcLimit,
+    convLimit: conversionLimit(scheme.steps, ctx.params.adcBits),
     maxCode: weightCapacity(ctx.params),
   });
   return { ...result, ssm: { ...plain, residual } };
@@ -567,7 +596,7 @@ function requantizeFitted(
     bbarGrid: null,
     xLimit,
     uLimit,
-    adcLimit: qAdc,
+    convLimit: conversionLimit(scheme.steps, params.adcBits),
     maxCode,
   });
   return { ...result, ssm: { ...plain, residual } };
@@ -627,7 +656,7 @@ function steps(bits: number, converter: number): number {
 /** Cycles a read takes, roughly: DAC passes for the state, plus conversion steps. */
 function schemeCost(s: StateScheme, p: HardwareParams): number {
   const passes = steps(s.bits, p.dacBits);
-  return passes + (s.kind === "plain" ? steps(s.bits, p.adcBits) : 1);
+  return passes + (s.kind === "plain" ? steps(s.bits, p.adcBits) : s.steps);
 }
 
 /** The state schemes a layer may use, cheapest first. */
@@ -639,7 +668,7 @@ function schemesFor(
   grids: boolean,
   widthsFree: boolean,
 ): StateScheme[] {
-  const narrow: StateScheme = { kind: "plain", bits: params.adcBits };
+  const narrow: StateScheme = { kind: "plain", bits: params.adcBits, steps: 1 };
   // On a target whose widths follow the model, wider converters are the answer, not passes.
   if (widthsFree) return [narrow];
   const x = ssm.quant.x;
@@ -653,7 +682,14 @@ function schemesFor(
       : options.stateUpdate === "plain" || !register.residual
         ? ["plain"]
         : ["plain", "residual"];
-  const wide = widths.flatMap((bits) => kinds.map((kind) => ({ kind, bits })));
+  // A residual increment converted in one step, or in two (finer steps, multi-step ADC).
+  const wide = widths.flatMap((bits) =>
+    kinds.flatMap((kind): StateScheme[] =>
+      kind === "plain"
+        ? [{ kind, bits, steps: steps(bits, params.adcBits) }]
+        : [1, 2].map((n) => ({ kind, bits, steps: n })),
+    ),
+  );
   const all = options.stateUpdate === "residual" ? wide : [narrow, ...wide];
   if (all.length === 0) return [narrow];
   return all.sort((a, b) => schemeCost(a, params) - schemeCost(b, params) || a.bits - b.bits);
@@ -674,6 +710,7 @@ function analyse(
   params: HardwareParams,
   length: number,
   parts: boolean,
+  budget = Number.POSITIVE_INFINITY,
 ): LayerPrecision {
   const dOnRows = params.dPlacement === "rows";
   const s = integerSsm(r.ssm, layer, dOnRows, params.adcBits);
@@ -682,8 +719,8 @@ function analyse(
       ? Float64Array.from(values(s.inputQuant.scale, "u"))
       : new Float64Array(s.H).fill(1);
   const digitalD = dOnRows ? null : Float64Array.from(f.d, (d, h) => (d * su[h]!) / s.sy[h]!);
-  const trained = trainedModes(r.trained, su, s.sy);
-  return analyzeLayer(s, trained, chipModes(s, digitalD), r.own, length, parts);
+  const scale = { su, sy: s.sy };
+  return analyzeLayer(s, r.trained, scale, chipModes(s, digitalD), r.own, length, parts, budget);
 }
 
 interface Selection {
@@ -723,7 +760,7 @@ function selectLayers(input: SelectionInput, params: HardwareParams, widthsFree:
       const result = grids
         ? requantizeWithGrids(layer.ssm, f, ctx, scheme)
         : requantizeFitted(layer.ssm, input.forms[i]!, f, input.stats?.[i] ?? null, ctx, scheme);
-      const precision = analyse(result, f, i, params, length, false);
+      const precision = analyse(result, f, i, params, length, false, options.maxError);
       const choice = { result, scheme, precision, lossy: ctx.lossy };
       if (best === null || precision.total < best.precision.total) best = choice;
       if (precision.total <= options.maxError) return choice;
@@ -759,7 +796,7 @@ function describeChoice(sel: Selection, base: HardwareParams): string {
     if (l.scheme.kind === "plain" && l.scheme.bits === sel.params.adcBits) return;
     const key =
       l.scheme.kind === "residual"
-        ? `the residual state update with a ${l.scheme.bits}-bit state register`
+        ? `the residual state update with a ${l.scheme.bits}-bit state register${l.scheme.steps > 1 ? ` and ${l.scheme.steps}-step conversions` : ""}`
         : `a ${l.scheme.bits}-bit state (multi-step conversions)`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });

@@ -108,13 +108,9 @@ describe("requantize", () => {
   });
 
   it("refits a grid the target cannot hold and warns with the tensor and the bits", () => {
-    const { model, report, diagnostics } = lower(
-      discrete(fixtureModel(qat8)),
-      small,
-      null,
-      null,
-      { allowLoss: true },
-    );
+    const { model, report, diagnostics } = lower(discrete(fixtureModel(qat8)), small, null, null, {
+      allowLoss: true,
+    });
     // --allow-loss: the predicted loss of every layer over the budget is named.
     const over = diagnostics.filter((d) => d.code === "QS4D-W406");
     expect(over.map((d) => d.message.slice(0, 8))).toEqual(["layer 0:", "layer 1:"]);

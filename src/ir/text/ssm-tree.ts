@@ -15,7 +15,7 @@ import type { Tensor } from "../tensor.js";
 import { attr, label, node, value } from "./build.js";
 import { quantsFromTree, quantToTree } from "./quant-tree.js";
 import type { NodeReader } from "./reader.js";
-import { type Field, recordFromReader, recordTensors } from "./record-tree.js";
+import { type Field, recordAttrs, recordFromReader, recordTensors } from "./record-tree.js";
 import { type TensorMode, tensorToLit } from "./tensor-tree.js";
 
 /** Tensor names of each form, in print order, with the IR field each one fills. */
@@ -52,6 +52,7 @@ const RESIDUAL: readonly Field[] = [
   { key: "bbar", kind: "tensor" },
   { key: "bbarScale", kind: "tensor" },
   { key: "shift", kind: "tensor" },
+  { key: "limit", kind: "int" },
 ];
 
 /** Roles print in snake_case like the tensor names: logDt -> log_dt. */
@@ -75,7 +76,14 @@ export function ssmToTree(ssm: Ssm, mode: TensorMode): TreeNode {
     if (q !== undefined) body.push(quantToTree(roleText(role), q, mode));
   }
   if (ssm.residual !== undefined)
-    body.push(node("residual", [], [], recordTensors(ssm.residual, RESIDUAL, mode)));
+    body.push(
+      node(
+        "residual",
+        [],
+        recordAttrs(ssm.residual, RESIDUAL),
+        recordTensors(ssm.residual, RESIDUAL, mode),
+      ),
+    );
   const attrs = [
     attr("channels", value.int(ssm.channels)),
     attr("modes", value.int(ssm.modes)),

@@ -19,6 +19,8 @@ export interface IntegerResidual {
   readonly deltaScale: Float64Array;
   readonly bbarScale: Float64Array;
   readonly shift: Int32Array;
+  /** Code limit of the state columns' conversions. */
+  readonly limit: number;
 }
 
 export interface IntegerSsm {
@@ -127,6 +129,7 @@ function residualOf(ssm: Ssm, layer: number): IntegerResidual | null {
     deltaScale: Float64Array.from(values(r.deltaScale, `${p}.delta_scale`)),
     bbarScale: Float64Array.from(values(r.bbarScale, `${p}.bbar_scale`)),
     shift: ints(r.shift, `${p}.shift`),
+    limit: r.limit,
   };
 }
 

@@ -103,7 +103,7 @@ export function chipModes(s: IntegerSsm, digitalD: Float64Array | null): Modes {
 }
 
 /** The trained values in the chip's code units: w b = 2 C Bbar su / sy, D su / sy. */
-export function trainedModes(t: TrainedSsm, su: Float64Array, sy: Float64Array): Modes {
+function trainedModes(t: TrainedSsm, su: Float64Array, sy: Float64Array): Modes {
   const { H, M } = t;
   const w = new Float64Array(2 * H * M);
   const b = new Float64Array(2 * H * M);
@@ -118,6 +118,32 @@ export function trainedModes(t: TrainedSsm, su: Float64Array, sy: Float64Array):
   }
   const d = Float64Array.from({ length: H }, (_, h) => (t.d[h]! * su[h]!) / sy[h]!);
   return { lambda: t.lambda, w, b, d };
+}
+
+/**
+ * The trained kernels of a layer in physical units, 2 Re(sum C Bbar lambda^l) + D at l = 0,
+ * computed once per layer and length: every candidate chip is compared with the same ones,
+ * scaled to its code units (su / sy per channel).
+ */
+const referenceCache = new WeakMap<TrainedSsm, Map<number, Float64Array[]>>();
+
+function referenceKernels(t: TrainedSsm, length: number): Float64Array[] {
+  let byLength = referenceCache.get(t);
+  if (byLength === undefined) {
+    byLength = new Map();
+    referenceCache.set(t, byLength);
+  }
+  const known = byLength.get(length);
+  if (known !== undefined) return known;
+  const ones = new Float64Array(t.H).fill(1);
+  const physical = trainedModes(t, ones, ones);
+  const kernels = Array.from({ length: t.H }, (_, h) => {
+    const k = new Float64Array(length);
+    kernel(physical, h, t.M, k);
+    return k;
+  });
+  byLength.set(length, kernels);
+  return kernels;
 }
 
 /** K[l] of channel h, l < L: Re(sum_n w_n b_n lambda_n^l) + D at l = 0. */
@@ -263,22 +289,69 @@ function stateNoiseDc(
   return v;
 }
 
+/** The roundings' errors alone (the input's through the trained kernel): a lower bound. */
+function noiseBound(
+  s: IntegerSsm,
+  references: readonly Float64Array[],
+  scale: { readonly su: Float64Array; readonly sy: Float64Array },
+  chip: Modes,
+  own: OwnRoundings,
+  length: number,
+  uRms2: number,
+): LayerPrecision {
+  const white = zeroPowers();
+  const dc = zeroPowers();
+  for (let h = 0; h < s.H; h++) {
+    const toCodes = scale.su[h]! / scale.sy[h]!;
+    const power = sumSquares(references[h]!) * toCodes * toCodes;
+    const refDc = sum(references[h]!) * toCodes;
+    const out = own.y ? 0 : 1 / 12;
+    addPowers(white, {
+      ...zeroPowers(),
+      signal: power * uRms2,
+      state: stateNoise(s, chip, h, own.xStep, length),
+      out,
+      inp: own.u ? 0 : power / 12,
+    });
+    addPowers(dc, {
+      ...zeroPowers(),
+      signal: Math.max(refDc * refDc, power) * uRms2,
+      state: stateNoiseDc(s, chip, h, own.xStep, length),
+      out,
+      inp: own.u ? 0 : (refDc * refDc) / 12,
+    });
+  }
+  const error = relative(white);
+  const pooled = relative(dc);
+  const total = Math.max(error.total, pooled.total);
+  return { length, error, pooled, total, worstChannel: 0, worstError: total };
+}
+
 /**
- * The layer's predicted errors at length L, at every frequency (`error`: white input) and at
+ * The layer's predicted errors at length L: at every frequency (`error`: white input) and at
  * DC (`pooled`: what the mean over time that ends the model sees, where a slow mode's error
- * of 1 - lambda weighs most). `parts` also splits the kernel error by tensor (each quantized
+ * of 1 - lambda weighs most), each error's spectral density there against the signal's (or
+ * its mean density, when larger). `parts` also splits the kernel error by tensor (each quantized
  * alone), which costs three more kernel evaluations per channel.
  */
 export function analyzeLayer(
   s: IntegerSsm,
-  trained: Modes,
+  layer: TrainedSsm,
+  scale: { readonly su: Float64Array; readonly sy: Float64Array },
   chip: Modes,
   own: OwnRoundings,
   length: number,
   parts: boolean,
+  budget = Number.POSITIVE_INFINITY,
 ): LayerPrecision {
   const { H, M } = s;
+  const trained = trainedModes(layer, scale.su, scale.sy);
+  const references = referenceKernels(layer, length);
   const uRms2 = (s.uLimit * INPUT_RMS) ** 2;
+  // The roundings alone cost O(H M); a candidate they already put over the budget needs no
+  // kernel (O(H M L)): its lower bound is reported instead.
+  const bound = noiseBound(s, references, scale, chip, own, length, uRms2);
+  if (bound.total > budget) return bound;
   const kRef = new Float64Array(length);
   const kChip = new Float64Array(length);
   const kOne = new Float64Array(length);
@@ -294,7 +367,9 @@ export function analyzeLayer(
   let worstChannel = 0;
   let worstError = 0;
   for (let h = 0; h < H; h++) {
-    kernel(trained, h, M, kRef);
+    const toCodes = scale.su[h]! / scale.sy[h]!;
+    const physical = references[h]!;
+    for (let l = 0; l < length; l++) kRef[l] = physical[l]! * toCodes;
     kernel(chip, h, M, kChip);
     const [refDc, chipDc] = [sum(kRef), sum(kChip)];
     const w: Powers = {
@@ -307,7 +382,10 @@ export function analyzeLayer(
     };
     const d: Powers = {
       ...zeroPowers(),
-      signal: refDc * refDc * uRms2,
+      // Spectral densities at DC against the signal's there, or its mean density (Parseval:
+      // its power) when larger: a channel with little DC gain still carries its power into
+      // the pooled features through the nonlinear layers.
+      signal: Math.max(refDc * refDc * uRms2, w.signal),
       kernel: (chipDc - refDc) ** 2 * uRms2,
       state: stateNoiseDc(s, chip, h, own.xStep, length),
       out: w.out,

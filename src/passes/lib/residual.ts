@@ -18,10 +18,10 @@ export interface ResidualInput {
   readonly bbar: Float64Array;
   /** A grid of bbar the model already has, kept when the cells hold it: codes and [H] scales. */
   readonly bbarGrid: { readonly codes: Int32Array; readonly scales: Float64Array } | null;
-  /** Code limits of the state register, the input DAC and the state ADC. */
+  /** Code limits of the state register, the input DAC and the state columns' conversions. */
   readonly xLimit: number;
   readonly uLimit: number;
-  readonly adcLimit: number;
+  readonly convLimit: number;
   /** Largest code a weight may have (cells x slices). */
   readonly maxCode: number;
 }
@@ -67,24 +67,27 @@ export function residualUpdate(r: ResidualInput): ResidualUpdate {
   const deltaScale = new Float64Array(H * M);
   const bbarScale = new Float64Array(H * M);
   const shift = new Int32Array(H * M);
-  const keepB = r.bbarGrid !== null && r.bbarGrid.codes.every((c) => Math.abs(c) <= maxCode);
+  const grid = r.bbarGrid?.codes.every((c) => Math.abs(c) <= maxCode) ? r.bbarGrid : null;
   for (let m = 0; m < H * M; m++) {
     const k = 2 * m;
     const [dr, di, ds] = pairGrid(r.lambda[k]! - 1, r.lambda[k + 1]!, maxCode);
     delta[k] = stabilized(dr, di, ds, maxCode);
     delta[k + 1] = di;
     deltaScale[m] = ds;
-    if (keepB) {
-      bbar[k] = r.bbarGrid!.codes[k]!;
-      bbar[k + 1] = r.bbarGrid!.codes[k + 1]!;
-      bbarScale[m] = r.bbarGrid!.scales[Math.floor(m / M)]!;
+    if (grid !== null) {
+      bbar[k] = grid.codes[k]!;
+      bbar[k + 1] = grid.codes[k + 1]!;
+      bbarScale[m] = grid.scales[Math.floor(m / M)]!;
     } else {
       const [br, bi, bs] = pairGrid(r.bbar[k]!, r.bbar[k + 1]!, maxCode);
       bbar[k] = br;
       bbar[k + 1] = bi;
       bbarScale[m] = bs;
     }
-    shift[m] = shiftFor(incrementRange(r, k, bbarScale[m]! * Math.hypot(bbar[k]!, bbar[k + 1]!)), r.adcLimit);
+    shift[m] = shiftFor(
+      incrementRange(r, k, bbarScale[m]! * Math.hypot(bbar[k]!, bbar[k + 1]!)),
+      r.convLimit,
+    );
   }
   const hm = [H, M];
   const hm2 = [H, M, 2];
@@ -94,5 +97,6 @@ export function residualUpdate(r: ResidualInput): ResidualUpdate {
     bbar: i32Tensor(hm2, bbar),
     bbarScale: f64Tensor(hm, bbarScale),
     shift: i32Tensor(hm, shift),
+    limit: r.convLimit,
   };
 }
