@@ -3,7 +3,7 @@
 import type { Lowered } from "../passes/pipeline.js";
 import type { PruneReport } from "../passes/prune.js";
 import type { RealizeKernelReport } from "../passes/realize-kernel.js";
-import type { RequantizeReport } from "../passes/requantize.js";
+import { type LayerQuantReport, LOSSLESS, type RequantizeReport } from "../passes/requantize.js";
 import type { TileReport } from "../passes/tile.js";
 
 /** Reports as JSON; non-finite numbers (an exact SQNR is Infinity) as strings. */
@@ -20,6 +20,31 @@ export function reportsJson(lowered: Lowered): string {
 
 function db(x: number): string {
   return Number.isFinite(x) ? `${x.toFixed(1)} dB` : "exact";
+}
+
+function percent(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toPrecision(2)}%` : "unbounded";
+}
+
+/**
+ * One layer: its state update, the grids, and the predicted loss. "lossless" only when the
+ * model's grids are all kept and the analysis predicts no error; otherwise the loss is named.
+ */
+function layerLine(layer: LayerQuantReport): string {
+  const lambda = layer.tensors.find((t) => t.tensor.endsWith(".lambda"));
+  const worst = Math.min(...layer.tensors.map((t) => t.sqnrDb));
+  const p = layer.precision;
+  const lossless = p.total < LOSSLESS && layer.tensors.every((t) => t.exact);
+  const loss = lossless
+    ? "lossless"
+    : `predicted error ${percent(p.total)}${p.withinBudget ? "" : " (over budget)"}, worst ${worstBits(layer)}`;
+  const state = `${layer.stateUpdate} ${layer.stateBits}-bit state`;
+  return `layer ${layer.layer}: ${layer.source}, ${state}, lambda ${db(lambda?.sqnrDb ?? Number.NaN)} (vs float ${db(lambda?.sqnrVsFloatDb ?? Number.NaN)}), worst tensor ${db(worst)}; ${loss}`;
+}
+
+function worstBits(layer: LayerQuantReport): string {
+  const b = [...layer.precision.bits].sort((x, y) => y.error - x.error)[0];
+  return b === undefined ? "none" : `${b.tensor} ${percent(b.error)} (holds ${b.bitsHeld} bits)`;
 }
 
 export function loweringSummary(lowered: Lowered): string {
@@ -40,13 +65,12 @@ export function loweringSummary(lowered: Lowered): string {
     );
   }
   const rq = lowered.reports.get("requantize") as RequantizeReport | undefined;
-  for (const layer of rq?.layers ?? []) {
-    const lambda = layer.tensors.find((t) => t.tensor.endsWith(".lambda"));
-    const worst = Math.min(...layer.tensors.map((t) => t.sqnrDb));
+  if (rq !== undefined) {
     lines.push(
-      `layer ${layer.layer}: ${layer.source}, lambda ${db(lambda?.sqnrDb ?? Number.NaN)} (vs float ${db(lambda?.sqnrVsFloatDb ?? Number.NaN)}), worst tensor ${db(worst)}`,
+      `requantize: ${rq.choice}; predicted at L = ${rq.length} (${rq.lengthSource}), budget ${percent(rq.budget)} per layer`,
     );
   }
+  for (const layer of rq?.layers ?? []) lines.push(layerLine(layer));
   const pr = lowered.reports.get("prune") as PruneReport | undefined;
   if (pr !== undefined && pr.criterion !== "none") {
     const acc =

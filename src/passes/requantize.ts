@@ -883,6 +883,12 @@ function worstPart(l: LayerQuantReport): string {
   return `'${b.tensor}' needs ${b.bitsNeeded} bits and holds ${b.bitsHeld} (predicted error ${percent(b.error)} alone)`;
 }
 
+/**
+ * Requantize within the budget. With calibration labels the chosen chip's accuracy on the
+ * calibration data is measured by the emulator against a lossless twin; over
+ * `maxAccuracyDrop` points, the predicted-error budget is tightened fourfold and the choice
+ * made again (three times at most), then E421 (or W407 with --allow-loss).
+ */
 export function requantize(
   model: Model,
   target: LoadedTarget,
@@ -890,6 +896,76 @@ export function requantize(
   labels: Int32Array | null,
   diagnostics: DiagnosticSink,
   options: RequantizeOptions = DEFAULT_REQUANTIZE_OPTIONS,
+): { model: Model; report: RequantizeReport } {
+  let sink = new DiagnosticSink();
+  let attempt = requantizeWithin(model, target, calibration, sink, options);
+  const predictedLoss = attempt.report.layers.some((l) => l.precision.total > LOSSLESS);
+  if (
+    calibration !== null &&
+    labels !== null &&
+    (predictedLoss || attempt.report.lossy.length > 0)
+  ) {
+    const reference = losslessAccuracy(model, target, calibration, labels);
+    let maxError = options.maxError;
+    for (let tries = 1; ; tries++) {
+      const accuracy = emulatedAccuracy(attempt.model, calibration, labels);
+      attempt.report.accuracy = { lossless: reference, target: accuracy, samples: labels.length };
+      const drop = (reference - accuracy) * 100;
+      if (drop <= options.maxAccuracyDrop) break;
+      if (tries === 4) {
+        const args = {
+          drop: drop.toFixed(1),
+          samples: labels.length,
+          reference: (reference * 100).toFixed(1),
+          chip: (accuracy * 100).toFixed(1),
+          budget: options.maxAccuracyDrop,
+        };
+        if (!options.allowLoss) {
+          fail("QS4D-E421", {
+            model: model.name,
+            target: target.description.name,
+            length: attempt.report.length,
+            what: `the emulator measures ${args.drop} points of accuracy lost on ${args.samples} calibration samples (${args.reference}% -> ${args.chip}%), more than --max-accuracy-drop ${args.budget}, even with ${attempt.report.choice}`,
+          });
+        }
+        sink.warn("QS4D-W407", args);
+        break;
+      }
+      maxError /= 4;
+      sink = new DiagnosticSink();
+      const tighter = { ...options, maxError, allowLoss: true };
+      attempt = requantizeWithin(model, target, calibration, sink, tighter);
+    }
+  }
+  diagnostics.items.push(...sink.items);
+  if (attempt.report.lossy.length > 0)
+    warnLossy(target, attempt.report, calibration !== null && labels !== null, diagnostics);
+  return attempt;
+}
+
+/** A predicted error below this is the float64 rounding of the analysis itself: none. */
+export const LOSSLESS = 1e-9;
+
+/** The emulator's accuracy of the same model on a twin target that holds every grid. */
+function losslessAccuracy(
+  model: Model,
+  target: LoadedTarget,
+  calibration: CalibrationData,
+  labels: Int32Array,
+): number {
+  const exactTarget = { ...target, description: lossless(target.description) };
+  const precise = { ...DEFAULT_REQUANTIZE_OPTIONS, maxError: 1e-4, allowLoss: true };
+  const sink = new DiagnosticSink();
+  const exact = requantizeWithin(model, exactTarget, calibration, sink, precise).model;
+  return emulatedAccuracy(exact, calibration, labels);
+}
+
+function requantizeWithin(
+  model: Model,
+  target: LoadedTarget,
+  calibration: CalibrationData | null,
+  diagnostics: DiagnosticSink,
+  options: RequantizeOptions,
 ): { model: Model; report: RequantizeReport } {
   const forms = model.layers.map((layer, i) => discreteForm(layer.ssm, i));
   const base = resolveParams(target.description, model);
@@ -960,10 +1036,7 @@ export function requantize(
     placed: false,
     program: [],
   };
-  const result = { ...model, layers, hardware };
-  if (report.lossy.length > 0)
-    warnLossy(model, result, target, calibration, labels, report, diagnostics);
-  return { model: result, report };
+  return { model: { ...model, layers, hardware }, report };
 }
 
 /** The same target with cells and converters that hold every grid of the model. */
@@ -977,25 +1050,17 @@ function lossless(t: TargetDescription): TargetDescription {
   };
 }
 
-/** W402 for every grid the target could not hold, with the accuracy it costs when measurable. */
+/** W402 for every grid the target could not hold, with the accuracy it costs when measured. */
 function warnLossy(
-  source: Model,
-  result: Model,
   target: LoadedTarget,
-  calibration: CalibrationData | null,
-  labels: Int32Array | null,
   report: RequantizeReport,
+  labelled: boolean,
   diagnostics: DiagnosticSink,
 ): void {
-  let impact = "give --calib and --calib-labels to measure the accuracy change";
-  if (calibration !== null && labels !== null) {
-    const exactTarget = { ...target, description: lossless(target.description) };
-    const exact = requantize(source, exactTarget, calibration, null, new DiagnosticSink()).model;
-    report.accuracy = {
-      lossless: emulatedAccuracy(exact, calibration, labels),
-      target: emulatedAccuracy(result, calibration, labels),
-      samples: calibration.shape[0]!,
-    };
+  let impact = labelled
+    ? "the chip's predicted error is within the budget"
+    : "give --calib and --calib-labels to measure the accuracy change";
+  if (report.accuracy !== null) {
     const { lossless: a, target: b, samples } = report.accuracy;
     impact = `the emulator measures ${((b - a) * 100).toFixed(1)} points of accuracy on ${samples} calibration samples (${(a * 100).toFixed(1)}% -> ${(b * 100).toFixed(1)}%)`;
   }

@@ -175,6 +175,23 @@ describe("requantize", () => {
     );
   });
 
+  it("with calibration labels, an accuracy drop over --max-accuracy-drop is refused even when the prediction passes", () => {
+    const calib = inputs(qat8, 0, 24);
+    const labels = goldenI32(qat8, "labels.i32").slice(0, 24);
+    // A predicted-error budget so loose that only the measurement can refuse the chip.
+    const loose = { maxError: 1e6, maxAccuracyDrop: 0 };
+    const { report } = lower(discrete(fixtureModel(qat8)), small, calib, labels, {
+      ...loose,
+      allowLoss: true,
+    });
+    const { lossless, target: chip } = report.accuracy!;
+    // The 6-bit chip loses accuracy on these 24 samples, whatever the budget (measured).
+    expect(chip).toBeLessThan(lossless);
+    expect(() => lower(discrete(fixtureModel(qat8)), small, calib, labels, loose)).toThrowError(
+      /QS4D-E421: .* the emulator measures [\d.]+ points of accuracy lost on 24 calibration samples/,
+    );
+  });
+
   it("a float model without calibration data scales its SSM inputs per sample, and says so", () => {
     const model = discrete(syntheticModel({ channels: 2, state: 4 }));
     const { model: q, report, diagnostics } = lower(model, target("ideal"));

@@ -129,7 +129,7 @@ export const LOWERING: readonly DiagnosticDef[] = [
     severity: "error",
     message:
       "target '{target}' cannot compute model '{model}' within the fidelity budget at L = {length}: {what}",
-    hint: "give a target with more levels, wider converters, bit slicing or a wider state register; raise the budget (--max-error, --max-accuracy-drop); or accept the predicted loss with --allow-loss",
+    hint: "give --calib with representative inputs (calibrated ranges waste fewer bits), a target with more levels, wider converters, bit slicing or a wider state register; raise the budget (--max-error); or accept the predicted loss with --allow-loss",
   },
   {
     code: "QS4D-E422",
