@@ -15,9 +15,12 @@ import { fail } from "../diag/error.js";
 import type { AffineQuantizer, Layer, Model, Quantizer } from "../ir/model.js";
 import type { Tensor } from "../ir/tensor.js";
 import { emptyLayoutReport, type LayoutReport, layoutImssa } from "./layout-imssa.js";
+import { integerSsm } from "./lib/integer-ssm.js";
+import { changeError } from "./lib/precision.js";
 import { emulatedAccuracy } from "./lib/predict.js";
 import { i32Tensor, ints } from "./lib/tensors.js";
 import type { Pass, PassContext } from "./pass.js";
+import { requantizeOptions } from "./requantize.js";
 
 export type PruneCriterion =
   | { readonly kind: "none" }
@@ -41,6 +44,12 @@ export interface PruneReport {
   readonly colsSaved: number;
   readonly cellsSaved: number;
   readonly blocksSaved: number;
+  /**
+   * Predicted relative output error that pruning adds, per layer with pruned modes (the pruned
+   * chip against the unpruned one at the analysis length), and the budget it is held to.
+   */
+  readonly predicted: { readonly layer: number; readonly error: number }[];
+  readonly budget: number;
   /** Measured by the emulator on --calib data with --calib-labels; null without them. */
   readonly accuracy: {
     readonly before: number;
@@ -195,6 +204,8 @@ export function prune(
       colsSaved: 0,
       cellsSaved: 0,
       blocksSaved: 0,
+      predicted: [],
+      budget: 0,
       accuracy: null,
     };
     return { model, report };
@@ -223,6 +234,7 @@ export function prune(
     colsSaved: t0.cols - t1.cols,
     cellsSaved: t0.cells - t1.cells,
     blocksSaved: t0.blocks - t1.blocks,
+    ...predictedCost(model, result, pruned, context),
     accuracy: measure
       ? {
           before: emulatedAccuracy(
@@ -236,6 +248,39 @@ export function prune(
       : null,
   };
   return { model: result, report };
+}
+
+/**
+ * What the pruned modes cost, predicted: each pruned layer's chip against its unpruned chip
+ * (requantize's analysis, at its length and budget); W408 for a layer over the budget.
+ */
+function predictedCost(
+  model: Model,
+  result: Model,
+  pruned: readonly PrunedMode[],
+  context: PassContext | null,
+): Pick<PruneReport, "predicted" | "budget"> {
+  const options = requantizeOptions(context?.options ?? {});
+  const length = options.length ?? model.config.length ?? context?.calibration?.shape[1] ?? 1024;
+  const dRows = model.hardware!.params.dPlacement === "rows";
+  const adcBits = model.hardware!.params.adcBits;
+  const layers = [...new Set(pruned.map((p) => p.layer))];
+  const predicted = layers.map((i) => {
+    const before = integerSsm(model.layers[i]!.ssm, i, dRows, adcBits);
+    const after = integerSsm(result.layers[i]!.ssm, i, dRows, adcBits);
+    return { layer: i, error: changeError(before, after, length) };
+  });
+  for (const p of predicted) {
+    if (p.error <= options.maxError) continue;
+    context?.diagnostics.warn("QS4D-W408", {
+      layer: p.layer,
+      modes: pruned.filter((m) => m.layer === p.layer).length,
+      error: `${(p.error * 100).toPrecision(2)}%`,
+      length,
+      budget: `${(options.maxError * 100).toPrecision(2)}%`,
+    });
+  }
+  return { predicted, budget: options.maxError };
 }
 
 export const PRUNE: Pass = {

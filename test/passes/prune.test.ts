@@ -122,6 +122,23 @@ describe("prune", () => {
     for (const m of zero.modes) expect(m.reason).toBe("zero");
   });
 
+  it("predicts what pruning costs and warns when it is over the fidelity budget", () => {
+    const model = requantized();
+    const ctx = context(t);
+    const heavy = prune(model, { kind: "energy", threshold: 0.1 }, ctx).report;
+    expect(heavy.predicted.map((p) => p.layer)).toEqual([0, 1]);
+    for (const p of heavy.predicted) expect(p.error).toBeGreaterThan(heavy.budget);
+    const warned = ctx.diagnostics.items.filter((d) => d.code === "QS4D-W408");
+    expect(warned.map((d) => d.message)).toEqual(
+      heavy.predicted.map((p) => expect.stringContaining(`pruned in layer ${p.layer} cost`)),
+    );
+    // Removing modes that contribute nothing costs nothing, and says nothing.
+    const quiet = context(t);
+    const zero = prune(model, { kind: "zero" }, quiet).report;
+    for (const p of zero.predicted) expect(p.error).toBeLessThan(1e-9);
+    expect(quiet.diagnostics.items).toEqual([]);
+  });
+
   it("measures the accuracy change on calibration data with labels", () => {
     const calib = inputs(NAME, 0, 40);
     const labels = goldenI32(NAME, "labels.i32").slice(0, 40);

@@ -152,6 +152,13 @@ export const LOWERING: readonly DiagnosticDef[] = [
     hint: "the predicted errors are inside the budget but the data says otherwise; give a wider target or more calibration data",
   },
   {
+    code: "QS4D-W408",
+    severity: "warning",
+    message:
+      "prune: the {modes} modes pruned in layer {layer} cost a predicted relative output error of {error} at L = {length}, above the budget of {budget}",
+    hint: "prune less (a smaller energy:T or ratio:R), raise --max-error, or give --calib and --calib-labels to measure the accuracy change",
+  },
+  {
     code: "QS4D-N407",
     severity: "note",
     message:

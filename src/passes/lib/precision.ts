@@ -415,3 +415,46 @@ export function analyzeLayer(
     worstError,
   };
 }
+
+/**
+ * A chip's own modes as a trained layer in physical units (su, sy its scales), so that
+ * another chip can be measured against it: what a change after requantize (pruning) costs.
+ */
+export function chipAsTrained(s: IntegerSsm, modes: Modes, su: Float64Array, sy: Float64Array) {
+  const { H, M } = s;
+  const c = new Float64Array(2 * H * M);
+  for (let m = 0; m < H * M; m++) {
+    const h = Math.floor(m / M);
+    const k = 2 * m;
+    c[k] = (modes.w[k]! * sy[h]!) / (2 * su[h]!);
+    c[k + 1] = (modes.w[k + 1]! * sy[h]!) / (2 * su[h]!);
+  }
+  const d = Float64Array.from(modes.d, (v, h) => (v * sy[h]!) / su[h]!);
+  return { H, M, lambda: modes.lambda, bbar: modes.b, c, d } satisfies TrainedSsm;
+}
+
+/** Every rounding the same in both chips: only the kernel differs. */
+export const SAME_ROUNDINGS: OwnRoundings = {
+  u: true,
+  xStep: Number.POSITIVE_INFINITY,
+  y: true,
+};
+
+/** The kernel error of chip `after` against chip `before` (same scales), at length L. */
+export function changeError(before: IntegerSsm, after: IntegerSsm, length: number): number {
+  const su =
+    before.inputQuant.kind === "static"
+      ? Float64Array.from(before.inputQuant.scale.data ?? [])
+      : new Float64Array(before.H).fill(1);
+  const scale = { su, sy: before.sy };
+  const reference = chipAsTrained(before, chipModes(before, null), su, before.sy);
+  return analyzeLayer(
+    after,
+    reference,
+    scale,
+    chipModes(after, null),
+    SAME_ROUNDINGS,
+    length,
+    false,
+  ).total;
+}
