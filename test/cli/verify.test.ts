@@ -7,10 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { buildProgram } from "../../src/cli/program.js";
+import { runCli } from "../../src/cli/run-cli.js";
 import type { Qs4dError } from "../../src/diag/error.js";
 import type { ChipImage } from "../../src/emit/chip-image.js";
 import { readChip } from "../../src/emit/chip-read.js";
 import { failIfInexact, formatVerify, verifyChip } from "../../src/sim/verify.js";
+import { IMSSA_64 } from "../../src/target/builtins.js";
 import { writeNpy } from "../../src/util/npy.js";
 import { compiled, goldenInputs, goldenLabels, weightsPath } from "../sim/helpers.js";
 
@@ -75,6 +77,41 @@ describe("qs4dc verify", () => {
     expect(out).toMatch(/\nargmax agreement with emulator\s+\S+\s+-\s+1\.0000\n/);
     expect(out).toMatch(/\nfirst layer diverging from emulator\s+none\s+-\s+none\n/);
     expect(out).toContain(`bit exact on all ${n} samples`);
+  });
+
+  it("exits 1 (QS4D-E621) when the chip strays from the reference by more than the budget", async () => {
+    // A float model on a chip that cannot hold it (6-bit ADC and state, one cell per weight),
+    // accepted with --allow-loss: compile warns (W406), verify measures and refuses.
+    const narrow = {
+      ...IMSSA_64,
+      name: "narrow",
+      adc: { bits: 6, perArray: 8 },
+      bitSlicing: { allowed: false, maxSlices: 1 },
+      stateRegister: { residual: false, maxBits: 6 },
+    };
+    const targetFile = join(dir, "narrow.json");
+    writeFileSync(targetFile, JSON.stringify(narrow));
+    const name = "digits-float-h32n16-l2";
+    const m = 48;
+    const input = join(dir, "f.npy");
+    const labelFile = join(dir, "fl.npy");
+    const fx = goldenInputs(name, 0, m);
+    writeFileSync(input, writeNpy({ dtype: "float32", shape: [m, 64, 1], data: fx.data }));
+    const fl = goldenLabels(name).slice(0, m);
+    writeFileSync(labelFile, writeNpy({ dtype: "int32", shape: [m], data: fl }));
+    let stderr = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    let exit: number;
+    try {
+      const args = ["verify", weightsPath(name), "--input", input, "--labels", labelFile];
+      exit = await runCli([...args, "--target", targetFile, "--allow-loss"], (text) => {
+        stderr += text;
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(stderr).toMatch(/QS4D-E621: .* loses [\d.]+ points of accuracy on 48 samples/);
+    expect(exit).toBe(1);
   });
 
   it("exits 1 (QS4D-E620) when one cell level of the chip image differs", () => {

@@ -1,15 +1,18 @@
 // `qs4dc verify MODEL --input X.npy [--labels L.npy] [--target T] [--calib ..] [--prune ..]`:
 // compile the model, write and read back its chip.bin, then run the emulator, the ideal
 // simulation of the chip.bin and the reference executor on the inputs and print one table.
-// Exit 1 when the ideal simulation and the emulator differ (QS4D-E620), 0 otherwise.
+// Exit 1 when the ideal simulation and the emulator differ (QS4D-E620), or when the chip strays
+// from the reference by more than the fidelity budget (QS4D-E621), 0 otherwise.
 
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
+import { fail } from "../../diag/error.js";
 import { chipBytes } from "../../emit/artifact.js";
 import { readChip } from "../../emit/chip-read.js";
 import { importModel } from "../../import/index.js";
 import { lowerModel } from "../../passes/pipeline.js";
-import { failIfInexact, formatVerify, verifyChip } from "../../sim/verify.js";
+import { requantizeOptions } from "../../passes/requantize.js";
+import { failIfInexact, formatVerify, type VerifyResult, verifyChip } from "../../sim/verify.js";
 import {
   addLoweringOptions,
   type LoweringFlags,
@@ -41,6 +44,33 @@ function verify(modelPath: string, flags: VerifyFlags): void {
   });
   process.stdout.write(formatVerify(result));
   failIfInexact(result);
+  failIfOutsideBudget(result, requantizeOptions(lowering.options ?? {}).maxAccuracyDrop);
+}
+
+/**
+ * QS4D-E621 with exit code 1 when the emulator or the ideal simulation strays from the
+ * reference by more than the fidelity budget: with labels, accuracy points lost; without,
+ * the share of samples (in points) whose argmax differs from the reference's.
+ */
+function failIfOutsideBudget(r: VerifyResult, budget: number): void {
+  const lost: string[] = [];
+  if (r.accuracy !== null) {
+    const { reference, emulator, simulator } = r.accuracy;
+    for (const [name, acc] of [
+      ["emulator", emulator],
+      ["ideal simulation", simulator],
+    ] as const) {
+      const drop = (reference - acc) * 100;
+      if (drop > budget) lost.push(`the ${name} loses ${drop.toFixed(1)} points of accuracy`);
+    }
+  } else {
+    // The simulator equals the emulator here (failIfInexact), so one comparison says both.
+    const disagree = (1 - r.reference.agreement) * 100;
+    if (disagree > budget)
+      lost.push(`the chip's argmax differs from the reference's on ${disagree.toFixed(1)} % of`);
+  }
+  if (lost.length === 0) return;
+  fail("QS4D-E621", { what: lost.join("; "), batch: r.batch, budget }, {}, 1);
 }
 
 export function register(program: Command): void {

@@ -70,4 +70,11 @@ export const SIM: readonly DiagnosticDef[] = [
       "the ideal simulation of chip.bin and the emulator differ on {samples} of {batch} samples (first: sample {sample}, {where})",
     hint: "the chip.bin does not compute what the lowered IR computes: a writer, reader or layout bug, or a damaged file; report it with the model and inputs",
   },
+  {
+    code: "QS4D-E621",
+    severity: "error",
+    message:
+      "the chip does not compute the model within the fidelity budget: {what} on {batch} samples, more than --max-accuracy-drop {budget} points",
+    hint: "the compile report's precision analysis names the quantization that costs most; give --calib with representative inputs, a wider target, or a tighter --max-error",
+  },
 ];
