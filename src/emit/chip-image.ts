@@ -6,7 +6,7 @@
 
 import type { HardwareParams } from "../ir/hardware.js";
 import type { TargetDescription } from "../target/types.js";
-import type { JsonObject } from "./canonical-json.js";
+import type { JsonObject } from "../util/canonical-json.js";
 import type { SectionInfo } from "./container-read.js";
 import type { ArrayDType, NumericArray } from "./dtype.js";
 
@@ -25,6 +25,9 @@ export interface ChipImage {
   /** The digital program, in execution order (it is also the schedule). */
   readonly program: readonly ChipOp[];
 }
+
+/** A compile option as chip.bin's manifest records it: a pass option as given, or a digest. */
+export type ManifestOptionValue = string | number | boolean;
 
 export interface ChipManifest {
   readonly compiler: { readonly name: string; readonly version: string };
@@ -67,6 +70,11 @@ export interface ChipSignal {
   readonly length: number;
   /** Codes are integers in [-limit, limit]. */
   readonly limit: number;
+  /**
+   * The commit adds the readouts' shifted codes to the register instead of replacing it (the
+   * residual state update, docs/chip-arithmetic.md §2). Absent: replace.
+   */
+  readonly accumulate?: true;
 }
 
 export interface ChipPlacement {
@@ -102,6 +110,11 @@ export interface ChipArray {
     /** Which of the array's ADCs converts it (-1 before `tile`). */
     readonly adc: Int32Array;
     readonly limit: Int32Array;
+    /**
+     * Each readout's code is multiplied by 2^shift (0..30) before the commit adds it
+     * (docs/chip-arithmetic.md §2); all 0 when the file has no `readout.shift` section.
+     */
+    readonly shift: Int32Array;
   };
   /** Term slots per readout; `term.signal[r * terms + k]` (-1: unused), `term.gain` likewise. */
   readonly terms: number;

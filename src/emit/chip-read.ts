@@ -6,7 +6,7 @@
 
 import { fail } from "../diag/error.js";
 import { parseTarget, targetDigest } from "../target/load.js";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import type {
   ChipArray,
   ChipImage,
@@ -32,6 +32,7 @@ import {
   OP_FIELDS,
   OP_KINDS,
   PROGRAM,
+  SHIFT_VECTOR,
   TARGET,
 } from "./chip-sections.js";
 import { type Container, decodeContainer } from "./container-read.js";
@@ -40,6 +41,8 @@ import { failAt, JsonFields, type SectionRef } from "./json-fields.js";
 
 /** Sizes beyond these are not a chip: they bound every count before it is multiplied. */
 const MAX_DIM = 1 << 24;
+/** Readout shifts are 0..30 (docs/chip-arithmetic.md §2): a shifted code stays an int32. */
+const MAX_SHIFT = 30;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 export function readChip(bytes: Uint8Array, file: string): ChipImage {
@@ -138,12 +141,16 @@ function outputColumns(p: JsonFields): 2 | 4 {
 }
 
 function readSignal(s: JsonFields): ChipSignal {
-  return {
+  const signal = {
     name: s.string("name"),
     kind: s.oneOf("kind", SIGNAL_KINDS),
     length: s.int("length", 0, MAX_DIM),
     limit: s.int("limit", 0, 2 ** 31 - 1),
   };
+  // Optional, and only ever `true`: a replacing signal has no field (canonical, one encoding).
+  if (!s.has("accumulate")) return signal;
+  if (s.boolean("accumulate") !== true) s.fail("expected true or no field", "accumulate");
+  return { ...signal, accumulate: true };
 }
 
 interface ArrayContext {
@@ -179,6 +186,10 @@ function readArray(container: Container, k: number, ctx: ArrayContext): ChipArra
   };
   const [rs, re, rp, cp, cm, os, oe, op, sl, adc, lim, ts, tg, cr, cc, cl, cg] =
     ARRAY_VECTORS.map(vector);
+  // Optional: present only when some readout's shift is non-zero.
+  const shift = container.sections.has(arrayVectorSection(k, SHIFT_VECTOR))
+    ? i32(vector(SHIFT_VECTOR))
+    : new Int32Array(sizes.readouts);
   const array: ChipArray = {
     name: meta.string("name"),
     rows,
@@ -194,6 +205,7 @@ function readArray(container: Container, k: number, ctx: ArrayContext): ChipArra
       slice: i32(sl),
       adc: i32(adc),
       limit: i32(lim),
+      shift,
     },
     terms: sizes.terms,
     term: { signal: i32(ts), gain: tg as Float64Array },
@@ -285,6 +297,7 @@ function checkArray(a: ChipArray, k: number, file: string, ctx: ArrayContext): v
       ctx.params.adcsPerArray - 1,
     );
     inRange(at("readout", "limit"), i, a.readout.limit[i]!, 0, 2 ** 31 - 1);
+    inRange(at("readout", "shift"), i, a.readout.shift[i]!, 0, MAX_SHIFT);
   }
   for (let i = 0; i < a.term.signal.length; i++) {
     inRange(at("term", "signal"), i, a.term.signal[i]!, -1, n - 1);

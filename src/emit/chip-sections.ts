@@ -31,7 +31,18 @@ export const ARRAY_VECTORS = [
   { group: "cell", field: "conductanceUs", dtype: "f32", per: "cells" },
 ] as const;
 
-export type ArrayVector = (typeof ARRAY_VECTORS)[number];
+/**
+ * Optional: readout shifts (docs/chip-arithmetic.md §2, "Shifted codes"), written only when some
+ * readout's shift is non-zero; absent, every shift is 0. Placed after `readout.limit`.
+ */
+export const SHIFT_VECTOR = {
+  group: "readout",
+  field: "shift",
+  dtype: "i32",
+  per: "readouts",
+} as const;
+
+export type ArrayVector = (typeof ARRAY_VECTORS)[number] | typeof SHIFT_VECTOR;
 
 /** `array.3.readout.col-plus`: field names in kebab case, as section names are lower case. */
 export function arrayVectorSection(k: number, v: ArrayVector): string {

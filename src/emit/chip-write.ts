@@ -29,14 +29,13 @@ import {
 import type { Model } from "../ir/model.js";
 import { type DType, numel, shapeText, type Tensor } from "../ir/tensor.js";
 import { verifyModel } from "../ir/verify.js";
-import type { PassOptionValue } from "../passes/pass.js";
 import { targetDigest } from "../target/load.js";
 import type { TargetDescription } from "../target/types.js";
+import type { JsonObject, JsonValue } from "../util/canonical-json.js";
 import { VERSION } from "../version.js";
-import type { JsonObject, JsonValue } from "./canonical-json.js";
+import type { ManifestOptionValue as PassOptionValue } from "./chip-image.js";
 import {
   ARRAY_VECTORS,
-  type ArrayVector,
   arraySectionName,
   arrayVectorSection,
   CHIP_FORMAT,
@@ -44,6 +43,7 @@ import {
   OP_FIELDS,
   opTensorSection,
   PROGRAM,
+  SHIFT_VECTOR,
   TARGET,
 } from "./chip-sections.js";
 import { arraySection, encodeContainer, jsonSection, type Section } from "./container.js";
@@ -135,7 +135,9 @@ function programSections(hw: HardwareProgram, model: string): Section[] {
     arrays: hw.crossbars.length,
     signals: hw.signals.map((s) => {
       onlyKnownFields(s, SIGNAL_FIELDS, `signal '${s.name}'`);
-      return { name: s.name, kind: s.kind, length: s.length, limit: s.limit };
+      const signal = { name: s.name, kind: s.kind, length: s.length, limit: s.limit };
+      // Written only when it accumulates: a replacing signal is encoded as before.
+      return s.accumulate === true ? { ...signal, accumulate: true } : signal;
     }),
     ops,
   };
@@ -205,11 +207,20 @@ function arraySections(xbar: Crossbar, k: number, model: string): Section[] {
   const vectors = ARRAY_VECTORS.map((v) =>
     arraySection(arrayVectorSection(k, v), vectorOf(xbar, v)),
   );
+  // Shifts only when one is non-zero (absent = all 0), right after the other readout vectors.
+  if (xbar.shifts !== undefined) {
+    expect(xbar.shifts, "i32", [readouts], "shifts");
+    const shifts = xbar.shifts.data as Int32Array;
+    if (shifts.some((v) => v !== 0)) {
+      const last = ARRAY_VECTORS.findLastIndex((v) => v.group === "readout");
+      vectors.splice(last + 1, 0, arraySection(arrayVectorSection(k, SHIFT_VECTOR), shifts));
+    }
+  }
   return [jsonSection(arraySectionName(k), meta), ...vectors];
 }
 
 /** Column `field` of one of the crossbar's packed IR tables. */
-function vectorOf(xbar: Crossbar, v: ArrayVector): NumericArray {
+function vectorOf(xbar: Crossbar, v: (typeof ARRAY_VECTORS)[number]): NumericArray {
   switch (v.group) {
     case "row":
       return column(
@@ -305,9 +316,10 @@ const CROSSBAR_FIELDS = [
   "cells",
   "conductanceUs",
   "placements",
+  "shifts",
 ];
 const PLACEMENT_FIELDS = ["block", "rowOffset", "colOffset", "rows", "cols"];
-const SIGNAL_FIELDS = ["name", "kind", "length", "limit"];
+const SIGNAL_FIELDS = ["name", "kind", "length", "limit", "accumulate"];
 
 /** A field the IR gained but chip.bin does not carry would be lost silently: refuse instead. */
 function onlyKnownFields(record: object, known: readonly string[], what: string): void {

@@ -1,7 +1,7 @@
 // `qs4dc inspect`: what a chip.bin holds, as a JSON-able summary and as text. Derived from the
 // validated image only, so it describes exactly what a simulator or a lab would use.
 
-import type { JsonObject } from "./canonical-json.js";
+import type { JsonObject } from "../util/canonical-json.js";
 import type { ChipArray, ChipImage } from "./chip-image.js";
 
 export interface ArraySummary {
@@ -17,6 +17,9 @@ export interface ArraySummary {
   readonly levelsUsed: readonly number[];
   readonly readouts: number;
   readonly adcsUsed: number;
+  /** Only when some readout's shift is non-zero: how many are, and the distinct shifts. */
+  readonly shiftedReadouts?: number;
+  readonly shifts?: readonly number[];
   readonly bytes: number;
 }
 
@@ -37,6 +40,8 @@ export interface InspectSummary {
   readonly params: JsonObject;
   readonly placed: boolean;
   readonly signals: number;
+  /** Only when some signal accumulates (the residual state update): their names. */
+  readonly accumulating?: readonly string[];
   readonly ops: Readonly<Record<string, number>>;
   readonly totals: {
     readonly arrays: number;
@@ -67,6 +72,7 @@ export function inspectChip(image: ChipImage, bytes: number): InspectSummary {
   const ops: Record<string, number> = {};
   for (const op of image.program) ops[op.op] = (ops[op.op] ?? 0) + 1;
   const m = image.manifest;
+  const accumulating = image.signals.filter((s) => s.accumulate === true).map((s) => s.name);
   return {
     file: image.file,
     format: `${image.version.major}.${image.version.minor}`,
@@ -77,6 +83,7 @@ export function inspectChip(image: ChipImage, bytes: number): InspectSummary {
     params: { ...image.target.params },
     placed: image.placed,
     signals: image.signals.length,
+    ...(accumulating.length > 0 ? { accumulating } : {}),
     ops,
     totals: {
       arrays: arrays.length,
@@ -100,6 +107,7 @@ export function inspectChip(image: ChipImage, bytes: number): InspectSummary {
 function arraySummary(a: ChipArray, index: number, bytes: number): ArraySummary {
   const levels = [...new Set(a.cell.level)].sort((x, y) => x - y);
   const adcs = new Set(a.readout.adc);
+  const shifted = a.readout.shift.filter((v) => v !== 0);
   return {
     index,
     name: a.name,
@@ -111,6 +119,9 @@ function arraySummary(a: ChipArray, index: number, bytes: number): ArraySummary 
     levelsUsed: levels,
     readouts: a.readouts,
     adcsUsed: adcs.size,
+    ...(shifted.length > 0
+      ? { shiftedReadouts: shifted.length, shifts: [...new Set(shifted)].sort((x, y) => x - y) }
+      : {}),
     bytes,
   };
 }
@@ -150,6 +161,7 @@ export function formatInspect(s: InspectSummary): string {
       .join(", ")}; ${s.signals} signals`,
     `arrays    ${s.totals.arrays} (${s.placed ? "placed" : "not placed"}), ${s.totals.cellsProgrammed} of ${s.totals.cells} cells programmed, utilization ${percent(s.totals.utilization)}`,
     `levels    used: ${levelRanges(s.totals.levelHistogram)}`,
+    ...residualLines(s),
     "",
     "array  name              size       blocks  util    programmed  levels  readouts  ADCs  bytes",
     ...s.arrays.map((a) =>
@@ -178,6 +190,22 @@ export function formatInspect(s: InspectSummary): string {
     `reports   ${Object.keys(s.manifest.reports as object).join(", ") || "(none)"} (--json prints them)`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** The residual state update's fields, when the chip uses them (nothing otherwise). */
+function residualLines(s: InspectSummary): string[] {
+  const lines: string[] = [];
+  if (s.accumulating !== undefined)
+    lines.push(`accumulate ${s.accumulating.length} signals: ${s.accumulating.join(", ")}`);
+  const shifted = s.arrays.filter((a) => a.shiftedReadouts !== undefined);
+  if (shifted.length > 0) {
+    const readouts = shifted.reduce((n, a) => n + a.shiftedReadouts!, 0);
+    const shifts = [...new Set(shifted.flatMap((a) => a.shifts!))].sort((x, y) => x - y);
+    lines.push(
+      `shifts    ${readouts} readouts on ${shifted.length} arrays shifted by ${shifts.join(", ")} bits`,
+    );
+  }
+  return lines;
 }
 
 /** "12 distinct (1-5, 9, 20-25)": the level indices used, as ranges. */

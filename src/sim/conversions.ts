@@ -5,7 +5,9 @@
 // weight costs one conversion. For the ideal chip each conversion's terms are precompiled to
 // effective signed integer weights on register indices (level x column sign x slice weight x
 // row polarity, summed over the rows that drive the same element): the inner loop of every
-// simulation is then a short integer dot product per term.
+// simulation is then a short integer dot product per term. Each conversion also carries its
+// code's weight 2^shift in the commit, and each written element whether its signal accumulates
+// (docs/chip-arithmetic.md §2, "Shifted codes and accumulating signals").
 
 import { fail } from "../diag/error.js";
 import type { ChipArray, ChipImage } from "../emit/chip-image.js";
@@ -20,6 +22,13 @@ export interface ConversionTable {
   readonly readout: Int32Array;
   readonly adc: Int32Array;
   readonly limit: Int32Array;
+  /** What one code adds to the commit: 2^shift of its readout (1 when unshifted). */
+  readonly step: Float64Array;
+  /**
+   * Conversion steps C = ceil(m / (adcBits - 1)), m = bits of `limit`: a readout wider than the
+   * ADC is converted in C steps (docs/chip-arithmetic.md §2, multi-step conversions); 1 else.
+   */
+  readonly adcSteps: Int32Array;
   /** Flat register index written (primaries) or mirrored (mirrors). */
   readonly dest: Int32Array;
   /** [count * terms]: term signal (-1 unused) and gain. */
@@ -39,9 +48,12 @@ export interface ConversionTable {
 /** A committed signal: its flat register range and clamp. */
 export interface WrittenSignal {
   readonly signal: number;
+  readonly name: string;
   readonly offset: number;
   readonly length: number;
   readonly limit: number;
+  /** The commit adds to the register instead of replacing it. */
+  readonly accumulate: boolean;
 }
 
 export interface ReadGroup {
@@ -53,15 +65,33 @@ export interface ReadGroup {
   readonly primaries: ConversionTable;
   /** Polarity -1 readouts (row-polarity mirror columns): converted, not stored. */
   readonly mirrors: ConversionTable;
-  /** Per array of `arrays`: conversions (primaries + mirrors) on its busiest ADC. */
+  /**
+   * Per array of `arrays`: conversion steps (primaries + mirrors, each its `adcSteps`) on its
+   * busiest ADC; with one-step conversions, the conversions on that ADC.
+   */
   readonly adcRounds: Int32Array;
   /**
-   * How the commit goes: `direct` when every written element has one primary (its code,
-   * clamped to `commitLimit`, is stored); otherwise the codes of an element are summed first.
-   * `unwritten` lists the written signals' elements no primary writes (they become 0).
+   * DAC passes of a read: the widest driven (term) signal's P = ceil(m / (dacBits - 1)),
+   * m = bits of its limit (docs/chip-arithmetic.md §2, multi-pass reads); at least 1.
+   */
+  readonly passes: number;
+  /** Some conversion's shift is non-zero. */
+  readonly shifted: boolean;
+  /** Elements of accumulating signals that some primary writes (a read-modify-write each). */
+  readonly accumulated: number;
+  /**
+   * How the commit goes: `direct` when every written element has one primary (its shifted code,
+   * added to the register when `commitAccumulate`, clamped to `commitLimit`, is stored);
+   * otherwise the shifted codes of an element are summed first and the element is stored once,
+   * by the first primary writing it (`commitFirst`). `unwritten` lists the elements of replacing
+   * signals that no primary writes (they become 0); those of accumulating signals keep their value.
    */
   readonly direct: boolean;
   readonly commitLimit: Int32Array;
+  /** Per primary: 1 when its element's signal accumulates. */
+  readonly commitAccumulate: Uint8Array;
+  /** The primaries that store their element: the first one writing each. */
+  readonly commitFirst: Int32Array;
   readonly unwritten: Int32Array;
 }
 
@@ -128,6 +158,12 @@ function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<numb
         reason: `array ${k} readout ${i} is slice ${slice} of an output with no slice 0`,
       });
     }
+    if (ro.shift[i] !== ro.shift[into.readout]) {
+      fail("QS4D-E607", {
+        file: image.file,
+        reason: `array ${k} readout ${i} (slice ${slice}) has shift ${ro.shift[i]}, its slice 0 (readout ${into.readout}) ${ro.shift[into.readout]}`,
+      });
+    }
     into.wires.push(...wiresOf(i, base ** slice));
   }
   return out;
@@ -165,6 +201,8 @@ function buildTable(
     readout: new Int32Array(n),
     adc: new Int32Array(n),
     limit: new Int32Array(n),
+    step: new Float64Array(n),
+    adcSteps: new Int32Array(n),
     dest: new Int32Array(n),
     termSignal: new Int32Array(n * terms).fill(-1),
     gain: new Float64Array(n * terms),
@@ -184,6 +222,8 @@ function buildTable(
     // An unplaced chip has no ADC assignment: spread the readouts over the ADCs.
     t.adc[i] = ro.adc[r]! >= 0 ? ro.adc[r]! : r % image.target.params.adcsPerArray;
     t.limit[i] = ro.limit[r]!;
+    t.step[i] = 2 ** ro.shift[r]!;
+    t.adcSteps[i] = convertSteps(ro.limit[r]!, image.target.params.adcBits);
     t.dest[i] = layout.offset[ro.signal[r]!]! + ro.element[r]!;
     for (const [col, factor] of c.wires) {
       wireCol.push(col);
@@ -230,6 +270,7 @@ export function readGroup(
   const terms = Math.max(0, ...image.arrays.map((a) => a.terms));
   const polarity = (c: Conversion) => image.arrays[c.array]!.readout.polarity[c.readout]!;
   const arrays = [...new Set(all.map((c) => c.array))].sort((x, y) => x - y);
+  const { adcBits } = image.target.params;
   const adcRounds = new Int32Array(arrays.length);
   arrays.forEach((k, i) => {
     const perAdc = new Map<number, number>();
@@ -238,15 +279,18 @@ export function readGroup(
       if (c.array !== k) continue;
       const adc =
         ro.adc[c.readout]! >= 0 ? ro.adc[c.readout]! : c.readout % image.target.params.adcsPerArray;
-      perAdc.set(adc, (perAdc.get(adc) ?? 0) + 1);
+      const steps = convertSteps(ro.limit[c.readout]!, adcBits);
+      perAdc.set(adc, (perAdc.get(adc) ?? 0) + steps);
     }
     adcRounds[i] = Math.max(0, ...perAdc.values());
   });
-  const written = signals.map((s) => ({
+  const written: WrittenSignal[] = signals.map((s) => ({
     signal: s,
+    name: image.signals[s]!.name,
     offset: layout.offset[s]!,
     length: image.signals[s]!.length,
     limit: image.signals[s]!.limit,
+    accumulate: image.signals[s]!.accumulate === true,
   }));
   const primaries = buildTable(
     image,
@@ -254,27 +298,113 @@ export function readGroup(
     all.filter((c) => polarity(c) > 0),
     terms,
   );
+  const mirrors = buildTable(
+    image,
+    layout,
+    all.filter((c) => polarity(c) < 0),
+    terms,
+  );
+  const signalOf = (register: number) =>
+    written.find((w) => register >= w.offset && register < w.offset + w.length)!;
   const writers = new Map<number, number>();
-  for (const d of primaries.dest) writers.set(d, (writers.get(d) ?? 0) + 1);
+  const first: number[] = [];
+  primaries.dest.forEach((d, c) => {
+    if (!writers.has(d)) first.push(c);
+    writers.set(d, (writers.get(d) ?? 0) + 1);
+  });
   const unwritten: number[] = [];
-  for (const w of written)
+  for (const w of written) {
+    if (w.accumulate) continue;
     for (let i = w.offset; i < w.offset + w.length; i++) if (!writers.has(i)) unwritten.push(i);
-  const limitOf = (register: number) =>
-    written.find((w) => register >= w.offset && register < w.offset + w.length)!.limit;
+  }
+  const driven = new Set<number>();
+  for (const table of [primaries, mirrors])
+    for (const s of table.termSignal) if (s >= 0) driven.add(s);
+  const { dacBits } = image.target.params;
+  const passes = Math.max(
+    1,
+    ...[...driven].map((s) => dacPasses(image.signals[s]!.limit, dacBits)),
+  );
   return {
     signals,
     written,
     arrays,
     primaries,
-    mirrors: buildTable(
-      image,
-      layout,
-      all.filter((c) => polarity(c) < 0),
-      terms,
-    ),
+    mirrors,
     adcRounds,
+    passes,
+    shifted: [primaries, mirrors].some((t) => t.step.some((v) => v !== 1)),
+    accumulated: [...writers.keys()].filter((d) => signalOf(d).accumulate).length,
     direct: [...writers.values()].every((n) => n === 1),
-    commitLimit: Int32Array.from(primaries.dest, limitOf),
+    commitLimit: Int32Array.from(primaries.dest, (d) => signalOf(d).limit),
+    commitAccumulate: Uint8Array.from(primaries.dest, (d) => (signalOf(d).accumulate ? 1 : 0)),
+    commitFirst: Int32Array.from(first),
     unwritten: Int32Array.from(unwritten),
   };
+}
+
+/** Bits of a non-negative integer limit: the smallest m with 2^m - 1 >= limit. */
+export function limitBits(limit: number): number {
+  return limit <= 0 ? 0 : 32 - Math.clz32(limit);
+}
+
+/**
+ * DAC passes of a row driven by a signal of this limit: ceil(m / (dacBits - 1)), at least 1
+ * (docs/chip-arithmetic.md §2, "Signals wider than the DAC").
+ */
+export function dacPasses(limit: number, dacBits: number): number {
+  return Math.max(1, Math.ceil(limitBits(limit) / Math.max(1, dacBits - 1)));
+}
+
+/**
+ * ADC steps of a conversion with this readout limit: ceil(m / (adcBits - 1)), at least 1
+ * (docs/chip-arithmetic.md §2, "Readouts wider than the ADC").
+ */
+export function convertSteps(limit: number, adcBits: number): number {
+  return Math.max(1, Math.ceil(limitBits(limit) / Math.max(1, adcBits - 1)));
+}
+
+const passCache = new WeakMap<ChipImage, Int32Array>();
+
+/**
+ * Per signal: the DAC passes of the reads that drive it, i.e. of the read group (the readouts
+ * writing one op's signals) whose terms it is among: its widest term signal's passes. All rows
+ * of a read are driven in each of its passes (a narrow signal's upper digits are 0). 1 for a
+ * signal that drives nothing.
+ */
+export function drivePasses(image: ChipImage): Int32Array {
+  const known = passCache.get(image);
+  if (known !== undefined) return known;
+  const passes = new Int32Array(image.signals.length).fill(1);
+  const { dacBits } = image.target.params;
+  for (const op of image.program) {
+    // The signals an array op's read writes (stream.ts writtenSignals).
+    if (op.op !== "ssm" && op.op !== "crossbar-linear") continue;
+    const wanted = new Set(op.op === "ssm" ? [op.stateSignal, op.outputSignal] : [op.outputSignal]);
+    const driven = new Set<number>();
+    for (const a of image.arrays) {
+      for (let i = 0; i < a.readouts; i++) {
+        if (!wanted.has(a.readout.signal[i]!)) continue;
+        for (let k = 0; k < a.terms; k++) {
+          const s = a.term.signal[i * a.terms + k]!;
+          if (s >= 0) driven.add(s);
+        }
+      }
+    }
+    const p = Math.max(1, ...[...driven].map((s) => dacPasses(image.signals[s]!.limit, dacBits)));
+    for (const s of driven) passes[s] = Math.max(passes[s]!, p);
+  }
+  passCache.set(image, passes);
+  return passes;
+}
+
+/**
+ * What a DAC offset o adds to a row's accumulated charge over P passes: pass j's charge has
+ * weight 2^((dacBits - 1) j) and every pass carries o, so sum_j 2^((dacBits - 1) j) x o.
+ */
+export function passWeight(passes: number, dacBits: number): number {
+  const base = 2 ** Math.max(1, dacBits - 1);
+  let w = 0;
+  for (let j = 0; j < passes; j++) w += base ** j;
+  return w;
 }

@@ -18,8 +18,15 @@
 
 import { fail } from "../diag/error.js";
 import type { ChipImage } from "../emit/chip-image.js";
-import { type ConversionTable, columnCells, type ReadGroup } from "./conversions.js";
-import { adcCode, commit, type ReadEngine, type ReadProbe } from "./engine.js";
+import { adcCode } from "./arith.js";
+import {
+  type ConversionTable,
+  columnCells,
+  drivePasses,
+  passWeight,
+  type ReadGroup,
+} from "./conversions.js";
+import { commit, type ReadEngine, type ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
 import type { NoiseParams } from "./noise.js";
 import { Purpose, Rng } from "./rng.js";
@@ -131,26 +138,38 @@ export function programArray(
     ...shape,
     slot,
     cells,
-    ...converterOffsets(image, k, n, noise, seed, run),
+    ...converterOffsets(image, k, rows, noise, seed, run),
     stuckOn,
     stuckOff,
   };
 }
 
-/** Offsets of array k's DACs (one per driven row) and ADCs, keyed by (seed, run, array). */
+/**
+ * Offsets of array k's DACs (one per driven row, `rows` as in ArrayShape) and ADCs, keyed by
+ * (seed, run, array). A row driven in P passes (a read of a signal wider than the DAC) carries
+ * its DAC's offset o in every pass, accumulated with the passes' weights: its offset here is
+ * o x sum_j 2^((dacBits - 1) j) (exactly o when P = 1).
+ */
 export function converterOffsets(
   image: ChipImage,
   k: number,
-  drivenRows: number,
+  rows: Int32Array,
   noise: NoiseParams,
   seed: number,
   run: number,
 ): { dacOffset: Float64Array; adcOffset: Float64Array } {
   const converters = new Rng(seed, Purpose.converters, run, k);
-  const dacOffset = new Float64Array(drivenRows);
+  const dacOffset = new Float64Array(rows.length);
   const adcOffset = new Float64Array(image.target.params.adcsPerArray);
-  if (noise.dacOffsetLsb > 0)
-    for (let i = 0; i < drivenRows; i++) dacOffset[i] = noise.dacOffsetLsb * converters.gaussian();
+  if (noise.dacOffsetLsb > 0) {
+    const passes = drivePasses(image);
+    const signal = image.arrays[k]!.row.signal;
+    const { dacBits } = image.target.params;
+    for (let i = 0; i < rows.length; i++) {
+      const weight = passWeight(passes[signal[rows[i]!]!]!, dacBits);
+      dacOffset[i] = noise.dacOffsetLsb * converters.gaussian() * weight;
+    }
+  }
   if (noise.adcOffsetLsb > 0)
     for (let i = 0; i < adcOffset.length; i++)
       adcOffset[i] = noise.adcOffsetLsb * converters.gaussian();
@@ -310,7 +329,7 @@ export class DeviceEngine implements ReadEngine {
           (r) => layout.offset[a.row.signal[r]!]! + a.row.element[r]!,
         ),
         polarity: Int32Array.from(shape.rows, (r) => a.row.polarity[r]!),
-        offset: converterOffsets(image, k, shape.rows.length, noise, seed, run).dacOffset,
+        offset: converterOffsets(image, k, shape.rows, noise, seed, run).dacOffset,
         segments: [...shape.segment.values()],
       };
     });

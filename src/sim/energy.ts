@@ -68,14 +68,19 @@ export function countEvents(
   for (const [opIndex, group] of groups) {
     const stage = timing.stages.find((s) => s.ops.includes(opIndex))!;
     const reads = stage.items;
+    // A read is P passes (signals wider than the DAC): each drives every row and reads the arrays.
+    const passes = group.passes;
     const driven = drivenRegisters(image, group);
-    arrayReads += reads * group.arrays.length;
-    dac += reads * driven.rows;
-    adc += reads * (group.primaries.count + group.mirrors.count);
+    arrayReads += reads * passes * group.arrays.length;
+    dac += reads * passes * driven.rows;
+    // One conversion per conversion step (a readout wider than the ADC takes several).
+    adc += reads * (sum(group.primaries.adcSteps) + sum(group.mirrors.adcSteps));
     const written = group.written.reduce((n, w) => n + w.length, 0);
-    registers += reads * (driven.registers + written);
+    // The accumulate commit reads each accumulated register before writing it back.
+    registers += reads * (driven.registers + written + group.accumulated);
     macs += reads * group.primaries.index.length;
-    for (const k of group.arrays) cells += reads * image.arrays[k]!.rows * image.arrays[k]!.cols;
+    for (const k of group.arrays)
+      cells += reads * passes * image.arrays[k]!.rows * image.arrays[k]!.cols;
   }
   return {
     arrayReads,
@@ -86,6 +91,12 @@ export function countEvents(
     analogMacs: macs,
     cellOps: cells,
   };
+}
+
+function sum(values: Int32Array): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
 }
 
 /** Rows driven by the group's term signals (one DAC each) and the distinct registers they read. */

@@ -1,17 +1,13 @@
 // One read of a read group and its commit (docs/chip-arithmetic.md §2): every conversion sees
 // the registers as they were before the read; then each written element gets the sum of the
-// codes of the primaries that write it, clamped to its signal's limit. Two engines implement
+// shifted codes of the primaries that write it (plus its value before the read when its
+// signal accumulates), clamped to its signal's limit. Two engines implement
 // the conversion: the ideal chip (exact integer sums, this file) and the device model with
 // noise (device.ts). The commit and the probe interface are shared.
 
+import { fail } from "../diag/error.js";
+import { adcCode } from "./arith.js";
 import type { ConversionTable, ReadGroup } from "./conversions.js";
-
-/** ADC code: round half to even, then the readout's clamp. */
-export function adcCode(analog: number, limit: number): number {
-  let r = Math.round(analog); // half rounds toward +infinity
-  if (r - analog === 0.5 && r % 2 !== 0) r -= 1;
-  return Math.min(Math.max(r, -limit), limit);
-}
 
 /** What a VCD trace sees of one read. */
 export interface ReadProbe {
@@ -35,9 +31,12 @@ export interface ReadEngine {
 }
 
 /**
- * Stores the primaries' codes: each written element gets the sum of the codes that write it,
- * clamped to its signal's limit (one code: stored directly), and an element no primary writes
- * becomes 0. `sums` is zero on entry and on return.
+ * Stores the primaries' codes (docs/chip-arithmetic.md §2, Commit): each written element gets
+ * the sum of the shifted codes (code x 2^shift) that write it, added to its value before the
+ * read when its signal accumulates, clamped to its signal's limit; an element no primary writes
+ * becomes 0 (replacing signals) or keeps its value (accumulating ones). Every sum is an exact
+ * integer in binary64 (shifted codes below 2^31, as the verifier checks). `sums` is zero on
+ * entry and on return.
  */
 export function commit(
   group: ReadGroup,
@@ -45,25 +44,65 @@ export function commit(
   registers: Int32Array,
   sums: Float64Array,
 ): void {
-  const { dest } = group.primaries;
+  const { dest, step } = group.primaries;
   const limit = group.commitLimit;
+  const keep = group.commitAccumulate;
   for (const i of group.unwritten) registers[i] = 0;
   if (group.direct) {
+    if (!group.shifted && group.accumulated === 0) {
+      for (let c = 0; c < codes.length; c++) {
+        const v = codes[c]!;
+        const l = limit[c]!;
+        registers[dest[c]!] = Math.min(Math.max(v, -l), l);
+      }
+      return;
+    }
     for (let c = 0; c < codes.length; c++) {
-      const v = codes[c]!;
+      const i = dest[c]!;
+      const v = (keep[c] === 1 ? registers[i]! : 0) + codes[c]! * step[c]!;
       const l = limit[c]!;
-      registers[dest[c]!] = Math.min(Math.max(v, -l), l);
+      registers[i] = Math.min(Math.max(v, -l), l);
     }
     return;
   }
-  for (let c = 0; c < codes.length; c++) sums[dest[c]!]! += codes[c]!;
-  for (let c = 0; c < codes.length; c++) {
+  for (let c = 0; c < codes.length; c++) sums[dest[c]!]! += codes[c]! * step[c]!;
+  // Each element once (an accumulating one must not add its sum twice), then its sum cleared.
+  for (const c of group.commitFirst) {
     const i = dest[c]!;
-    const v = sums[i]!;
+    const v = (keep[c] === 1 ? registers[i]! : 0) + sums[i]!;
     const l = limit[c]!;
     registers[i] = Math.min(Math.max(v, -l), l);
+    sums[i] = 0;
   }
-  for (let c = 0; c < codes.length; c++) sums[dest[c]!] = 0;
+}
+
+/**
+ * The mirror check (docs/chip-arithmetic.md §2): per element, the sum of its mirrors' shifted
+ * codes must be the negated sum of its primaries' shifted codes. QS4D-E611 when not. `sums`
+ * and `mirrorSums` are zero on entry and on return.
+ */
+export function checkMirrors(
+  group: ReadGroup,
+  primaries: Int32Array,
+  mirrors: Int32Array,
+  sums: Float64Array,
+  mirrorSums: Float64Array,
+): void {
+  const p = group.primaries;
+  const m = group.mirrors;
+  for (let c = 0; c < primaries.length; c++) sums[p.dest[c]!]! += primaries[c]! * p.step[c]!;
+  for (let c = 0; c < mirrors.length; c++) mirrorSums[m.dest[c]!]! += mirrors[c]! * m.step[c]!;
+  let bad = -1;
+  for (let c = 0; c < mirrors.length && bad < 0; c++) {
+    const i = m.dest[c]!;
+    if (mirrorSums[i] !== -sums[i]!) bad = i;
+  }
+  const detail = bad < 0 ? "" : `mirror sum ${mirrorSums[bad]}, primary sum ${sums[bad]}`;
+  for (let c = 0; c < primaries.length; c++) sums[p.dest[c]!] = 0;
+  for (let c = 0; c < mirrors.length; c++) mirrorSums[m.dest[c]!] = 0;
+  if (bad < 0) return;
+  const w = group.written.find((s) => bad >= s.offset && bad < s.offset + s.length)!;
+  fail("QS4D-E611", { signal: w.name, element: bad - w.offset, detail });
 }
 
 /**
@@ -88,11 +127,20 @@ export function idealCodes(table: ConversionTable, registers: Int32Array, out: I
 export class IdealEngine implements ReadEngine {
   readonly registers: Int32Array;
   private readonly sums: Float64Array;
+  private readonly mirrorSums: Float64Array;
   private readonly codes = new Map<ConversionTable, Int32Array>();
 
-  constructor(registerCount: number) {
+  /**
+   * `checkMirrors`: convert the mirror columns on every read and check them (QS4D-E611); by
+   * default they are converted only for a trace (and then checked), as they change nothing.
+   */
+  constructor(
+    registerCount: number,
+    private readonly checksMirrors = false,
+  ) {
     this.registers = new Int32Array(registerCount);
     this.sums = new Float64Array(registerCount);
+    this.mirrorSums = new Float64Array(registerCount);
   }
 
   beginSample(): void {}
@@ -100,11 +148,12 @@ export class IdealEngine implements ReadEngine {
   read(group: ReadGroup, probe: ReadProbe | null): void {
     const primaries = this.scratch(group.primaries);
     idealCodes(group.primaries, this.registers, primaries);
-    if (probe !== null) {
-      // Mirrors change nothing on the ideal chip: computed only for the trace.
+    if (probe !== null || this.checksMirrors) {
+      // Mirrors change nothing on the ideal chip: computed for the trace or the check.
       const mirrors = this.scratch(group.mirrors);
       idealCodes(group.mirrors, this.registers, mirrors);
-      probe.conversions(group, this.registers, primaries, mirrors);
+      checkMirrors(group, primaries, mirrors, this.sums, this.mirrorSums);
+      probe?.conversions(group, this.registers, primaries, mirrors);
     }
     commit(group, primaries, this.registers, this.sums);
     probe?.committed(group, this.registers);

@@ -29,6 +29,11 @@ export interface RunOptions {
   readonly run?: number;
   /** Use the device model even without noise (it then equals the ideal chip bit for bit). */
   readonly device?: boolean;
+  /**
+   * Ideal chip: convert the mirror columns on every read and check that they convert the
+   * negated primaries (QS4D-E611). Off by default (mirrors change nothing on the ideal chip).
+   */
+  readonly checkMirrors?: boolean;
   readonly hooks?: StreamHooks;
   /** Called after each sample (progress). */
   readonly onSample?: (sample: number) => void;
@@ -37,7 +42,8 @@ export interface RunOptions {
 /** The engine of one run: the ideal chip, or the chip as programmed in run `run`. */
 export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
   const noise = options.noise ?? NO_NOISE;
-  if (isNoiseless(noise) && options.device !== true) return new IdealEngine(chip.layout.registers);
+  if (isNoiseless(noise) && options.device !== true)
+    return new IdealEngine(chip.layout.registers, options.checkMirrors === true);
   checkDeviceSize(chip.image);
   return new DeviceEngine(
     chip.image,

@@ -65,11 +65,18 @@ export interface Timing {
 }
 
 export interface ReadPhases {
+  /** DAC passes P of the read (a signal wider than the DAC): each is a DAC settle and a read. */
+  readonly passes: number;
   readonly dac: number;
   readonly read: number;
-  /** Cycles of one conversion on one ADC. */
+  /** Cycles of one conversion step on one ADC. */
   readonly conversion: number;
+  /** Conversion steps on the busiest ADC (one per conversion unless wider than the ADC). */
   readonly rounds: number;
+  /**
+   * The register commit: one register access, or for an accumulating signal a read-modify-write
+   * (register read, one digital add, register write; every element in parallel).
+   */
   readonly commit: number;
   /** Quantize before the DACs and dequantize after the commit, on the lanes. */
   readonly quantize: number;
@@ -148,20 +155,21 @@ export function chipTiming(
       const h = layout.width.get(op.input)!;
       const ssm = op.op === "ssm" ? op : null;
       const lagged = ssm?.outputMode === "lagged";
+      const access = cycles(d.timing.registerAccessNs);
       const phases: ReadPhases = {
+        passes: group.passes,
         dac: cycles(d.timing.dacSettleNs),
         read: cycles(d.timing.readNs),
         conversion: cycles(d.timing.adcConversionNs),
         rounds: Math.max(0, ...group.adcRounds),
-        commit: cycles(d.timing.registerAccessNs),
+        commit: group.accumulated > 0 ? 2 * access + cycles(d.timing.digitalOpNs) : access,
         quantize: opCycles(h * OPS_PER_ELEMENT.quantize),
         dequantize: opCycles(layout.width.get(op.output)! * dequantizeOps(op)),
       };
       readPhases.set(i, phases);
       const perRead =
         phases.quantize +
-        phases.dac +
-        phases.read +
+        phases.passes * (phases.dac + phases.read) +
         phases.rounds * phases.conversion +
         phases.commit +
         phases.dequantize;
@@ -176,9 +184,12 @@ export function chipTiming(
         lag: lagged ? 1 : 0,
         pooled: false,
       });
+      // The accumulate commit's adds: one per accumulated element per read.
       digitalOps +=
         (lagged ? rows + 1 : rows) *
-        (h * OPS_PER_ELEMENT.quantize + layout.width.get(op.output)! * dequantizeOps(op));
+        (h * OPS_PER_ELEMENT.quantize +
+          layout.width.get(op.output)! * dequantizeOps(op) +
+          group.accumulated);
       current = null;
       return;
     }

@@ -192,7 +192,7 @@ export class VcdTracer implements ReadProbe {
     const g = this.groupVars.get(group)!;
     const t0 = this.readStart + g.phases.quantize;
     for (const r of g.rows) this.record(t0, r.variable, r.polarity * registers[r.register]!);
-    const converted = t0 + g.phases.dac + g.phases.read;
+    const converted = t0 + g.phases.passes * (g.phases.dac + g.phases.read);
     for (let c = 0; c < primaries.length; c++)
       this.record(converted + g.primaryAt[c]!, g.primaries[c]!, primaries[c]!);
     for (let c = 0; c < mirrors.length; c++)
@@ -202,7 +202,8 @@ export class VcdTracer implements ReadProbe {
   committed(group: ReadGroup, registers: Int32Array): void {
     const g = this.groupVars.get(group)!;
     const p = g.phases;
-    const at = this.readStart + p.quantize + p.dac + p.read + p.rounds * p.conversion + p.commit;
+    const analog = p.passes * (p.dac + p.read);
+    const at = this.readStart + p.quantize + analog + p.rounds * p.conversion + p.commit;
     for (const r of g.registers) this.record(at, r.variable, registers[r.register]!);
   }
 
@@ -260,7 +261,14 @@ function conversionSlots(
   phases: ReadPhases,
 ): { primaries: Int32Array; mirrors: Int32Array } {
   const turn = new Map<string, number>();
-  const all: { table: 0 | 1; c: number; array: number; adc: number; readout: number }[] = [];
+  const all: {
+    table: 0 | 1;
+    c: number;
+    array: number;
+    adc: number;
+    readout: number;
+    steps: number;
+  }[] = [];
   for (const [t, table] of [group.primaries, group.mirrors].entries()) {
     for (let c = 0; c < table.count; c++)
       all.push({
@@ -269,6 +277,7 @@ function conversionSlots(
         array: table.array[c]!,
         adc: table.adc[c]!,
         readout: table.readout[c]!,
+        steps: table.adcSteps[c]!,
       });
   }
   all.sort((x, y) => x.array - y.array || x.readout - y.readout);
@@ -278,9 +287,10 @@ function conversionSlots(
   };
   for (const x of all) {
     const key = `${x.array}:${x.adc}`;
-    const n = turn.get(key) ?? 0;
-    turn.set(key, n + 1);
-    (x.table === 0 ? slots.primaries : slots.mirrors)[x.c] = (n + 1) * phases.conversion;
+    // A conversion wider than the ADC occupies it for its steps.
+    const n = (turn.get(key) ?? 0) + x.steps;
+    turn.set(key, n);
+    (x.table === 0 ? slots.primaries : slots.mirrors)[x.c] = n * phases.conversion;
   }
   return slots;
 }

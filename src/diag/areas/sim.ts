@@ -1,7 +1,7 @@
 import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E600..E699: the cycle-accurate simulator of chip.bin (`qs4dc sim`) and `qs4dc verify`.
-export const SIM: readonly DiagnosticDef[] = [
+export const SIM = [
   {
     code: "QS4D-E601",
     severity: "error",
@@ -64,6 +64,13 @@ export const SIM: readonly DiagnosticDef[] = [
     hint: "a classifier chip pools over time before its decoder; this chip.bin is not one (compile the model again)",
   },
   {
+    code: "QS4D-E611",
+    severity: "error",
+    message:
+      "the ideal chip's mirror columns of '{signal}[{element}]' do not convert the negated primary ({detail})",
+    hint: "on the ideal chip a mirror column's shifted code is exactly the negation of its primary's: the chip.bin's mirror readouts (columns, terms, gains or shifts) disagree with their primaries; compile the model again, and report it if it persists",
+  },
+  {
     code: "QS4D-E620",
     severity: "error",
     message:
@@ -77,4 +84,4 @@ export const SIM: readonly DiagnosticDef[] = [
       "the chip does not compute the model within the fidelity budget: {what} on {batch} samples, more than --max-accuracy-drop {budget} points",
     hint: "the compile report's precision analysis names the quantization that costs most; give --calib with representative inputs, a wider target, or a tighter --max-error",
   },
-];
+] as const satisfies readonly DiagnosticDef[];
