@@ -9,7 +9,7 @@
 
 import { describe, expect, it } from "vitest";
 import { emulate } from "../../src/emulate/index.js";
-import { simulateWithCodes } from "../../src/sim/verify.js";
+import { simulateWithCodes } from "../../src/sim/codes.js";
 import { compiled, FIXTURES, goldenInputs, SLICED, VARIANTS } from "./helpers.js";
 
 const TARGETS = ["imssa-64", "ideal"] as const;
@@ -17,6 +17,8 @@ const FULL = "digits-qat8-h32n16-l2@imssa-64";
 
 function samples(name: string, target: string): [number, number | undefined] {
   if (`${name}@${target}` === FULL) return [360, undefined];
+  // Long sequences at their full length (the residual state lives there), on few samples.
+  if (name.startsWith("spoken-") || name.startsWith("imssa-demo-")) return [2, undefined];
   return name.startsWith("big-") ? [32, 8] : [32, undefined];
 }
 
