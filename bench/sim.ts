@@ -9,10 +9,10 @@
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { pathToFileURL } from "node:url";
-import { chipBytes } from "../src/emit/artifact.js";
+import { chipBytes } from "../src/driver/artifact.js";
+import { lowerModel } from "../src/driver/lower.js";
 import { readChip } from "../src/emit/chip-read.js";
 import { importModel } from "../src/import/index.js";
-import { lowerModel } from "../src/passes/pipeline.js";
 import { countEvents } from "../src/sim/energy.js";
 import { NO_NOISE, type NoiseParams, targetNoise } from "../src/sim/noise.js";
 import { engineFor, prepareChip, runSamples, type SimChip } from "../src/sim/simulate.js";

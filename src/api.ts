@@ -4,10 +4,11 @@
 // writes for the same file and options. Every failure is a thrown Qs4dError carrying a coded
 // Diagnostic; nothing here prints, writes files or exits.
 
-import { readInputs, readLabels } from "./cli/lowering-options.js";
 import type { Diagnostic } from "./diag/diagnostic.js";
 import { fail } from "./diag/error.js";
-import { chipBytes } from "./emit/artifact.js";
+import { chipBytes } from "./driver/artifact.js";
+import { readInputs, readLabels } from "./driver/inputs.js";
+import { type Lowered, type LowerOptions, lowerModel } from "./driver/lower.js";
 import type { ChipImage, ChipManifest } from "./emit/chip-image.js";
 import { readChip as readChipImage } from "./emit/chip-read.js";
 import { MAGIC } from "./emit/container.js";
@@ -28,7 +29,6 @@ import type { ApplyQatReport } from "./passes/apply-qat.js";
 import type { DiscretizeReport } from "./passes/discretize.js";
 import type { LayoutReport } from "./passes/layout-imssa.js";
 import type { MapConductanceReport } from "./passes/map-conductance.js";
-import { type Lowered, type LowerOptions, lowerModel } from "./passes/pipeline.js";
 import type { PruneReport } from "./passes/prune.js";
 import type { RealizeKernelReport } from "./passes/realize-kernel.js";
 import { REGISTRY } from "./passes/registry.js";

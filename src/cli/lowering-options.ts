@@ -4,11 +4,10 @@
 
 import type { Command } from "commander";
 import { fail } from "../diag/error.js";
+import { readInputs, readLabels } from "../driver/inputs.js";
+import type { LowerOptions } from "../driver/lower.js";
 import type { Model } from "../ir/model.js";
-import type { LowerOptions } from "../passes/pipeline.js";
-import { checkInput } from "../run/index.js";
 import { loadTarget } from "../target/load.js";
-import { type NpyArray, readNpy } from "../util/npy.js";
 
 export interface LoweringFlags {
   readonly target?: string;
@@ -64,37 +63,6 @@ export function addLoweringOptions(command: Command): Command {
       "--state-update <scheme>",
       "SSM state update: auto (the cheapest within the budget), plain, residual (default auto)",
     );
-}
-
-/** Model inputs from a .npy file as float64, with their [batch, length, dIn] shape. */
-export function readInputs(model: Model, file: string): { inputs: Float64Array; shape: number[] } {
-  const npy = readNpy(file);
-  const data = npy.data;
-  // checkInput rejects any other dtype with a coded error before the cast matters.
-  const { batch, length } = checkInput(model, data as Float32Array, npy.shape, file);
-  return {
-    inputs: Float64Array.from(data as Float32Array),
-    shape: [batch, length, model.config.dIn],
-  };
-}
-
-export function readLabels(file: string, batch: number): Int32Array {
-  const npy: NpyArray = readNpy(file);
-  const data = npy.data;
-  const count = npy.shape.reduce((a, b) => a * b, 1);
-  if (
-    npy.shape.length !== 1 ||
-    count !== batch ||
-    data instanceof Float32Array ||
-    data instanceof Float64Array
-  ) {
-    fail(
-      "QS4D-E417",
-      { file, shape: `[${npy.shape.join(", ")}]`, dtype: npy.dtype, batch },
-      { file },
-    );
-  }
-  return Int32Array.from(data as Int32Array, (v) => Number(v));
 }
 
 /** The flags that are pass options, by the names the passes read. */

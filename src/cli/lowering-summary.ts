@@ -1,6 +1,6 @@
 // The human summary of a lowering (stderr of `compile`) and the JSON of all its reports.
 
-import type { Lowered } from "../passes/pipeline.js";
+import type { Lowered } from "../driver/lower.js";
 import type { PruneReport } from "../passes/prune.js";
 import type { RealizeKernelReport } from "../passes/realize-kernel.js";
 import { type LayerQuantReport, LOSSLESS, type RequantizeReport } from "../passes/requantize.js";

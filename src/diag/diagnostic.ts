@@ -1,11 +1,16 @@
 // Coded diagnostics: every user-facing failure is one row of the table in codes.ts,
 // raised as a Qs4dError and mapped by the CLI to exit code 2 (bad input) or 1/3.
 
+import type { DiagnosticCode } from "./codes.js";
+
+export type { DiagnosticCode } from "./codes.js";
+
 export type Severity = "error" | "warning" | "note";
 
-export interface DiagnosticDef {
+/** A row of the table; the areas declare theirs with `as const satisfies`, so C is the code literal. */
+export interface DiagnosticDef<C extends string = string> {
   /** Stable code, QS4D-E### or QS4D-W###; never reused for another meaning. */
-  readonly code: string;
+  readonly code: C;
   readonly severity: Severity;
   /** Message template; {name} placeholders are filled from the arguments. */
   readonly message: string;
@@ -23,7 +28,7 @@ export interface DiagnosticLocation {
 }
 
 export interface Diagnostic {
-  readonly code: string;
+  readonly code: DiagnosticCode;
   readonly severity: Severity;
   readonly message: string;
   readonly hint: string;

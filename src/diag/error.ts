@@ -2,6 +2,7 @@ import { diagnosticDef } from "./codes.js";
 import {
   type Diagnostic,
   type DiagnosticArgs,
+  type DiagnosticCode,
   type DiagnosticLocation,
   fillTemplate,
   formatDiagnostic,
@@ -22,7 +23,7 @@ export class Qs4dError extends Error {
 }
 
 export function makeDiagnostic(
-  code: string,
+  code: DiagnosticCode,
   args: DiagnosticArgs = {},
   location: DiagnosticLocation = {},
 ): Diagnostic {
@@ -38,7 +39,7 @@ export function makeDiagnostic(
 
 /** Build and throw a coded error in one call: `fail("QS4D-E101", {tensor}, {file})`. */
 export function fail(
-  code: string,
+  code: DiagnosticCode,
   args: DiagnosticArgs = {},
   location: DiagnosticLocation = {},
   exitCode: 1 | 2 | 3 = 2,
@@ -50,7 +51,7 @@ export function fail(
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
 
-  warn(code: string, args: DiagnosticArgs = {}, location: DiagnosticLocation = {}): void {
+  warn(code: DiagnosticCode, args: DiagnosticArgs = {}, location: DiagnosticLocation = {}): void {
     this.items.push(makeDiagnostic(code, args, location));
   }
 }

@@ -5,7 +5,7 @@
 
 import { crc32 } from "node:zlib";
 import { fail } from "../diag/error.js";
-import type { JsonObject } from "./canonical-json.js";
+import type { JsonObject } from "../util/canonical-json.js";
 import {
   alignUp,
   directoryCrc,

@@ -4,7 +4,7 @@
 // knows nothing of crossbars (chip-sections.ts gives the sections their meaning).
 
 import { crc32 } from "node:zlib";
-import { canonicalJson, type JsonObject } from "./canonical-json.js";
+import { canonicalJson, type JsonObject } from "../util/canonical-json.js";
 import {
   type ArrayDType,
   DTYPES,

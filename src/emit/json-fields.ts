@@ -3,7 +3,7 @@
 // Only own properties count, so a key such as "constructor" can never reach Object.prototype.
 
 import { fail } from "../diag/error.js";
-import type { JsonObject, JsonValue } from "./canonical-json.js";
+import type { JsonObject, JsonValue } from "../util/canonical-json.js";
 
 export interface SectionRef {
   readonly file: string;

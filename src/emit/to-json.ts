@@ -2,7 +2,7 @@
 // them as JSON: maps become objects, typed arrays plain arrays, undefined fields are dropped,
 // and numbers JSON cannot carry become the strings "NaN", "Infinity" and "-Infinity".
 
-import type { JsonObject, JsonValue } from "./canonical-json.js";
+import type { JsonObject, JsonValue } from "../util/canonical-json.js";
 
 export function toJson(value: unknown, path = "$"): JsonValue {
   if (value === null || typeof value === "boolean" || typeof value === "string") return value;

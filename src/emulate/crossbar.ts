@@ -3,6 +3,7 @@
 // signal (over its one column, or its +/- column pair), then the analog value
 // ((0 + g_1 S_1) + g_2 S_2) in binary64, then the ADC: round half to even, clamp.
 
+import { clamp, roundHalfEven } from "../arith/numeric.js";
 import {
   CELL_COL,
   CELL_FIELDS,
@@ -23,7 +24,6 @@ import {
   ROW_SIGNAL,
 } from "../ir/hardware.js";
 import { dataOf } from "../ir/tensor.js";
-import { clamp, roundHalfEven } from "../run/numeric.js";
 
 /**
  * A crossbar compiled for reading: per readout, the list of its cells as

@@ -3,9 +3,10 @@
 // is binary64 in the stated order, with one rounding to binary32 per output element. These
 // are the same op boundaries the reference executor rounds at for quantized models.
 
+import { clamp, fround, roundHalfEven } from "../arith/numeric.js";
 import type { DigitalOp } from "../ir/hardware.js";
 import { dataOf } from "../ir/tensor.js";
-import { clamp, erf, fround, roundHalfEven } from "../run/numeric.js";
+import { erf } from "../util/erf.js";
 
 /** A per-sample buffer: `rows` time steps (1 after pooling) of `cols` channels, row-major. */
 export interface Buffer {

@@ -3,10 +3,10 @@
 // flushes y(L-1)), each read computing all readouts from the registers as they were before
 // it, then the new codes committed; finally y dequantized by the periphery.
 
+import { clamp, fround, roundHalfEven } from "../arith/numeric.js";
 import { fail } from "../diag/error.js";
 import type { HardwareProgram } from "../ir/hardware.js";
 import { dataOf } from "../ir/tensor.js";
-import { clamp, fround, roundHalfEven } from "../run/numeric.js";
 import {
   indexCrossbar,
   type ReadableCrossbar,

@@ -6,7 +6,7 @@
 // one code each: term slots per conversion (E430), every conversion's integer sum below 2^53
 // (E431), register codes, readout limits and cell coefficients within int32 (E432).
 
-import type { Diagnostic, DiagnosticArgs } from "../diag/diagnostic.js";
+import type { Diagnostic, DiagnosticArgs, DiagnosticCode } from "../diag/diagnostic.js";
 import { makeDiagnostic } from "../diag/error.js";
 import {
   CELL_FIELDS,
@@ -30,7 +30,7 @@ import { sameShape, shapeText } from "./tensor.js";
 /** A broken structural invariant (QS4D-E420). */
 type Report = (node: string, reason: string) => void;
 /** A numeric limit exceeded (QS4D-E430..E432): the code and its arguments. */
-type Limit = (code: string, args: DiagnosticArgs, node: string) => void;
+type Limit = (code: DiagnosticCode, args: DiagnosticArgs, node: string) => void;
 
 function checkShape(
   report: Report,
@@ -225,7 +225,7 @@ function checkLimits(hw: HardwareProgram, c: Crossbar, node: string, limit: Limi
   const n = ro.length / RO_FIELDS;
   const at = (r: number, f: number) => ro[r * RO_FIELDS + f]!;
   const once = new Set<string>();
-  const report = (code: string, args: DiagnosticArgs) => {
+  const report = (code: DiagnosticCode, args: DiagnosticArgs) => {
     if (once.has(code)) return;
     once.add(code);
     limit(code, { node, ...args }, node);

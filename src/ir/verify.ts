@@ -7,7 +7,7 @@
 // program's in verify-hardware.ts). Value checks need data: tensors parsed from a digest-only
 // text are checked by shape alone.
 
-import type { Diagnostic, DiagnosticArgs } from "../diag/diagnostic.js";
+import type { Diagnostic, DiagnosticArgs, DiagnosticCode } from "../diag/diagnostic.js";
 import { makeDiagnostic, Qs4dError } from "../diag/error.js";
 import { MAX_CODE } from "./limits.js";
 import type { Layer, Linear, Model, Norm, Quantizer, Ssm, SsmRole } from "./model.js";
@@ -21,7 +21,7 @@ type Expected = readonly (number | null)[];
 class Checker {
   readonly diagnostics: Diagnostic[] = [];
 
-  report(code: string, args: DiagnosticArgs, node: string, tensor?: string): void {
+  report(code: DiagnosticCode, args: DiagnosticArgs, node: string, tensor?: string): void {
     const location = tensor === undefined ? { node } : { node, tensor };
     this.diagnostics.push(makeDiagnostic(code, args, location));
   }

@@ -10,6 +10,8 @@
 // periphery and stay. A quantized kernel (qs4d-max state_quant in convolution mode) has no
 // recurrent counterpart: it is dropped with a warning, the state is quantized by the ADC.
 
+import { fround } from "../arith/numeric.js";
+import { affineCodes, maxQuantize } from "../arith/quantize.js";
 import type {
   AffineQuantizer,
   Layer,
@@ -21,8 +23,6 @@ import type {
   SsmRole,
 } from "../ir/model.js";
 import type { Tensor } from "../ir/tensor.js";
-import { fround } from "../run/numeric.js";
-import { affineCodes, maxQuantize } from "../run/quantize.js";
 import { f32Tensor, i32Tensor, interleave, split, values } from "./lib/tensors.js";
 import type { Pass, PassContext } from "./pass.js";
 

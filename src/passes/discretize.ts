@@ -1,13 +1,13 @@
 // discretize: (dt, A, B, C) -> (lambda, Bbar, C), per complex mode, ZOH by default or bilinear
 // (the SSM's `discretization`). A = 0 (ternary A_quant) takes the limit (lambda - 1)/A -> dt
-// (src/run/discretize.ts evaluates phi1 without cancellation), never 0/0. Every mode must end
+// (src/arith/discretize.ts evaluates phi1 without cancellation), never 0/0. Every mode must end
 // strictly inside the unit circle: |lambda| >= 1 is a coded error naming layer, channel, mode.
 // Quantizers on lambda and bbar (qs4d-symmetric-v1 grids on dA, dB) now annotate the values
 // they were defined on. Kernel-only SSMs have nothing to discretize and pass unchanged.
 
+import { discretizeModes } from "../arith/discretize.js";
 import { fail } from "../diag/error.js";
 import type { Layer, Model, Ssm, SsmContinuous, SsmDiscrete } from "../ir/model.js";
-import { discretizeModes } from "../run/discretize.js";
 import { f64Tensor, values } from "./lib/tensors.js";
 import type { Pass } from "./pass.js";
 

@@ -4,6 +4,7 @@
 import type { DiagnosticSink } from "../diag/error.js";
 import type { Model } from "../ir/model.js";
 import type { TargetDescription } from "../target/types.js";
+import type { CalibrationData } from "./lib/calibrate.js";
 
 export type PassOptionValue = string | number | boolean;
 
@@ -12,8 +13,11 @@ export interface PassContext {
   readonly target: TargetDescription | null;
   /** Options from the command line or API (`prune`, `calib` data, ...), by name. */
   readonly options: Readonly<Record<string, PassOptionValue>>;
-  /** Calibration inputs [batch, length, dIn] for post-training quantization, if given. */
-  readonly calibration: { readonly inputs: Float64Array; readonly shape: readonly number[] } | null;
+  /**
+   * Calibration inputs [batch, length, dIn] for post-training quantization, if given, with the
+   * forward runs over them that the driver provides (passes do not import executors).
+   */
+  readonly calibration: CalibrationData | null;
   readonly calibrationLabels: Int32Array | null;
   /** Warnings and notes raised by passes. */
   readonly diagnostics: DiagnosticSink;

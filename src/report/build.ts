@@ -4,12 +4,12 @@
 // as trained (when the model is at hand) and for a float32 model of the same shape.
 
 import type { Diagnostic } from "../diag/diagnostic.js";
-import type { JsonObject } from "../emit/canonical-json.js";
 import type { ChipImage, ChipManifest, ChipParams } from "../emit/chip-image.js";
 import { type ArraySummary, type InspectSummary, inspectChip } from "../emit/inspect.js";
 import type { Model } from "../ir/model.js";
 import type { PruneReport } from "../passes/prune.js";
 import type { RequantizeReport } from "../passes/requantize.js";
+import type { JsonObject } from "../util/canonical-json.js";
 import { chipCostShape, compiledBits } from "./compiled-bits.js";
 import {
   type BitWidths,

@@ -2,9 +2,10 @@
 // norms, activations, channel mixing and activation quantizers. Both engines use these, so
 // they differ only where they should: in how the SSM and the per-sample maxima are computed.
 
-import { fround, gelu, roundToF32, sigmoid } from "./numeric.js";
+import { fround } from "../arith/numeric.js";
+import { affineCode, maxQuantBound, maxQuantCode, maxQuantValue } from "../arith/quantize.js";
+import { gelu, roundToF32, sigmoid } from "./numeric.js";
 import type { DensePlan, LayerPlan, MixingPlan, NormPlan, StaticActQuant } from "./plan.js";
-import { affineCode, maxQuantBound, maxQuantCode, maxQuantValue } from "./quantize.js";
 
 /** out = W x[offset ..] + b */
 export function dense(p: DensePlan, x: Float64Array, offset: number, out: Float64Array): void {

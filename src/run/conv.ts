@@ -7,11 +7,12 @@
 // 'Quantization in the ONNX files'): dequantized dA, dB, C, D and quantized u and y, but no
 // state quantization, which only exists in the recurrence.
 
+import { clamp, fround, roundHalfEven } from "../arith/numeric.js";
+import { maxQuantScale } from "../arith/quantize.js";
 import { dense, layerBody, layerInput, layerOutput, maxAbsOf, quantizeDynamic } from "./block.js";
 import { diagonalKernel } from "./kernel.js";
-import { clamp, fround, roundHalfEven, roundToF32 } from "./numeric.js";
+import { roundToF32 } from "./numeric.js";
 import type { LayerPlan, Plan } from "./plan.js";
-import { maxQuantScale } from "./quantize.js";
 import type { DiagonalSsm, IntegerSsm, SsmPlan } from "./ssm-plan.js";
 import { decode } from "./stream.js";
 import type { TraceRecorder } from "./trace.js";

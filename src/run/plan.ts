@@ -2,6 +2,7 @@
 // quantizer already applied, and the dynamic (per-sample) quantizers numbered as "points"
 // whose scales the engines resolve per sample. Both engines (stream.ts, conv.ts) run a plan.
 
+import { affineDequantize, maxQuantize } from "../arith/quantize.js";
 import { fail } from "../diag/error.js";
 import type {
   Activation,
@@ -14,7 +15,6 @@ import type {
   SsmRole,
 } from "../ir/model.js";
 import { diagonalKernel } from "./kernel.js";
-import { affineDequantize, maxQuantize } from "./quantize.js";
 import {
   continuousSsm,
   type DiagonalSsm,

@@ -4,6 +4,8 @@
 //   fir:      a lag-ordered kernel k[h, l] (kernel-only models and quantized kernels);
 //   integer:  the bit-exact integer core of qs4d-symmetric-v1 (README 'Quantized forward semantics').
 
+import { discretizeModes } from "../arith/discretize.js";
+import { affineCodes, affineRange, maxQuantize } from "../arith/quantize.js";
 import { fail } from "../diag/error.js";
 import type {
   AffineQuantizer,
@@ -14,8 +16,6 @@ import type {
   SsmRole,
 } from "../ir/model.js";
 import type { Tensor } from "../ir/tensor.js";
-import { discretizeModes } from "./discretize.js";
-import { affineCodes, affineRange, maxQuantize } from "./quantize.js";
 import { floats } from "./tensors.js";
 
 export interface DiagonalSsm {

@@ -2,7 +2,7 @@
 // the complex state [H, M] (diagonal, integer) or the last `taps` inputs (FIR, the one
 // form whose memory grows with its kernel length).
 
-import { clamp, fround, roundHalfEven } from "./numeric.js";
+import { clamp, fround, roundHalfEven } from "../arith/numeric.js";
 import type { DiagonalSsm, FirSsm, IntegerSsm, SsmPlan } from "./ssm-plan.js";
 
 export interface SsmStepper {

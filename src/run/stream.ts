@@ -9,10 +9,10 @@
 // scales of points 0..p-1 known) and records its max; a final pass produces the logits. This
 // keeps memory O(1) in L at the price of P + 1 partial passes for P dynamic points.
 
+import { maxQuantScale } from "../arith/quantize.js";
 import { dense, layerBody, layerInput, layerOutput, maxAbsOf, quantizeDynamic } from "./block.js";
 import { roundToF32 } from "./numeric.js";
 import type { Plan } from "./plan.js";
-import { maxQuantScale } from "./quantize.js";
 import { type SsmStepper, stepperFor } from "./ssm-step.js";
 import type { TraceRecorder } from "./trace.js";
 

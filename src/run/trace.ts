@@ -1,8 +1,8 @@
 // Per-layer SSM integers of a quantized run, [batch, H, L] each: the input codes u_q and,
 // for the integer core, the output codes y_q (the shared models' golden traces).
 
+import { maxQuantBound } from "../arith/quantize.js";
 import type { Plan } from "./plan.js";
-import { maxQuantBound } from "./quantize.js";
 
 export interface LayerTrace {
   readonly layer: number;

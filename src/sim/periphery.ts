@@ -4,7 +4,7 @@
 // with memory independent of its length.
 
 import type { ChipOp } from "../emit/chip-image.js";
-import { erf } from "../run/numeric.js";
+import { erf } from "../util/erf.js";
 
 type Op<K extends ChipOp["op"]> = Extract<ChipOp, { op: K }>;
 
@@ -75,32 +75,3 @@ export const gluKernel: RowKernel = (x, out) => {
 export const addKernel: RowKernel = (x, out, other) => {
   for (let i = 0; i < x.length; i++) out[i] = x[i]! + other![i]!;
 };
-
-/** The QS4D max quantizer's scale: s = f32(f32(1 / max(f32(m), f32(1e-5))) * Q/2). */
-export function sampleScale(maxAbs: number, levels: number): number {
-  const clipped = Math.max(Math.fround(maxAbs), Math.fround(1e-5));
-  return Math.fround(Math.fround(1 / clipped) * (levels / 2));
-}
-
-/** Code of the max quantizer: clamp(rhe(f32(v * s)), -floor(Q/2), floor(Q/2)). */
-export function sampleCode(v: number, scale: number, levels: number): number {
-  return roundClamp(Math.fround(v * scale), Math.floor(levels / 2));
-}
-
-/** Static DAC code of the SSM input: clamp(rhe(f32(u / s_h)), -Q, Q). */
-export function staticCode(u: number, scale: number, limit: number): number {
-  return roundClamp(Math.fround(u / scale), limit);
-}
-
-function roundClamp(x: number, bound: number): number {
-  let r = Math.round(x);
-  if (r - x === 0.5 && r % 2 !== 0) r -= 1;
-  return Math.min(Math.max(r, -bound), bound);
-}
-
-/** Running max |x| of rows fed one by one (the per-sample quantizers' statistic). */
-export function maxAbsOf(rows: readonly Float32Array[]): number {
-  let m = 0;
-  for (const row of rows) for (let i = 0; i < row.length; i++) m = Math.max(m, Math.abs(row[i]!));
-  return m;
-}

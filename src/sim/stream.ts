@@ -9,6 +9,7 @@
 
 import { fail } from "../diag/error.js";
 import type { ChipImage, ChipOp } from "../emit/chip-image.js";
+import { maxAbsOf, sampleCode, sampleScale, staticCode } from "./arith.js";
 import { type ReadGroup, readGroup } from "./conversions.js";
 import type { ReadEngine, ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
@@ -19,12 +20,8 @@ import {
   gluKernel,
   layerNormKernel,
   linearKernel,
-  maxAbsOf,
   type RowKernel,
   reluKernel,
-  sampleCode,
-  sampleScale,
-  staticCode,
 } from "./periphery.js";
 
 type Op<K extends ChipOp["op"]> = Extract<ChipOp, { op: K }>;

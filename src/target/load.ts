@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { fail } from "../diag/error.js";
-import { canonicalJson, type JsonValue } from "../emit/canonical-json.js";
+import { canonicalJson, type JsonValue } from "../util/canonical-json.js";
 import { BUILTIN_TARGETS, DEFAULT_TARGET } from "./builtins.js";
 import { TARGET_SCHEMA } from "./schema.js";
 import type { LoadedTarget, TargetDescription } from "./types.js";

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
-import type { JsonObject, JsonValue } from "../../src/emit/canonical-json.js";
 import type { ChipOp } from "../../src/emit/chip-image.js";
 import { readChip } from "../../src/emit/chip-read.js";
 import { ARRAY_VECTORS, arrayVectorSection, OP_FIELDS } from "../../src/emit/chip-sections.js";
@@ -12,6 +11,7 @@ import type { HardwareProgram } from "../../src/ir/hardware.js";
 import type { Model } from "../../src/ir/model.js";
 import { f32 } from "../../src/ir/tensor.js";
 import { IDEAL, IMSSA_64 } from "../../src/target/builtins.js";
+import type { JsonObject, JsonValue } from "../../src/util/canonical-json.js";
 import { CELLS, conductanceOf, INFO, SIGNALS, syntheticModel } from "./synthetic.js";
 
 const MODEL = syntheticModel();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
-import { canonicalJson, type JsonValue } from "../../src/emit/canonical-json.js";
 import { arraySection, encodeContainer, jsonSection } from "../../src/emit/container.js";
 import { decodeContainer } from "../../src/emit/container-read.js";
+import { canonicalJson, type JsonValue } from "../../src/util/canonical-json.js";
 import {
   crc32Reference,
   entry,

@@ -2,7 +2,7 @@
 // model (and built-in target) that this qs4dc lowers. Each compile imports and lowers afresh.
 
 import { describe, expect, it } from "vitest";
-import { chipBytes } from "../../src/emit/artifact.js";
+import { chipBytes } from "../../src/driver/artifact.js";
 import { readChip } from "../../src/emit/chip-read.js";
 import { FIXTURE_MODELS, lowerFixture } from "./fixtures.js";
 

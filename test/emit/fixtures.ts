@@ -5,9 +5,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Qs4dError } from "../../src/diag/error.js";
-import type { ChipSource } from "../../src/emit/artifact.js";
+import type { ChipSource } from "../../src/driver/artifact.js";
+import { type Lowered, type LowerOptions, lowerModel } from "../../src/driver/lower.js";
 import { importModel } from "../../src/import/index.js";
-import { type Lowered, type LowerOptions, lowerModel } from "../../src/passes/pipeline.js";
 import { loadTarget } from "../../src/target/load.js";
 
 export const MODELS_DIR = new URL("../../fixtures/models/", import.meta.url).pathname;

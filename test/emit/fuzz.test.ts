@@ -6,7 +6,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
-import type { JsonValue } from "../../src/emit/canonical-json.js";
 import { readChip } from "../../src/emit/chip-read.js";
 import { writeChip } from "../../src/emit/chip-write.js";
 import {
@@ -16,6 +15,7 @@ import {
   type Section,
 } from "../../src/emit/container.js";
 import { decodeContainer } from "../../src/emit/container-read.js";
+import type { JsonValue } from "../../src/util/canonical-json.js";
 import { resealDirectory, resealSection, sectionCount } from "./corrupt.js";
 import { INFO, syntheticModel } from "./synthetic.js";
 

@@ -3,11 +3,11 @@
 // accuracy; QAT models within 1 point of their QAT accuracy on imssa-64.
 
 import { describe, expect, it } from "vitest";
+import { lowerModel } from "../../src/driver/lower.js";
 import { emulate } from "../../src/emulate/index.js";
 import type { Model } from "../../src/ir/model.js";
 import { verifyModel } from "../../src/ir/verify.js";
 import type { LayoutReport } from "../../src/passes/layout-imssa.js";
-import { lowerModel } from "../../src/passes/pipeline.js";
 import type { TileReport } from "../../src/passes/tile.js";
 import { runModel } from "../../src/run/index.js";
 import { loadTarget, targetDigest } from "../../src/target/load.js";

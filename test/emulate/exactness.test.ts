@@ -3,9 +3,9 @@
 // exactly. Checked against the golden traces and logits of the training export.
 
 import { describe, expect, it } from "vitest";
+import { lowerModel } from "../../src/driver/lower.js";
 import { emulate, emulateLayerCodes } from "../../src/emulate/index.js";
 import type { Model } from "../../src/ir/model.js";
-import { lowerModel } from "../../src/passes/pipeline.js";
 import { builtinTarget, loadTarget, targetDigest } from "../../src/target/load.js";
 import { argmax, fixtureModel, goldenF32, goldenI8, inputs } from "../passes/fixtures.js";
 

@@ -6,13 +6,13 @@
 // where the registers on the right are those before read k.
 
 import { describe, expect, it } from "vitest";
+import { lowerModel } from "../../src/driver/lower.js";
 import type { SsmOp } from "../../src/emulate/program.js";
 import { ArrayEngine } from "../../src/emulate/ssm.js";
 import type { Model } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
 import { integerSsm } from "../../src/passes/lib/integer-ssm.js";
 import { residualUpdate } from "../../src/passes/lib/residual.js";
-import { lowerModel } from "../../src/passes/pipeline.js";
 import { loadTarget } from "../../src/target/load.js";
 import { random, syntheticInputs, syntheticModel } from "../passes/synthetic.js";
 

@@ -6,11 +6,11 @@
 // converted partial codes, D in the first part.
 
 import { describe, expect, it } from "vitest";
+import { roundHalfEven } from "../../src/arith/numeric.js";
+import { lowerModel } from "../../src/driver/lower.js";
 import { emulate, emulateLayerCodes } from "../../src/emulate/index.js";
 import type { Model } from "../../src/ir/model.js";
-import { lowerModel } from "../../src/passes/pipeline.js";
 import type { TileReport } from "../../src/passes/tile.js";
-import { roundHalfEven } from "../../src/run/numeric.js";
 import { builtinTarget, targetDigest } from "../../src/target/load.js";
 import type { TargetDescription } from "../../src/target/types.js";
 import {

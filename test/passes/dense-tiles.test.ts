@@ -2,6 +2,7 @@
 // split as the target's array size dictates, and the chip still classifies like the model.
 
 import { describe, expect, it } from "vitest";
+import { lowerModel } from "../../src/driver/lower.js";
 import { emulate } from "../../src/emulate/index.js";
 import {
   CELL_FIELDS,
@@ -14,7 +15,6 @@ import {
 } from "../../src/ir/hardware.js";
 import { dataOf } from "../../src/ir/tensor.js";
 import { verifyModel } from "../../src/ir/verify.js";
-import { lowerModel } from "../../src/passes/pipeline.js";
 import { loadTarget } from "../../src/target/load.js";
 import { accuracy, fixtureModel, goldenF32, goldenI32, inputs } from "./fixtures.js";
 

@@ -3,8 +3,10 @@
 
 import { readFileSync } from "node:fs";
 import { DiagnosticSink } from "../../src/diag/error.js";
+import { CHIP_FORWARDS } from "../../src/driver/forwards.js";
 import { importModel } from "../../src/import/index.js";
 import type { Model } from "../../src/ir/model.js";
+import type { CalibrationData, CalibrationInputs } from "../../src/passes/lib/calibrate.js";
 import type { PassContext } from "../../src/passes/pass.js";
 import { builtinTarget } from "../../src/target/load.js";
 import type { TargetDescription } from "../../src/target/types.js";
@@ -55,6 +57,11 @@ export function target(name: string): TargetDescription {
   const t = builtinTarget(name);
   if (t === undefined) throw new Error(`no built-in target ${name}`);
   return t;
+}
+
+/** Calibration inputs as the driver hands them to the passes: with the chip's forward runs. */
+export function withForwards(data: CalibrationInputs): CalibrationData {
+  return { ...data, forwards: CHIP_FORWARDS };
 }
 
 export function context(

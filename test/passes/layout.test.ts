@@ -23,13 +23,13 @@ import { emptyLayoutReport, layoutImssa } from "../../src/passes/layout-imssa.js
 import { requantize } from "../../src/passes/requantize.js";
 import { targetDigest } from "../../src/target/load.js";
 import type { TargetDescription } from "../../src/target/types.js";
-import { context, fixtureModel, target } from "./fixtures.js";
+import { context, fixtureModel, target, withForwards } from "./fixtures.js";
 import { syntheticInputs, syntheticModel } from "./synthetic.js";
 
 function lowerTo(model: Model, t: TargetDescription, calibrate = false) {
   const d = discretize(applyQat(model, null), { layers: [] });
   const ctx = context(t);
-  const calib = calibrate ? syntheticInputs(d, 4) : null;
+  const calib = calibrate ? withForwards(syntheticInputs(d, 4)) : null;
   const q = requantize(
     d,
     { description: t, digest: targetDigest(t), origin: "test" },

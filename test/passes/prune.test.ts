@@ -1,13 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
+import { lowerModel } from "../../src/driver/lower.js";
 import { emulate } from "../../src/emulate/index.js";
 import type { AffineQuantizer, Model } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
 import { emptyLayoutReport, layoutImssa } from "../../src/passes/layout-imssa.js";
-import { lowerModel } from "../../src/passes/pipeline.js";
 import { type PruneReport, parseCriterion, prune } from "../../src/passes/prune.js";
 import { targetDigest } from "../../src/target/load.js";
-import { accuracy, context, fixtureModel, goldenI32, inputs, target } from "./fixtures.js";
+import {
+  accuracy,
+  context,
+  fixtureModel,
+  goldenI32,
+  inputs,
+  target,
+  withForwards,
+} from "./fixtures.js";
 
 const NAME = "digits-qat8-h32n16-l2";
 const t = target("imssa-64");
@@ -142,7 +150,7 @@ describe("prune", () => {
   it("measures the accuracy change on calibration data with labels", () => {
     const calib = inputs(NAME, 0, 40);
     const labels = goldenI32(NAME, "labels.i32").slice(0, 40);
-    const ctx = context(t, { calibration: calib, calibrationLabels: labels });
+    const ctx = context(t, { calibration: withForwards(calib), calibrationLabels: labels });
     const { model: pruned, report } = prune(requantized(), { kind: "ratio", ratio: 0.5 }, ctx);
     const acc = (m: Model) => {
       const r = layoutImssa(m, emptyLayoutReport());

@@ -20,6 +20,7 @@ import {
   inputs,
   target,
   weightsJson,
+  withForwards,
 } from "./fixtures.js";
 import { syntheticInputs, syntheticModel } from "./synthetic.js";
 
@@ -38,7 +39,7 @@ function lower(
   const r = requantize(
     model,
     { description: t, digest: targetDigest(t), origin: "test" },
-    calibration,
+    calibration === null ? null : withForwards(calibration),
     labels,
     ctx.diagnostics,
     { ...DEFAULT_REQUANTIZE_OPTIONS, ...options },

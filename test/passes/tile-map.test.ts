@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
+import { type Lowered, lowerModel } from "../../src/driver/lower.js";
 import { emulate } from "../../src/emulate/index.js";
 import { CELL_FIELDS, RO_ADC, RO_FIELDS } from "../../src/ir/hardware.js";
 import type { Model } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
 import { verifyModel } from "../../src/ir/verify.js";
 import type { MapConductanceReport } from "../../src/passes/map-conductance.js";
-import { type Lowered, lowerModel } from "../../src/passes/pipeline.js";
 import type { TileReport } from "../../src/passes/tile.js";
 import { targetDigest } from "../../src/target/load.js";
 import type { TargetDescription } from "../../src/target/types.js";

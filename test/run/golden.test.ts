@@ -4,13 +4,13 @@
 
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { maxQuantize } from "../../src/arith/quantize.js";
 import { importModel } from "../../src/import/index.js";
 import type { Model } from "../../src/ir/model.js";
 import { runConvolution } from "../../src/run/conv.js";
 import { runModel } from "../../src/run/index.js";
 import { diagonalKernel } from "../../src/run/kernel.js";
 import { buildPlan } from "../../src/run/plan.js";
-import { maxQuantize } from "../../src/run/quantize.js";
 import { continuousSsm, type IntegerSsm, integerSsm } from "../../src/run/ssm-plan.js";
 import { integerCoreStep } from "../../src/run/ssm-step.js";
 import { runStreaming } from "../../src/run/stream.js";

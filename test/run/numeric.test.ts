@@ -4,9 +4,11 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { discretizeMode, phi1 } from "../../src/run/discretize.js";
-import { erf, gelu, roundHalfEven } from "../../src/run/numeric.js";
-import { maxQuantize } from "../../src/run/quantize.js";
+import { discretizeMode, phi1 } from "../../src/arith/discretize.js";
+import { roundHalfEven } from "../../src/arith/numeric.js";
+import { maxQuantize } from "../../src/arith/quantize.js";
+import { gelu } from "../../src/run/numeric.js";
+import { erf } from "../../src/util/erf.js";
 
 const ulps = (a: number, b: number) =>
   Math.abs(a - b) / (Math.abs(b) * 2 ** -52 || Number.MIN_VALUE);

@@ -3,8 +3,8 @@
 // declared widths), whose register values are the simulation's codes at the commit cycles.
 
 import { describe, expect, it } from "vitest";
+import { simulateWithCodes } from "../../src/sim/codes.js";
 import { prepareChip, simulateChip } from "../../src/sim/index.js";
-import { simulateWithCodes } from "../../src/sim/verify.js";
 import { compiled, goldenInputs } from "./helpers.js";
 
 const c = compiled("digits-qat8-h32n16-l2", "imssa-64")!;

@@ -6,10 +6,10 @@
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
 import { fail } from "../../diag/error.js";
-import { type ChipSource, chipBytes, csvFiles } from "../../emit/artifact.js";
+import { type ChipSource, chipBytes, csvFiles } from "../../driver/artifact.js";
+import { type Lowered, lowerModel } from "../../driver/lower.js";
 import { importModel } from "../../import/index.js";
 import { printModel } from "../../ir/text/index.js";
-import { type Lowered, lowerModel } from "../../passes/pipeline.js";
 import { writeDirAtomic, writeFileAtomic } from "../../util/atomic-write.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { loweringSummary, reportsJson } from "../lowering-summary.js";

@@ -5,18 +5,14 @@
 
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
+import { readInputs } from "../../driver/inputs.js";
+import { lowerModel } from "../../driver/lower.js";
 import { emulate, type LayerCodes } from "../../emulate/index.js";
 import { importModel } from "../../import/index.js";
 import type { Model } from "../../ir/model.js";
-import { lowerModel } from "../../passes/pipeline.js";
 import { writeNpy } from "../../util/npy.js";
 import { writeLogits, writeTraceDir } from "../batch-outputs.js";
-import {
-  addLoweringOptions,
-  type LoweringFlags,
-  loweringOptions,
-  readInputs,
-} from "../lowering-options.js";
+import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 
 interface EmulateFlags extends LoweringFlags {
   readonly input: string;

@@ -7,19 +7,15 @@
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
 import { fail } from "../../diag/error.js";
-import { chipBytes } from "../../emit/artifact.js";
+import { chipBytes } from "../../driver/artifact.js";
+import { readInputs, readLabels } from "../../driver/inputs.js";
+import { lowerModel } from "../../driver/lower.js";
+import { type VerifyResult, verifyChip } from "../../driver/verify.js";
 import { readChip } from "../../emit/chip-read.js";
 import { importModel } from "../../import/index.js";
-import { lowerModel } from "../../passes/pipeline.js";
 import { requantizeOptions } from "../../passes/requantize.js";
-import { failIfInexact, formatVerify, type VerifyResult, verifyChip } from "../../sim/verify.js";
-import {
-  addLoweringOptions,
-  type LoweringFlags,
-  loweringOptions,
-  readInputs,
-  readLabels,
-} from "../lowering-options.js";
+import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
+import { failIfInexact, formatVerify } from "../verify-output.js";
 
 interface VerifyFlags extends LoweringFlags {
   readonly input: string;

@@ -3,7 +3,7 @@ import type { DiagnosticDef } from "../diagnostic.js";
 // QS4D-E500..E599: chip.bin, the device programming artifact (docs/chip-format.md).
 // The reader raises one of these for every way a file can be damaged or inconsistent; the
 // writer's own failures (a model that is not lowered) live here too.
-export const CHIP: readonly DiagnosticDef[] = [
+export const CHIP = [
   {
     code: "QS4D-E501",
     severity: "error",
@@ -116,4 +116,4 @@ export const CHIP: readonly DiagnosticDef[] = [
     message: "cannot write chip.bin for model '{model}': its IR is invalid: {reason}",
     hint: "the verifier checks every model before its chip.bin is written; a model lowered by qs4dc passes it, so this is a bug in whatever built the model",
   },
-];
+] as const satisfies readonly DiagnosticDef[];

@@ -1,7 +1,7 @@
 import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E350..E399: the integer emulator of the lowered IR.
-export const EMULATE: readonly DiagnosticDef[] = [
+export const EMULATE = [
   {
     code: "QS4D-E350",
     severity: "error",
@@ -26,4 +26,4 @@ export const EMULATE: readonly DiagnosticDef[] = [
     message: "input '{input}' has shape {shape}; model '{model}' expects {expected}",
     hint: "inputs are [batch, length, d_in] (or [batch, length] when d_in = 1)",
   },
-];
+] as const satisfies readonly DiagnosticDef[];

@@ -1,7 +1,7 @@
 import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E001..E099: command line, files, IR text, verifier, pass manager.
-export const GENERAL: readonly DiagnosticDef[] = [
+export const GENERAL = [
   {
     code: "QS4D-E001",
     severity: "error",
@@ -281,4 +281,4 @@ export const GENERAL: readonly DiagnosticDef[] = [
     message: "the pipeline {pipeline} produced an invalid model: {reason}",
     hint: "this is a bug in one of its passes; rerun with --verify-each to find which, and --print-after=PASS to see its output",
   },
-];
+] as const satisfies readonly DiagnosticDef[];

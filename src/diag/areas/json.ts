@@ -2,7 +2,7 @@ import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E200..E299: the weights.json front end (E200-E219), checks every front end runs at
 // import through assemble (E230-E249), and .npy files (E260-E279).
-export const JSON_IMPORT: readonly DiagnosticDef[] = [
+export const JSON_IMPORT = [
   {
     code: "QS4D-E200",
     severity: "error",
@@ -179,4 +179,4 @@ export const JSON_IMPORT: readonly DiagnosticDef[] = [
     message: "cannot encode .npy: {reason}",
     hint: "this is a bug in the caller: data length must equal the product of the shape",
   },
-];
+] as const satisfies readonly DiagnosticDef[];

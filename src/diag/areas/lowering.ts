@@ -2,7 +2,7 @@ import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E400..E499 / W400..W499: target descriptions and the lowering passes
 // (apply-qat, realize-kernel, discretize, requantize, prune, layout-imssa, tile, map-conductance).
-export const LOWERING: readonly DiagnosticDef[] = [
+export const LOWERING = [
   {
     code: "QS4D-E400",
     severity: "error",
@@ -221,4 +221,4 @@ export const LOWERING: readonly DiagnosticDef[] = [
     message: "{node}: {what} is {value}, above 2^31 - 1 = 2147483647",
     hint: "the executors hold register codes, level counts, readout limits and cell coefficients (level x levels^slice) in 32-bit integers (docs/chip-arithmetic.md, Limits): use narrower signals, fewer levels or fewer slices",
   },
-];
+] as const satisfies readonly DiagnosticDef[];

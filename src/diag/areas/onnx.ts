@@ -1,7 +1,7 @@
 import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E100..E199: the ONNX front end (src/import/onnx/).
-export const ONNX: readonly DiagnosticDef[] = [
+export const ONNX = [
   {
     code: "QS4D-E100",
     severity: "error",
@@ -181,4 +181,4 @@ export const ONNX: readonly DiagnosticDef[] = [
     message: "{what} cannot be recovered exactly: {reason}",
     hint: "export with do_constant_folding=False so that every parameter stays a named initializer",
   },
-];
+] as const satisfies readonly DiagnosticDef[];

@@ -1,7 +1,7 @@
 import type { DiagnosticDef } from "../diagnostic.js";
 
 // QS4D-E300..E349: the reference executor (`qs4dc run`, runModel).
-export const RUN: readonly DiagnosticDef[] = [
+export const RUN = [
   {
     code: "QS4D-E300",
     severity: "error",
@@ -50,4 +50,4 @@ export const RUN: readonly DiagnosticDef[] = [
     message: "tensor '{tensor}' {reason}",
     hint: "the model is inconsistent with its own config; re-import it from its ONNX or JSON file (IR text printed with digests carries no data)",
   },
-];
+] as const satisfies readonly DiagnosticDef[];

@@ -155,7 +155,7 @@ function causalConv(ctx: Ctx, t: string): CausalConv | null {
   const group = attrInt(conv, "group", 1);
   // H and L from the attributes, so that the weight (the in-graph kernel) is first evaluated
   // after its parameters' shapes were checked; ssm.ts checks the weight against them.
-  const length = attrInts(conv, "kernel_shape")?.[0] ?? ctx.lazy.get(w).shape[2] ?? 0;
+  const length = attrInts(conv, "kernel_shape")?.[0] ?? ctx.lazy.shape(w)[2] ?? 0;
   if (group < 2 && length < 2) return null;
   const bad = (reason: string): never =>
     fail("QS4D-E121", { node: g.describe(conv), reason }, g.where(conv));

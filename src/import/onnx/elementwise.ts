@@ -102,67 +102,90 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
   return out;
 }
 
-/** `a` materialised in the (broadcast-compatible) `shape`, by a strided copy. */
-function broadcastTo(a: Arr, shape: readonly number[]): Float64Array {
-  const n = size(shape);
-  if (a.data.length === n) return a.data;
+/** Element strides of `a` read in the (broadcast-compatible) `shape`: 0 along broadcast axes. */
+function broadcastStrides(a: readonly number[], shape: readonly number[]): number[] {
   const rank = shape.length;
-  const out = new Float64Array(n);
-  if (rank === 0 || a.data.length === 1) return out.fill(a.data[0]!);
   const strides = new Array<number>(rank).fill(0);
   let s = 1;
-  for (let d = a.shape.length - 1; d >= 0; d--) {
-    const od = d + rank - a.shape.length;
-    strides[od] = a.shape[d] === 1 ? 0 : s;
-    s *= a.shape[d]!;
+  for (let d = a.length - 1; d >= 0; d--) {
+    strides[d + rank - a.length] = a[d] === 1 ? 0 : s;
+    s *= a[d]!;
   }
-  const last = shape[rank - 1]!;
-  const lastStride = strides[rank - 1]!;
-  const pos = new Array<number>(rank).fill(0);
-  let base = 0;
-  for (let o = 0; o < n / last; o++) {
-    for (let k = 0; k < last; k++) out[o * last + k] = a.data[base + k * lastStride]!;
-    for (let d = rank - 2; d >= 0; d--) {
-      pos[d]!++;
-      base += strides[d]!;
-      if (pos[d]! < shape[d]!) break;
-      base -= strides[d]! * shape[d]!;
-      pos[d] = 0;
-    }
-  }
-  return out;
+  return strides;
 }
 
-/** An elementwise binary op with broadcasting; null when the shapes do not broadcast. */
+/** out[o + k] = x[i + k * xs] op y[j + k * ys] for k < len: one loop per op. */
+function row(
+  op: BinaryOp,
+  x: Float64Array,
+  i: number,
+  xs: number,
+  y: Float64Array,
+  j: number,
+  ys: number,
+  out: Float64Array,
+  o: number,
+  len: number,
+): void {
+  switch (op) {
+    case "Add":
+      for (let k = 0; k < len; k++) out[o + k] = x[i + k * xs]! + y[j + k * ys]!;
+      break;
+    case "Sub":
+      for (let k = 0; k < len; k++) out[o + k] = x[i + k * xs]! - y[j + k * ys]!;
+      break;
+    case "Mul":
+      for (let k = 0; k < len; k++) out[o + k] = x[i + k * xs]! * y[j + k * ys]!;
+      break;
+    case "Div":
+      for (let k = 0; k < len; k++) out[o + k] = x[i + k * xs]! / y[j + k * ys]!;
+      break;
+    case "Pow":
+      for (let k = 0; k < len; k++) out[o + k] = x[i + k * xs]! ** y[j + k * ys]!;
+      break;
+    case "Max":
+      for (let k = 0; k < len; k++) out[o + k] = Math.max(x[i + k * xs]!, y[j + k * ys]!);
+      break;
+    case "Min":
+      for (let k = 0; k < len; k++) out[o + k] = Math.min(x[i + k * xs]!, y[j + k * ys]!);
+      break;
+  }
+}
+
+/**
+ * An elementwise binary op with broadcasting; null when the shapes do not broadcast. Broadcast
+ * operands are read in place (strides 0), row by row along the last axis, not copied.
+ */
 export function binaryOp(op: BinaryOp, a: Arr, b: Arr): Arr | null {
   const shape = broadcastShape(a.shape, b.shape);
   if (shape === null) return null;
-  const x = broadcastTo(a, shape);
-  const y = broadcastTo(b, shape);
-  const n = x.length;
+  const n = size(shape);
   const out = new Float64Array(n);
-  switch (op) {
-    case "Add":
-      for (let i = 0; i < n; i++) out[i] = x[i]! + y[i]!;
-      break;
-    case "Sub":
-      for (let i = 0; i < n; i++) out[i] = x[i]! - y[i]!;
-      break;
-    case "Mul":
-      for (let i = 0; i < n; i++) out[i] = x[i]! * y[i]!;
-      break;
-    case "Div":
-      for (let i = 0; i < n; i++) out[i] = x[i]! / y[i]!;
-      break;
-    case "Pow":
-      for (let i = 0; i < n; i++) out[i] = x[i]! ** y[i]!;
-      break;
-    case "Max":
-      for (let i = 0; i < n; i++) out[i] = Math.max(x[i]!, y[i]!);
-      break;
-    case "Min":
-      for (let i = 0; i < n; i++) out[i] = Math.min(x[i]!, y[i]!);
-      break;
+  const x = a.data;
+  const y = b.data;
+  if (x.length === n && y.length === n) {
+    row(op, x, 0, 1, y, 0, 1, out, 0, n);
+    return { shape, data: out };
+  }
+  if (n === 0) return { shape, data: out };
+  const rank = shape.length;
+  const sx = broadcastStrides(a.shape, shape);
+  const sy = broadcastStrides(b.shape, shape);
+  const last = shape[rank - 1]!;
+  const pos = new Array<number>(rank).fill(0);
+  let i = 0;
+  let j = 0;
+  for (let o = 0; o < n; o += last) {
+    row(op, x, i, sx[rank - 1]!, y, j, sy[rank - 1]!, out, o, last);
+    for (let d = rank - 2; d >= 0; d--) {
+      pos[d]!++;
+      i += sx[d]!;
+      j += sy[d]!;
+      if (pos[d]! < shape[d]!) break;
+      i -= sx[d]! * shape[d]!;
+      j -= sy[d]! * shape[d]!;
+      pos[d] = 0;
+    }
   }
   return { shape, data: out };
 }

@@ -1,26 +1,49 @@
-// Demand-driven evaluation of large constant tensors. The in-graph kernel of a model with
-// H = 128 channels, M = 64 modes and L = 1024 builds [H, M, L] intermediates (8.4 M elements
-// each, about fifteen of them per layer, three of them transcendental); evaluating them in full
-// takes seconds. The importer only needs the kernel at sample points to compare it with the
-// kernel of the recovered parameters, so large tensors are evaluated element by element on
-// demand through index maps (elementwise ops with broadcasting, reductions, layout ops), and
-// small ones are materialised once. Ops without an index map fall back to full evaluation.
+// Demand-driven evaluation of large constant tensors. The in-graph kernel builds [H, M, L]
+// intermediates (H channels, M modes, L taps): for H = 128, M = 64, L = 1024 that is 8.4 M
+// elements each, about fifteen of them per layer, and a quantized export that computes dA^l by
+// binary powering has some two hundred of them. The importer only needs the kernel at sample
+// points to compare it with the kernel of the recovered parameters, so a large tensor is
+// evaluated on a sub-grid: per axis, the coordinates wanted (or the whole axis).
+//
+// The wanted coordinates go from the tensor asked for back towards the leaves through the ops
+// that have an axis map (elementwise ops with broadcasting, reductions, layout ops), each shared
+// tensor once, on the union of what its consumers want; the ops then run vectorised, by the
+// eager evaluator, on the sliced operands. An axis a reduction sums over is wanted whole; a
+// broadcast axis of an operand is coordinate 0. Leaves, small tensors and ops without an axis
+// map are evaluated in full by the eager evaluator and sliced. Every value is the eager
+// evaluator's value, bit for bit: the same float64 operations on the same operands, reductions
+// over whole axes in the same order. The work is the size of the sub-grid, whatever L is.
 
-import { broadcastShape, roundHalfEven } from "./elementwise.js";
+import { broadcastShape } from "./elementwise.js";
 import { type Bypass, type ConstEval, count } from "./evaluate.js";
-import { attrFloat, attrInt, attrInts, inputsOf, type OnnxGraph, op } from "./graph.js";
+import { attrInt, attrInts, inputsOf, type OnnxGraph, op } from "./graph.js";
 import type { NodeProto } from "./proto.js";
-import { DT, integerBits } from "./tensor.js";
+import type { Arr } from "./tensor.js";
 
-export interface Lazy {
-  readonly shape: readonly number[];
-  at(index: number): number;
-  /** All values, for tensors small enough to be materialised. */
-  readonly data?: Float64Array;
-}
+/** Per axis, the wanted coordinates (ascending, distinct), or null for the whole axis. */
+export type Coords = readonly (readonly number[] | null)[];
 
-/** Tensors up to this many elements are computed in full, once. */
+/** Tensors up to this many elements (with small operands) are computed in full, once. */
 const MATERIALISE_LIMIT = 1 << 16;
+
+const ELEMENTWISE = new Set([
+  "Neg",
+  "Abs",
+  "Exp",
+  "Log",
+  "Sqrt",
+  "Reciprocal",
+  "Cos",
+  "Sin",
+  "Round",
+  "Floor",
+  "Ceil",
+  "Cast",
+  "Clip",
+]);
+const BINARY = new Set(["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min"]);
+const RELABEL = new Set(["Reshape", "Unsqueeze", "Squeeze", "Flatten"]);
+const REDUCE = new Set(["ReduceSum", "ReduceMean"]);
 
 function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);
@@ -28,60 +51,87 @@ function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
-function materialised(shape: readonly number[], data: Float64Array): Lazy {
-  return { shape, data, at: (i) => data[i]! };
+function whole(rank: number): Coords {
+  return new Array<null>(rank).fill(null);
 }
 
-/** Output flat index -> operand flat index under numpy broadcasting. */
-function broadcastMap(operand: readonly number[], out: readonly number[]): (i: number) => number {
-  if (count(operand) === count(out)) return (i) => i;
-  if (count(operand) === 1) return () => 0;
-  const rank = out.length;
-  const outStrides = stridesOf(out);
-  const opStrides = new Array<number>(rank).fill(0);
-  const own = stridesOf(operand);
-  for (let d = 0; d < operand.length; d++) {
-    const od = d + rank - operand.length;
-    opStrides[od] = operand[d] === 1 ? 0 : own[d]!;
-  }
-  return (i) => {
-    let rem = i;
-    let idx = 0;
-    for (let d = 0; d < rank; d++) {
-      const q = Math.floor(rem / outStrides[d]!);
-      rem -= q * outStrides[d]!;
-      idx += q * opStrides[d]!;
+/** Extent of each axis of the sub-grid. */
+function extents(coords: Coords, shape: readonly number[]): number[] {
+  return shape.map((n, d) => coords[d]?.length ?? n);
+}
+
+/** A whole axis is null, also when it is listed coordinate by coordinate. */
+function normalised(coords: Coords, shape: readonly number[]): Coords {
+  return coords.map((c, d) => (c === null || c.length === shape[d] ? null : c));
+}
+
+/** The union of several requests for the same tensor. */
+function union(requests: readonly Coords[], shape: readonly number[]): Coords {
+  return normalised(
+    shape.map((_, d) => {
+      if (requests.some((r) => r[d] === null)) return null;
+      const set = new Set<number>();
+      for (const r of requests) for (const c of r[d]!) set.add(c);
+      return [...set].sort((a, b) => a - b);
+    }),
+    shape,
+  );
+}
+
+/**
+ * The values of `want` taken from values held on the sub-grid `have` (which contains it) of a
+ * tensor of `shape`.
+ */
+function select(value: Arr, have: Coords, want: Coords, shape: readonly number[]): Arr {
+  const rank = shape.length;
+  const picks: (number[] | null)[] = shape.map((n, d) => {
+    const h = have[d] ?? null;
+    const w = want[d] ?? null;
+    if (w === null) {
+      if (h !== null) throw new Error("internal: a whole axis asked of a partial sub-grid");
+      return null;
     }
-    return idx;
-  };
+    if (h === null) return w.length === n ? null : [...w];
+    if (h.length === w.length && h.every((c, k) => c === w[k])) return null;
+    const at = new Map(h.map((c, k) => [c, k]));
+    return w.map((c) => at.get(c)!);
+  });
+  if (picks.every((p) => p === null)) return value;
+  const inShape = extents(have, shape);
+  const outShape = extents(want, shape);
+  const inStrides = stridesOf(inShape);
+  const n = count(outShape);
+  const out = new Float64Array(n);
+  const pos = new Array<number>(rank).fill(0);
+  for (let i = 0; i < n; i++) {
+    let flat = 0;
+    for (let d = 0; d < rank; d++) flat += (picks[d]?.[pos[d]!] ?? pos[d]!) * inStrides[d]!;
+    out[i] = value.data[flat]!;
+    for (let d = rank - 1; d >= 0; d--) {
+      pos[d]!++;
+      if (pos[d]! < outShape[d]!) break;
+      pos[d] = 0;
+    }
+  }
+  return { shape: outShape, data: out };
 }
 
-const UNARY: Readonly<Record<string, (x: number) => number>> = {
-  Neg: (x) => -x,
-  Abs: Math.abs,
-  Exp: Math.exp,
-  Log: Math.log,
-  Sqrt: Math.sqrt,
-  Reciprocal: (x) => 1 / x,
-  Cos: Math.cos,
-  Sin: Math.sin,
-  Round: roundHalfEven,
-  Floor: Math.floor,
-  Ceil: Math.ceil,
-};
-
-const BINARY: Readonly<Record<string, (x: number, y: number) => number>> = {
-  Add: (x, y) => x + y,
-  Sub: (x, y) => x - y,
-  Mul: (x, y) => x * y,
-  Div: (x, y) => x / y,
-  Pow: (x, y) => x ** y,
-  Max: Math.max,
-  Min: Math.min,
-};
+/** How a large tensor's sub-grid values come from its operands' sub-grids. */
+interface Plan {
+  readonly node: NodeProto;
+  readonly shape: readonly number[];
+  /** The operands that are sliced (the others: axes, target shapes, clip bounds, read whole). */
+  readonly operands: readonly string[];
+  /** The sub-grid of each operand that the output sub-grid `out` needs. */
+  request(out: Coords): Coords[];
+  /** The output on `out` from the operands on their requested sub-grids. */
+  compute(operands: readonly Arr[], out: Coords): Arr;
+}
 
 export class LazyEval {
-  private readonly memo = new Map<string, Lazy>();
+  private readonly plans = new Map<string, Plan | null>();
+  private readonly shapes = new Map<string, readonly number[]>();
+  private readonly cheap = new Map<string, boolean>();
 
   constructor(
     private readonly g: OnnxGraph,
@@ -89,117 +139,275 @@ export class LazyEval {
     private readonly bypass: Bypass,
   ) {}
 
-  /** The constant tensor `name`, evaluated on demand (same values as the eager evaluator). */
-  get(name: string): Lazy {
-    const cached = this.memo.get(name);
-    if (cached !== undefined) return cached;
-    const through = this.bypass(name);
-    const node = this.g.producer(name);
-    let result: Lazy;
-    if (through !== undefined) result = this.get(through);
-    else if (node === undefined || node.opType === "Constant" || this.g.isData(name))
-      result = this.full(name);
-    else result = this.viaNode(node, name);
-    this.memo.set(name, result);
-    return result;
-  }
-
-  private full(name: string): Lazy {
-    const a = this.eager.value(name);
-    return materialised(a.shape, a.data);
-  }
-
-  private viaNode(node: NodeProto, name: string): Lazy {
-    const lazy = (node.output ?? []).length === 1 ? this.indexMap(node) : null;
-    if (lazy === null) return this.full(name);
-    const n = count(lazy.shape);
-    if (n > MATERIALISE_LIMIT) return lazy;
-    const inputs = inputsOf(node)
-      .filter((i) => i !== "")
-      .map((i) => this.get(i));
-    if (inputs.every((x) => x.data !== undefined)) {
-      // Small inputs, small output: the eager evaluator's vectorised op is the fast way.
-      const out = this.eager.runNode(node, (input) => {
-        const x = this.get(input);
-        return { shape: x.shape, data: x.data! };
-      });
-      const value = out[(node.output ?? []).indexOf(name)]!;
-      return materialised(value.shape, value.data);
+  /** The tensor whose values `name` has: through the float view's bypasses and Identity. */
+  private resolve(name: string): string {
+    let t = name;
+    for (let guard = 0; guard < 1000; guard++) {
+      const through = this.bypass(t);
+      if (through !== undefined) {
+        t = through;
+        continue;
+      }
+      const node = this.g.producer(t);
+      if (node === undefined || op(node) !== "Identity" || this.g.isInitializer(t)) return t;
+      t = inputsOf(node)[0] ?? "";
     }
-    const data = new Float64Array(n);
-    for (let i = 0; i < n; i++) data[i] = lazy.at(i);
-    return materialised(lazy.shape, data);
+    return t;
   }
 
-  private input(node: NodeProto, i: number): Lazy {
-    return this.get(inputsOf(node)[i] ?? "");
+  /** The shape of the constant tensor `name` (computed without its values when it is large). */
+  shape(name: string): readonly number[] {
+    const t = this.resolve(name);
+    const known = this.shapes.get(t);
+    if (known !== undefined) return known;
+    const shape = this.plan(t)?.shape ?? this.eager.value(t).shape;
+    this.shapes.set(t, shape);
+    return shape;
+  }
+
+  /** Values at flat (row-major) indices; only the sub-grid the indices span is evaluated. */
+  sample(name: string, indices: readonly number[]): Float64Array {
+    const shape = this.shape(name);
+    const strides = stridesOf(shape);
+    const sets = shape.map(() => new Set<number>());
+    const points = indices.map((i) => {
+      let rem = i;
+      return shape.map((_, d) => {
+        const q = Math.floor(rem / strides[d]!);
+        rem -= q * strides[d]!;
+        sets[d]!.add(q);
+        return q;
+      });
+    });
+    const coords = normalised(
+      sets.map((s) => [...s].sort((a, b) => a - b)),
+      shape,
+    );
+    const values = this.grid(name, coords);
+    const at = coords.map((c) => (c === null ? null : new Map(c.map((v, k) => [v, k]))));
+    const gridStrides = stridesOf(extents(coords, shape));
+    return Float64Array.from(points, (p) => {
+      let flat = 0;
+      for (let d = 0; d < p.length; d++) flat += (at[d]?.get(p[d]!) ?? p[d]!) * gridStrides[d]!;
+      return values.data[flat]!;
+    });
+  }
+
+  /** The values of `name` on the sub-grid `coords`, dense, in row-major order. */
+  grid(name: string, coords: Coords): Arr {
+    const target = this.resolve(name);
+    const shape = this.shape(target);
+    const wanted = normalised(coords, shape);
+    if (this.isCheap(target)) {
+      return select(this.eager.value(target), whole(shape.length), wanted, shape);
+    }
+    // Large tensors of the subgraph, operands first.
+    const order: string[] = [];
+    const seen = new Set<string>();
+    const visit = (t: string) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      for (const o of this.plan(t)!.operands) {
+        const r = this.resolve(o);
+        if (!this.isCheap(r)) visit(r);
+      }
+      order.push(t);
+    };
+    visit(target);
+    // Backward: the union of what the consumers want, and what each operand is asked for.
+    const requests = new Map<string, Coords[]>([[target, [wanted]]]);
+    const held = new Map<string, Coords>();
+    const asked = new Map<string, Coords[]>();
+    const users = new Map<string, number>();
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k]!;
+      const plan = this.plan(t)!;
+      const have = union(requests.get(t)!, plan.shape);
+      held.set(t, have);
+      const needs = plan.request(have).map((c, i) => normalised(c, this.shape(plan.operands[i]!)));
+      asked.set(t, needs);
+      plan.operands.forEach((o, i) => {
+        const r = this.resolve(o);
+        if (this.isCheap(r)) return;
+        requests.set(r, [...(requests.get(r) ?? []), needs[i]!]);
+        users.set(r, (users.get(r) ?? 0) + 1);
+      });
+    }
+    // Forward: each tensor on its sub-grid, released once its last consumer has run.
+    const values = new Map<string, Arr>();
+    for (const t of order) {
+      const plan = this.plan(t)!;
+      const needs = asked.get(t)!;
+      const operands = plan.operands.map((o, i) => {
+        const r = this.resolve(o);
+        const shape = this.shape(r);
+        if (this.isCheap(r))
+          return select(this.eager.value(r), whole(shape.length), needs[i]!, shape);
+        const value = select(values.get(r)!, held.get(r)!, needs[i]!, shape);
+        const left = users.get(r)! - 1;
+        users.set(r, left);
+        if (left === 0) values.delete(r);
+        return value;
+      });
+      values.set(t, plan.compute(operands, held.get(t)!));
+    }
+    return select(values.get(target)!, held.get(target)!, wanted, shape);
+  }
+
+  /** Small and computed from small tensors only (or not sliceable): evaluated whole, once. */
+  private isCheap(t: string): boolean {
+    const known = this.cheap.get(t);
+    if (known !== undefined) return known;
+    const plan = this.plan(t);
+    const cheap =
+      plan === null ||
+      (count(plan.shape) <= MATERIALISE_LIMIT &&
+        plan.operands.every((o) => this.isCheap(this.resolve(o))));
+    this.cheap.set(t, cheap);
+    return cheap;
+  }
+
+  /** The plan of a computed tensor; null for leaves and for ops without an axis map here. */
+  private plan(t: string): Plan | null {
+    if (this.plans.has(t)) return this.plans.get(t)!;
+    const node = this.g.producer(t);
+    const computed =
+      node !== undefined &&
+      node.opType !== "Constant" &&
+      !this.g.isInitializer(t) &&
+      !this.g.isData(t) &&
+      (node.output ?? []).length === 1;
+    const plan = computed ? this.planOf(node) : null;
+    this.plans.set(t, plan);
+    return plan;
+  }
+
+  private planOf(node: NodeProto): Plan | null {
+    const type = op(node);
+    const inputs = inputsOf(node);
+    const x = inputs[0] ?? "";
+    if (x === "") return null;
+    if (ELEMENTWISE.has(type)) {
+      return this.eagerPlan(node, this.shape(x), [x], (out) => [out]);
+    }
+    if (BINARY.has(type)) {
+      const y = inputs[1] ?? "";
+      if (y === "") return null;
+      const sx = this.shape(x);
+      const sy = this.shape(y);
+      const shape = broadcastShape(sx, sy);
+      if (shape === null) return null;
+      return this.eagerPlan(node, shape, [x, y], (out) => [
+        broadcastRequest(sx, shape, out),
+        broadcastRequest(sy, shape, out),
+      ]);
+    }
+    if (type === "Transpose") {
+      const rank = this.shape(x).length;
+      const perm = attrInts(node, "perm") ?? [...Array(rank).keys()].reverse();
+      if (perm.length !== rank || new Set(perm).size !== rank) return null;
+      const shape = perm.map((p) => this.shape(x)[p]!);
+      return this.eagerPlan(node, shape, [x], (out) => {
+        const c: (readonly number[] | null)[] = whole(rank).slice();
+        perm.forEach((p, d) => {
+          c[p] = out[d]!;
+        });
+        return [c];
+      });
+    }
+    if (REDUCE.has(type)) return this.reducePlan(node, x);
+    if (RELABEL.has(type)) return this.relabelPlan(node, x);
+    return null;
+  }
+
+  /** A plan whose output the eager evaluator computes from the sliced operands. */
+  private eagerPlan(
+    node: NodeProto,
+    shape: readonly number[],
+    operands: readonly string[],
+    request: (out: Coords) => Coords[],
+  ): Plan {
+    return {
+      node,
+      shape,
+      operands,
+      request,
+      compute: (values) => {
+        const given = new Map(operands.map((o, i) => [o, values[i]!]));
+        const out = this.eager.runNode(node, (name) => given.get(name) ?? this.eager.value(name));
+        return out[0]!;
+      },
+    };
+  }
+
+  private reducePlan(node: NodeProto, x: string): Plan | null {
+    const inShape = this.shape(x);
+    const rank = inShape.length;
+    const given = this.smallInts(node, 1, "axes");
+    const keep = attrInt(node, "keepdims", 1) === 1;
+    if (given === undefined || given.length === 0) {
+      if (attrInt(node, "noop_with_empty_axes", 0) === 1) {
+        return this.eagerPlan(node, inShape, [x], (out) => [out]);
+      }
+    }
+    const axes = new Set(
+      given === undefined || given.length === 0
+        ? inShape.map((_, d) => d)
+        : given.map((a) => (a < 0 ? a + rank : a)),
+    );
+    if ([...axes].some((a) => a < 0 || a >= rank)) return null;
+    const kept = inShape.map((_, d) => d).filter((d) => !axes.has(d));
+    const shape = keep
+      ? inShape.map((n, d) => (axes.has(d) ? 1 : n))
+      : kept.map((d) => inShape[d]!);
+    return this.eagerPlan(node, shape, [x], (out) => [
+      inShape.map((_, d) => {
+        if (axes.has(d)) return null;
+        return keep ? out[d]! : out[kept.indexOf(d)]!;
+      }),
+    ]);
+  }
+
+  /**
+   * Layout ops that keep the row-major order. When they only insert or remove axes of size 1,
+   * every other axis keeps its coordinates; otherwise (axes merged or split) the operand is
+   * asked for whole and the output sliced.
+   */
+  private relabelPlan(node: NodeProto, x: string): Plan | null {
+    const inShape = this.shape(x);
+    const shape = this.relabelledShape(node, inShape);
+    if (shape === null || count(shape) !== count(inShape)) return null;
+    const inAxes = inShape.map((_, d) => d).filter((d) => inShape[d] !== 1);
+    const outAxes = shape.map((_, d) => d).filter((d) => shape[d] !== 1);
+    const aligned =
+      inAxes.length === outAxes.length && inAxes.every((d, k) => inShape[d] === shape[outAxes[k]!]);
+    if (aligned) {
+      return {
+        node,
+        shape,
+        operands: [x],
+        request: (out) => [
+          inShape.map((_, d) => {
+            const k = inAxes.indexOf(d);
+            return k < 0 ? null : out[outAxes[k]!]!;
+          }),
+        ],
+        compute: ([value], out) => ({ shape: extents(out, shape), data: value!.data }),
+      };
+    }
+    return {
+      node,
+      shape,
+      operands: [x],
+      request: () => [whole(inShape.length)],
+      compute: ([value], out) =>
+        select({ shape, data: value!.data }, whole(shape.length), out, shape),
+    };
   }
 
   private smallInts(node: NodeProto, i: number, attr: string): number[] | undefined {
     const name = inputsOf(node)[i];
     return name ? [...this.eager.value(name).data] : attrInts(node, attr);
-  }
-
-  /** An index-mapped view of the node's output, or null when the op has none here. */
-  private indexMap(node: NodeProto): Lazy | null {
-    const type = op(node);
-    const unary = UNARY[type];
-    if (unary !== undefined) {
-      const x = this.input(node, 0);
-      return { shape: x.shape, at: (i) => unary(x.at(i)) };
-    }
-    const binary = BINARY[type];
-    if (binary !== undefined) {
-      const x = this.input(node, 0);
-      const y = this.input(node, 1);
-      const shape = broadcastShape(x.shape, y.shape);
-      if (shape === null) return null;
-      const mx = broadcastMap(x.shape, shape);
-      const my = broadcastMap(y.shape, shape);
-      return { shape, at: (i) => binary(x.at(mx(i)), y.at(my(i))) };
-    }
-    switch (type) {
-      case "Identity":
-        return this.input(node, 0);
-      case "Cast":
-        return this.cast(node);
-      case "Clip": {
-        const x = this.input(node, 0);
-        const [, lo, hi] = inputsOf(node);
-        const min = lo ? this.eager.value(lo).data[0]! : attrFloat(node, "min", -Infinity);
-        const max = hi ? this.eager.value(hi).data[0]! : attrFloat(node, "max", Infinity);
-        return { shape: x.shape, at: (i) => Math.min(Math.max(x.at(i), min), max) };
-      }
-      case "Reshape":
-      case "Unsqueeze":
-      case "Squeeze":
-      case "Flatten":
-        return this.relabel(node);
-      case "Transpose":
-        return this.transpose(node);
-      case "ReduceSum":
-      case "ReduceMean":
-        return this.reduce(node, type === "ReduceMean");
-      default:
-        return null;
-    }
-  }
-
-  private cast(node: NodeProto): Lazy | null {
-    const x = this.input(node, 0);
-    const to = attrInt(node, "to", DT.FLOAT);
-    if (to === DT.FLOAT) return { shape: x.shape, at: (i) => Math.fround(x.at(i)) };
-    if (to === DT.DOUBLE) return x;
-    if (integerBits(to) !== null || to === DT.INT64)
-      return { shape: x.shape, at: (i) => Math.trunc(x.at(i)) };
-    return null;
-  }
-
-  /** Layout ops that keep the row-major order: only the shape changes (the eager rules give it). */
-  private relabel(node: NodeProto): Lazy | null {
-    const x = this.input(node, 0);
-    const shape = this.relabelledShape(node, x.shape);
-    return shape === null || count(shape) !== count(x.shape) ? null : { shape, at: x.at };
   }
 
   private relabelledShape(node: NodeProto, shape: readonly number[]): number[] | null {
@@ -238,66 +446,14 @@ export class LazyEval {
         return null;
     }
   }
+}
 
-  private transpose(node: NodeProto): Lazy {
-    const x = this.input(node, 0);
-    const rank = x.shape.length;
-    const perm = attrInts(node, "perm") ?? x.shape.map((_, i) => rank - 1 - i);
-    const shape = perm.map((p) => x.shape[p]!);
-    const outStrides = stridesOf(shape);
-    const inStrides = stridesOf(x.shape);
-    return {
-      shape,
-      at: (i) => {
-        let rem = i;
-        let idx = 0;
-        for (let d = 0; d < rank; d++) {
-          const q = Math.floor(rem / outStrides[d]!);
-          rem -= q * outStrides[d]!;
-          idx += q * inStrides[perm[d]!]!;
-        }
-        return x.at(idx);
-      },
-    };
-  }
-
-  private reduce(node: NodeProto, mean: boolean): Lazy | null {
-    const x = this.input(node, 0);
-    const rank = x.shape.length;
-    const given = this.smallInts(node, 1, "axes");
-    if (given === undefined || given.length === 0) return null;
-    const axes = new Set(given.map((a) => (a < 0 ? a + rank : a)));
-    const keep = attrInt(node, "keepdims", 1) === 1;
-    const kept = x.shape.map((_, d) => d).filter((d) => !axes.has(d));
-    const reduced = [...axes].sort((a, b) => a - b);
-    const inStrides = stridesOf(x.shape);
-    const keptShape = kept.map((d) => x.shape[d]!);
-    const keptStrides = stridesOf(keptShape);
-    const terms = count(reduced.map((d) => x.shape[d]!));
-    const shape = keep ? x.shape.map((n, d) => (axes.has(d) ? 1 : n)) : keptShape;
-    return {
-      shape,
-      at: (i) => {
-        let rem = i;
-        let base = 0;
-        for (let k = 0; k < kept.length; k++) {
-          const q = Math.floor(rem / keptStrides[k]!);
-          rem -= q * keptStrides[k]!;
-          base += q * inStrides[kept[k]!]!;
-        }
-        let acc = 0;
-        for (let t = 0; t < terms; t++) {
-          let r = t;
-          let idx = base;
-          for (let k = reduced.length - 1; k >= 0; k--) {
-            const n = x.shape[reduced[k]!]!;
-            idx += (r % n) * inStrides[reduced[k]!]!;
-            r = Math.floor(r / n);
-          }
-          acc += x.at(idx);
-        }
-        return mean ? acc / terms : acc;
-      },
-    };
-  }
+/** The sub-grid of a broadcast operand of shape `operand` that the output sub-grid needs. */
+function broadcastRequest(
+  operand: readonly number[],
+  out: readonly number[],
+  coords: Coords,
+): Coords {
+  const offset = out.length - operand.length;
+  return operand.map((n, d) => (n === 1 ? null : coords[d + offset]!));
 }

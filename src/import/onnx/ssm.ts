@@ -18,7 +18,6 @@
 
 import { fail } from "../../diag/error.js";
 import { type Ctx, checkFinite, leafType, type ParamValue } from "./context.js";
-import type { Lazy } from "./lazy.js";
 import type { NodeProto } from "./proto.js";
 import type { QuantMatch } from "./quantizers.js";
 import {
@@ -69,12 +68,54 @@ interface Site {
   readonly length: number;
 }
 
-/** Points at which large tensors are compared: all of them, or this many evenly spread. */
-const SAMPLES = 512;
+/** Along an axis longer than this, only this many coordinates are compared. */
+const AXIS_SAMPLES = 32;
+/** Of which the first and the last this many (a kernel's latest and earliest taps). */
+const EDGE_SAMPLES = 8;
 
-function sampleIndices(n: number): number[] {
-  if (n <= SAMPLES) return Array.from({ length: n }, (_, i) => i);
-  return Array.from({ length: SAMPLES }, (_, k) => Math.floor((k * (n - 1)) / (SAMPLES - 1)));
+/**
+ * A bounded, deterministic set of coordinates along an axis of length n: all of them up to
+ * AXIS_SAMPLES, else the first and last EDGE_SAMPLES and an even spread of the others.
+ */
+function spread(n: number): number[] {
+  if (n <= AXIS_SAMPLES) return Array.from({ length: n }, (_, i) => i);
+  const inner = AXIS_SAMPLES - 2 * EDGE_SAMPLES;
+  const span = n - 2 * EDGE_SAMPLES;
+  const out: number[] = [];
+  for (let k = 0; k < EDGE_SAMPLES; k++) out.push(k);
+  for (let k = 0; k < inner; k++)
+    out.push(EDGE_SAMPLES + Math.floor(((2 * k + 1) * span) / (2 * inner)));
+  for (let k = EDGE_SAMPLES - 1; k >= 0; k--) out.push(n - 1 - k);
+  return out;
+}
+
+/** Tensors up to this many elements are compared at every element. */
+const FULL_COMPARE = 1 << 12;
+
+/**
+ * Flat indices (ascending) where a tensor of this shape is compared: all of them for a small
+ * tensor, else the grid of the `spread` coordinates of every axis.
+ */
+function gridIndices(shape: readonly number[]): number[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n <= FULL_COMPARE) return Array.from({ length: n }, (_, i) => i);
+  let out = [0];
+  for (const n of shape) {
+    const axis = spread(n);
+    out = out.flatMap((base) => axis.map((c) => base * n + c));
+  }
+  return out;
+}
+
+/**
+ * Where the graph's kernel is compared with the parameters': every channel, at the `spread`
+ * taps (conv weight index j is lag L-1-j, so the first and last taps are both in), as flat
+ * indices of the conv weight [H, 1, L]. The in-graph kernel is evaluated on that sub-grid
+ * only (lazy.ts), so the check costs the same for any L.
+ */
+function kernelIndices(channels: number, length: number): number[] {
+  const taps = spread(length);
+  return Array.from({ length: channels }, (_, h) => taps.map((j) => h * length + j)).flat();
 }
 
 /** The graph's kernel (the conv weight [H, 1, L] in float view) at the sample points. */
@@ -83,19 +124,24 @@ interface KernelSamples {
   readonly values: Float64Array;
 }
 
-function graphKernel(site: Site, weight: Lazy, indices: readonly number[]): KernelSamples {
+function checkKernelShape(site: Site, shape: readonly number[]): void {
   const { channels: h, length: l } = site;
-  if (weight.shape.join(",") !== `${h},1,${l}`) {
+  if (shape.join(",") !== `${h},1,${l}`) {
     fail(
       "QS4D-E121",
       {
         node: site.ctx.g.describe(site.conv),
-        reason: `its weight has shape [${weight.shape.join(",")}], expected [${h},1,${l}]`,
+        reason: `its weight has shape [${shape.join(",")}], expected [${h},1,${l}]`,
       },
       site.ctx.g.where(site.conv),
     );
   }
-  return { indices, values: Float64Array.from(indices, (i) => weight.at(i)) };
+}
+
+function graphKernel(site: Site, weightName: string): KernelSamples {
+  checkKernelShape(site, site.ctx.lazy.shape(weightName));
+  const indices = kernelIndices(site.channels, site.length);
+  return { indices, values: site.ctx.lazy.sample(weightName, indices) };
 }
 
 /** The parameters' kernel at conv-weight flat indices (time reversed: index j is lag L-1-j). */
@@ -143,13 +189,12 @@ export function recoverSsm(site: Site): RecoveredSsm {
   }
   const prefix = [...prefixes][0]!;
   const params = readParams(site, kind, prefix, named);
-  const weight = ctx.lazy.get(weightName);
-  const kGraph = graphKernel(site, weight, sampleIndices(site.channels * site.length));
+  const kGraph = graphKernel(site, weightName);
   const { f64, discretization, cRecovered } = identify(site, kind, params, kGraph, leaves, prefix);
   if (cRecovered !== null) params.set("C", cRecovered);
   const produced = new Set(nodes.flatMap((n) => n.output ?? []));
   const quantizers = [...ctx.quants.values()].filter((q) => produced.has(q.output));
-  const quant = classifyQuantizers(site, quantizers, kind, params, f64, discretization, weight);
+  const quant = classifyQuantizers(site, quantizers, kind, params, f64, discretization, weightName);
   return { kind, modes: f64.m, discretization, params, quant };
 }
 
@@ -179,7 +224,7 @@ function storedKernel(site: Site, weightName: string): RecoveredSsm | null {
     );
   }
   const value = ctx.float.value(weightName);
-  graphKernel(site, { shape: value.shape, at: (i) => value.data[i]! }, []);
+  checkKernelShape(site, value.shape);
   const param: ParamValue = {
     value: { shape: [site.channels, 1, site.length], data: value.data },
     dataType: leafType(ctx, t, "an SSM kernel"),
@@ -428,13 +473,13 @@ function recoverFoldedC(
   };
 }
 
-/** Largest difference of a lazy tensor and candidate values at the sample points, relative. */
-function sampledError(input: Lazy, candidate: (i: number) => number, n: number): number {
-  const indices = sampleIndices(n);
-  return relativeError(
-    Float64Array.from(indices, (i) => input.at(i)),
-    Float64Array.from(indices, candidate),
-  );
+/** Values of a candidate quantity at flat indices. */
+type Candidate = (indices: readonly number[]) => Float64Array;
+
+/** Largest difference of a tensor and a candidate on the `gridIndices` of its shape, relative. */
+function sampledError(ctx: Ctx, input: string, candidate: Candidate): number {
+  const indices = gridIndices(ctx.lazy.shape(input));
+  return relativeError(ctx.lazy.sample(input, indices), candidate(indices));
 }
 
 /** The quantity a kernel-subgraph quantizer quantizes, found by comparing values. */
@@ -445,29 +490,33 @@ function classifyQuantizers(
   params: ReadonlyMap<string, ParamValue>,
   p: SsmF64,
   discretization: Discretization,
-  weight: Lazy,
+  weightName: string,
 ): Map<string, QuantMatch> {
   const { ctx } = site;
   const d = discretize(p, discretization);
-  const array = (v: ArrayLike<number>) => (i: number) => v[i]!;
-  const candidates: [string, (i: number) => number, readonly number[]][] = [
+  const array =
+    (v: ArrayLike<number>): Candidate =>
+    (indices) =>
+      Float64Array.from(indices, (i) => v[i]!);
+  const candidates: [string, Candidate, readonly number[]][] = [
     ["log_dt", array(params.get(kind === "s4d" ? "log_dt" : "inv_dt")!.value.data), [p.h]],
     ["A_real", array(p.aRe), [p.h, p.m]],
     ["A_imag", array(params.get("A_imag")!.value.data), [p.h, p.m]],
     ["C", array(realView(p.cRe, p.cIm)), [p.h, p.m, 2]],
     ["dA", array(realView(d.dARe, d.dAIm)), [p.h, p.m, 2]],
     ["dB", array(realView(d.dBRe, d.dBIm)), [p.h, p.m, 2]],
-    ["K", (i) => weight.at(i), [p.h, site.length]],
+    ["K", (indices) => ctx.lazy.sample(weightName, indices), [p.h, site.length]],
   ];
   if (p.bRe !== null && p.bIm !== null)
     candidates.push(["B", array(realView(p.bRe, p.bIm)), [p.h, p.m, 2]]);
   const out = new Map<string, QuantMatch>();
   for (const q of quantizers) {
-    const input = ctx.lazy.get(q.input ?? q.output);
-    const n = input.shape.reduce((a, b) => a * b, 1);
+    const inputName = q.input ?? q.output;
+    const inputShape = ctx.lazy.shape(inputName);
+    const n = inputShape.reduce((a, b) => a * b, 1);
     const hits = candidates.filter(
       ([, v, shape]) =>
-        shape.reduce((a, b) => a * b, 1) === n && sampledError(input, v, n) <= ROLE_TOLERANCE,
+        shape.reduce((a, b) => a * b, 1) === n && sampledError(ctx, inputName, v) <= ROLE_TOLERANCE,
     );
     const where = ctx.g.where(q.node);
     if (hits.length !== 1) {
@@ -480,13 +529,13 @@ function classifyQuantizers(
     const [role, , shape] = hits[0]!;
     const perAxis = q.axis !== null && q.axis !== undefined;
     const sameShape =
-      input.shape.length === shape.length && input.shape.every((x, i) => x === shape[i]);
+      inputShape.length === shape.length && inputShape.every((x, i) => x === shape[i]);
     if (perAxis && (!sameShape || role === "K")) {
       fail(
         "QS4D-E118",
         {
           node: ctx.g.describe(q.node),
-          reason: `a per-axis scale on ${role} in shape [${input.shape.join(",")}]`,
+          reason: `a per-axis scale on ${role} in shape [${inputShape.join(",")}]`,
         },
         where,
       );

@@ -3,7 +3,7 @@
 // one ADC gain, so a channel is the natural group). The scale minimizes the squared error
 // over a fixed set of clipping ratios, so the search is deterministic and cheap.
 
-import { clamp, roundHalfEven } from "../../run/numeric.js";
+import { clamp, roundHalfEven } from "../../arith/numeric.js";
 
 export interface Grid {
   readonly codes: Int32Array;

@@ -5,8 +5,8 @@
 // small: on its own grid it keeps the relative precision that QS4D's continuous-domain
 // quantization keeps, and its small increment fills the ADC instead of a 1/127 sliver of it.
 
+import { clamp, roundHalfEven } from "../../arith/numeric.js";
 import type { ResidualUpdate } from "../../ir/model.js";
-import { clamp, roundHalfEven } from "../../run/numeric.js";
 import { f64Tensor, i32Tensor } from "./tensors.js";
 
 export interface ResidualInput {

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { chipBytes } from "../../../src/emit/artifact.js";
+import { chipBytes } from "../../../src/driver/artifact.js";
 import { decodeContainer } from "../../../src/emit/container-read.js";
 import { lowerFixture } from "../../emit/fixtures.js";
 

@@ -1,15 +1,17 @@
 // The compile command's chip artifacts: chip.bin bytes, or the CSV programming lists, from a
 // lowered model and what it was lowered from. The manifest records the lowering's inputs by
-// content (model and calibration digests, target, pass options), never by time or host.
+// content (model and calibration digests, target, pass options), never by time or host. The
+// model file's digest is taken over its bytes (read here unless the caller has them); src/emit
+// only serializes.
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fail } from "../diag/error.js";
+import { readChip } from "../emit/chip-read.js";
+import { writeChip } from "../emit/chip-write.js";
+import { chipToCsv } from "../emit/csv.js";
 import type { PassOptionValue } from "../passes/pass.js";
-import type { Lowered, LowerOptions } from "../passes/pipeline.js";
-import { readChip } from "./chip-read.js";
-import { writeChip } from "./chip-write.js";
-import { chipToCsv } from "./csv.js";
+import type { Lowered, LowerOptions } from "./lower.js";
 
 export interface ChipSource {
   /** The model file compiled: its bytes' SHA-256 goes into the manifest. */

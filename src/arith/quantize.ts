@@ -1,6 +1,7 @@
-// The two training-time quantizer families the executor applies (DESIGN.md §2,
-// fixtures/models/README.md): the QS4D authors' max quantizer (all float32) and the uniform
-// affine quantizer of qs4d-symmetric-v1 / QDQ exports.
+// The two training-time quantizer families (DESIGN.md §2, fixtures/models/README.md): the QS4D
+// authors' max quantizer (all float32) and the uniform affine quantizer of qs4d-symmetric-v1 /
+// QDQ exports. The reference executor (src/run) applies them and the passes (apply-qat) fold
+// them into the IR: one definition for both.
 
 import type { AffineQuantizer } from "../ir/model.js";
 import { dataOf, numel, type Tensor } from "../ir/tensor.js";

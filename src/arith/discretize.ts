@@ -3,6 +3,7 @@
 //   bilinear: lambda = (1 + dt A/2)/(1 - dt A/2), Bbar = dt/(1 - dt A/2) * B
 // phi1(z) = (e^z - 1)/z is evaluated without cancellation and with its limit phi1(0) = 1, so
 // a mode whose A quantized to 0 (ternary A_quant) is an integrator with Bbar = dt*B, not NaN.
+// The reference executor (src/run) and the discretize pass share it.
 
 export interface Complex {
   re: number;

@@ -1,15 +1,16 @@
-// `qs4dc verify`: the three executors side by side on one batch. The emulator (the lowered IR,
-// src/emulate/) and the ideal simulation of chip.bin (this folder) are two implementations of
-// docs/chip-arithmetic.md and must agree bit for bit, logits and per-layer SSM codes; the
-// reference executor (`run`, the float or QAT model) shows what lowering changed.
+// `qs4dc verify`'s comparison: the three executors side by side on one batch. The emulator
+// (the lowered IR, src/emulate/) and the ideal simulation of chip.bin (src/sim/) are two
+// implementations of docs/chip-arithmetic.md and must agree bit for bit, logits and per-layer
+// SSM codes; the reference executor (`run`, the float or QAT model) shows what lowering
+// changed. The table and the exit code are the CLI's (src/cli/verify-output.ts).
 
-import { fail, Qs4dError } from "../diag/error.js";
+import { Qs4dError } from "../diag/error.js";
 import type { ChipImage } from "../emit/chip-image.js";
 import { emulate } from "../emulate/index.js";
 import type { Model } from "../ir/model.js";
 import { runModel } from "../run/index.js";
-import { accuracyOf, argmax } from "./report.js";
-import { prepareChip, runSamples } from "./simulate.js";
+import { simulateWithCodes } from "../sim/codes.js";
+import { accuracyOf, argmax } from "../sim/report.js";
 
 /** Per-layer SSM codes [batch, H, L]; null where an executor has none. */
 export interface LayerCodes {
@@ -66,39 +67,6 @@ export interface VerifyInputs {
   /** [batch, length, dIn] */
   readonly shape: readonly [number, number, number];
   readonly labels: Int32Array | null;
-}
-
-/** The ideal simulation of a chip with its per-layer SSM codes, [batch, H, L] per layer. */
-export function simulateWithCodes(
-  chip: ChipImage,
-  inputs: ArrayLike<number>,
-  shape: readonly [number, number, number],
-): Executed {
-  const prepared = prepareChip(chip);
-  const [batch, length, dIn] = shape;
-  const layers = new Map<number, { uq: Int32Array; yq: Int32Array; h: number }>();
-  for (const op of chip.program) {
-    if (op.op !== "ssm") continue;
-    const h = chip.signals[op.inputSignal]!.length;
-    layers.set(op.layer, {
-      uq: new Int32Array(batch * h * length),
-      yq: new Int32Array(batch * h * length),
-      h,
-    });
-  }
-  let sample = 0;
-  const store = (target: "uq" | "yq") => (layer: number, t: number, codes: Int32Array) => {
-    const l = layers.get(layer)!;
-    const base = sample * l.h * length;
-    for (let h = 0; h < l.h; h++) l[target][base + h * length + t] = codes[h]!;
-  };
-  const hooks = { ssmInput: store("uq"), ssmOutput: store("yq") };
-  const logits = new Float32Array(batch * prepared.layout.classes);
-  for (sample = 0; sample < batch; sample++) {
-    const one = runSamples(prepared, { data: inputs, length, dIn }, sample, sample + 1, { hooks });
-    logits.set(one, sample * prepared.layout.classes);
-  }
-  return { logits, layers: [...layers].map(([layer, l]) => ({ layer, uq: l.uq, yq: l.yq })) };
 }
 
 function emulated(lowered: Model, inputs: Float64Array, shape: readonly number[]): Executed {
@@ -194,72 +162,4 @@ export function verifyChip(v: VerifyInputs): VerifyResult {
     simulator,
     exact: simulator.identical && simulator.divergence === null,
   };
-}
-
-const cell = (v: number, digits = 4) =>
-  v === 0 ? "0" : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(digits);
-
-function divergenceText(d: Comparison["divergence"]): string {
-  if (d === "n/a") return "n/a (no codes)";
-  if (d === null) return "none";
-  return `layer ${d.layer} (${d.codes} codes, sample ${d.sample})`;
-}
-
-/** The one table `qs4dc verify` prints. */
-export function formatVerify(r: VerifyResult): string {
-  const rows: [string, string, string, string][] = [
-    ["", "reference", "emulator", "simulator (ideal)"],
-  ];
-  if (r.accuracy !== null) {
-    rows.push([
-      "accuracy",
-      cell(r.accuracy.reference),
-      cell(r.accuracy.emulator),
-      cell(r.accuracy.simulator),
-    ]);
-  }
-  rows.push([
-    "argmax agreement with emulator",
-    cell(r.reference.agreement),
-    "-",
-    cell(r.simulator.agreement),
-  ]);
-  rows.push([
-    "max |logit - emulator|",
-    cell(r.reference.maxLogitError),
-    "-",
-    cell(r.simulator.maxLogitError),
-  ]);
-  rows.push([
-    "first layer diverging from emulator",
-    divergenceText(r.reference.divergence),
-    "-",
-    divergenceText(r.simulator.divergence),
-  ]);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) =>
-    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "),
-  );
-  const verdict = r.exact
-    ? `ideal simulation == emulator: bit exact on all ${r.batch} samples`
-    : `ideal simulation != emulator on ${r.simulator.differingSamples} of ${r.batch} samples`;
-  return `${lines.join("\n")}\n${verdict}\n`;
-}
-
-/** QS4D-E620 with exit code 1 when the ideal simulation and the emulator differ. */
-export function failIfInexact(r: VerifyResult): void {
-  if (r.exact) return;
-  const d = r.simulator.divergence;
-  const diverged = d !== null && d !== "n/a";
-  fail(
-    "QS4D-E620",
-    {
-      samples: r.simulator.differingSamples,
-      batch: r.batch,
-      sample: diverged ? d.sample : r.simulator.firstDifferingSample,
-      where: diverged ? `layer ${d.layer} ${d.codes} codes` : "logits",
-    },
-    {},
-    1,
-  );
 }

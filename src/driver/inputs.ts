@@ -1,0 +1,38 @@
+// Batches from .npy files for the commands and the API: model inputs (checked against the
+// model as the reference executor checks them) and class labels.
+
+import { fail } from "../diag/error.js";
+import type { Model } from "../ir/model.js";
+import { checkInput } from "../run/index.js";
+import { type NpyArray, readNpy } from "../util/npy.js";
+
+/** Model inputs from a .npy file as float64, with their [batch, length, dIn] shape. */
+export function readInputs(model: Model, file: string): { inputs: Float64Array; shape: number[] } {
+  const npy = readNpy(file);
+  const data = npy.data;
+  // checkInput rejects any other dtype with a coded error before the cast matters.
+  const { batch, length } = checkInput(model, data as Float32Array, npy.shape, file);
+  return {
+    inputs: Float64Array.from(data as Float32Array),
+    shape: [batch, length, model.config.dIn],
+  };
+}
+
+export function readLabels(file: string, batch: number): Int32Array {
+  const npy: NpyArray = readNpy(file);
+  const data = npy.data;
+  const count = npy.shape.reduce((a, b) => a * b, 1);
+  if (
+    npy.shape.length !== 1 ||
+    count !== batch ||
+    data instanceof Float32Array ||
+    data instanceof Float64Array
+  ) {
+    fail(
+      "QS4D-E417",
+      { file, shape: `[${npy.shape.join(", ")}]`, dtype: npy.dtype, batch },
+      { file },
+    );
+  }
+  return Int32Array.from(data as Int32Array, (v) => Number(v));
+}

@@ -1,0 +1,45 @@
+// The simulator's own scalar arithmetic (docs/chip-arithmetic.md): round half to even with a
+// clamp (every converter: the ADC of a readout, the DAC of a static or per-sample input code),
+// the QS4D max quantizer of the per-sample converters, and its running maximum.
+//
+// A deliberate second implementation, kept in this one file. The compiler, the integer
+// emulator and the reference executor share src/arith/ (one copy of each rounding rule); the
+// simulator reads chip.bin only and imports nothing from src/arith, src/ir, src/passes,
+// src/emulate or src/run (docs/architecture.md, test/architecture/import-graph.test.ts), so
+// that when it agrees with the emulator bit for bit (test/sim/exact.test.ts, `qs4dc verify`)
+// two implementations written from the one specification agree, not one with itself. The
+// special function erf is platform arithmetic, like Math.exp: both executors take it from
+// src/util/erf.ts.
+
+/** Round half to even, then clamp to [-bound, bound]. */
+export function roundClamp(x: number, bound: number): number {
+  let r = Math.round(x); // half rounds toward +infinity
+  if (r - x === 0.5 && r % 2 !== 0) r -= 1;
+  return Math.min(Math.max(r, -bound), bound);
+}
+
+/** ADC code: round half to even, then the readout's clamp. */
+export const adcCode: (analog: number, limit: number) => number = roundClamp;
+
+/** The QS4D max quantizer's scale: s = f32(f32(1 / max(f32(m), f32(1e-5))) * Q/2). */
+export function sampleScale(maxAbs: number, levels: number): number {
+  const clipped = Math.max(Math.fround(maxAbs), Math.fround(1e-5));
+  return Math.fround(Math.fround(1 / clipped) * (levels / 2));
+}
+
+/** Code of the max quantizer: clamp(rhe(f32(v * s)), -floor(Q/2), floor(Q/2)). */
+export function sampleCode(v: number, scale: number, levels: number): number {
+  return roundClamp(Math.fround(v * scale), Math.floor(levels / 2));
+}
+
+/** Static DAC code of the SSM input: clamp(rhe(f32(u / s_h)), -Q, Q). */
+export function staticCode(u: number, scale: number, limit: number): number {
+  return roundClamp(Math.fround(u / scale), limit);
+}
+
+/** Running max |x| of rows fed one by one (the per-sample quantizers' statistic). */
+export function maxAbsOf(rows: readonly Float32Array[]): number {
+  let m = 0;
+  for (const row of rows) for (let i = 0; i < row.length; i++) m = Math.max(m, Math.abs(row[i]!));
+  return m;
+}
