@@ -9,6 +9,7 @@ import { fail } from "./diag/error.js";
 import { chipBytes } from "./driver/artifact.js";
 import { readInputs, readLabels } from "./driver/inputs.js";
 import { type Lowered, type LowerOptions, lowerModel } from "./driver/lower.js";
+import { LOWERING_CHOICE_KEYS, type LoweringChoices, passOptions } from "./driver/pass-options.js";
 import type { ChipImage, ChipManifest } from "./emit/chip-image.js";
 import { readChip as readChipImage } from "./emit/chip-read.js";
 import { MAGIC } from "./emit/container.js";
@@ -104,15 +105,9 @@ export interface Batch {
   readonly shape: readonly number[];
 }
 
-export interface CompileOptions extends ModelBytesOptions {
+export interface CompileOptions extends ModelBytesOptions, LoweringChoices {
   /** A built-in target name, a target JSON file, or a target description (default imssa-64). */
   readonly target?: string | TargetDescription;
-  /** Mode pruning: "zero" | "energy:T" | "ratio:R" (see `qs4dc passes`). */
-  readonly prune?: string;
-  /** Kernel-only models: complex modes per channel to realize each kernel with (default N/2). */
-  readonly realizeModes?: number | string;
-  /** Kernel-only models: relative kernel error above which realize-kernel warns (default 1e-3). */
-  readonly realizeTolerance?: number | string;
   /** Calibration inputs for post-training quantization: a .npy file or a batch. */
   readonly calib?: string | Batch;
   /** Labels of the calibration inputs (accuracy in the reports): a .npy file or one per sample. */
@@ -330,14 +325,7 @@ export function report(source: ModelSource, options: CompileOptions = {}): Compi
   });
 }
 
-const LOWERING_OPTIONS = [
-  "target",
-  "prune",
-  "calib",
-  "calibLabels",
-  "realizeModes",
-  "realizeTolerance",
-] as const;
+const LOWERING_OPTIONS = ["target", "calib", "calibLabels", ...LOWERING_CHOICE_KEYS] as const;
 
 function isChip(bytes: Uint8Array): boolean {
   return MAGIC.every((byte, i) => bytes[i] === byte);
@@ -420,15 +408,4 @@ function lowerOptions(model: Model, options: CompileOptions): LowerOptions {
         : labels(options.calibLabels, calib.shape[0]!),
     options: passOptions(options),
   };
-}
-
-/** The pass options, under the names `qs4dc compile` gives them. */
-function passOptions(options: CompileOptions): Record<string, string> {
-  const named: Record<string, string> = {};
-  if (options.prune !== undefined) named.prune = options.prune;
-  if (options.realizeModes !== undefined) named["realize-modes"] = String(options.realizeModes);
-  if (options.realizeTolerance !== undefined) {
-    named["realize-tolerance"] = String(options.realizeTolerance);
-  }
-  return named;
 }

@@ -6,21 +6,14 @@ import type { Command } from "commander";
 import { fail } from "../diag/error.js";
 import { readInputs, readLabels } from "../driver/inputs.js";
 import type { LowerOptions } from "../driver/lower.js";
+import { type LoweringChoices, passOptions } from "../driver/pass-options.js";
 import type { Model } from "../ir/model.js";
 import { loadTarget } from "../target/load.js";
 
-export interface LoweringFlags {
+export interface LoweringFlags extends LoweringChoices {
   readonly target?: string;
   readonly calib?: string;
   readonly calibLabels?: string;
-  readonly prune?: string;
-  readonly realizeModes?: string;
-  readonly realizeTolerance?: string;
-  readonly seqLen?: string;
-  readonly maxError?: string;
-  readonly maxAccuracyDrop?: string;
-  readonly allowLoss?: boolean;
-  readonly stateUpdate?: string;
 }
 
 export function addLoweringOptions(command: Command): Command {
@@ -63,20 +56,6 @@ export function addLoweringOptions(command: Command): Command {
       "--state-update <scheme>",
       "SSM state update: auto (the cheapest within the budget), plain, residual (default auto)",
     );
-}
-
-/** The flags that are pass options, by the names the passes read. */
-function passOptions(flags: LoweringFlags): Record<string, string> {
-  const options: Record<string, string> = {};
-  if (flags.prune !== undefined) options.prune = flags.prune;
-  if (flags.realizeModes !== undefined) options["realize-modes"] = flags.realizeModes;
-  if (flags.realizeTolerance !== undefined) options["realize-tolerance"] = flags.realizeTolerance;
-  if (flags.seqLen !== undefined) options["seq-len"] = flags.seqLen;
-  if (flags.maxError !== undefined) options["max-error"] = flags.maxError;
-  if (flags.maxAccuracyDrop !== undefined) options["max-accuracy-drop"] = flags.maxAccuracyDrop;
-  if (flags.allowLoss === true) options["allow-loss"] = "true";
-  if (flags.stateUpdate !== undefined) options["state-update"] = flags.stateUpdate;
-  return options;
 }
 
 export function loweringOptions(model: Model, flags: LoweringFlags): LowerOptions {

@@ -42,7 +42,9 @@ function discretizeSsm(
   for (let h = 0; h < H; h++) {
     for (let m = h * M; m < (h + 1) * M; m++) {
       const magnitude = Math.hypot(out.lamRe[m]!, out.lamIm[m]!);
-      if (!(magnitude < 1)) {
+      // The squared magnitude is what the later passes use (1 - |lambda|^2): hypot can round
+      // just below 1 where the square does not.
+      if (!(out.lamRe[m]! ** 2 + out.lamIm[m]! ** 2 < 1)) {
         const dt = Math.exp(logDt[h]!);
         fail(
           "QS4D-E405",

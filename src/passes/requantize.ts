@@ -629,8 +629,11 @@ function analysisLength(
   return { length: DEFAULT_LENGTH, source: "default" };
 }
 
-/** Converter and cell widths tried when the target takes them from the model (`ideal`). */
-const FREE_WIDTHS = [8, 10, 12, 14, 16, 18, 20];
+/**
+ * Converter and cell widths tried when the target takes them from the model (`ideal`): up to
+ * 16 bits, 2^15 levels (chip.bin holds at most 65536 levels per cell).
+ */
+const FREE_WIDTHS = [8, 10, 12, 14, 16];
 
 /**
  * The chip-wide parameters to try, cheapest first: wider converters and cells where the
@@ -652,7 +655,9 @@ function paramOptions(t: TargetDescription, model: Model, base: HardwareParams):
   }
   if (!t.bitSlicing.allowed) return [base];
   const options: HardwareParams[] = [];
-  for (let s = base.slices; s <= t.bitSlicing.maxSlices; s++) options.push({ ...base, slices: s });
+  // Codes stay below 2^30 (the integer limits of the executors, src/ir/limits.ts).
+  for (let s = base.slices; s <= t.bitSlicing.maxSlices; s++)
+    if (s === base.slices || base.levels ** s - 1 < 2 ** 30) options.push({ ...base, slices: s });
   return options;
 }
 
@@ -1013,7 +1018,9 @@ function requantizeWithin(
     diagnostics.warn("QS4D-N407", {
       ...what,
       choice,
-      why: `the cheapest configuration whose predicted relative output error (worst layer ${percent(worst)}) is within the budget of ${percent(options.maxError)}`,
+      why: sel.withinBudget
+        ? `the cheapest configuration whose predicted relative output error (worst layer ${percent(worst)}) is within the budget of ${percent(options.maxError)}`
+        : `none is within the budget of ${percent(options.maxError)}: the least predicted error (worst layer ${percent(worst)}), kept with --allow-loss`,
     });
   }
   if (!sel.withinBudget) {

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { inspectFile } from "../../src/cli/commands/inspect.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { Qs4dError } from "../../src/diag/error.js";
+import { IMSSA_64 } from "../../src/target/builtins.js";
 import { modelPath } from "../run/golden-files.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qs4dc-report-"));
@@ -70,7 +71,12 @@ describe("qs4dc report MODEL", () => {
   });
 
   it("gives the compiled bit widths of imssa-64: 8-bit cells and converters, digital float32 dense layers", async () => {
-    const report = await json(["report", FLOAT, "--json"]);
+    // imssa-64 with no room to widen (one cell per weight, an 8-bit state register): the
+    // float model over the budget, accepted with --allow-loss, keeps the target's own widths.
+    const narrow = join(dir, "narrow.json");
+    const t = { ...IMSSA_64, bitSlicing: { allowed: false, maxSlices: 1 } };
+    writeFileSync(narrow, JSON.stringify({ ...t, stateRegister: { residual: false, maxBits: 8 } }));
+    const report = await json(["report", FLOAT, "--json", "--target", narrow, "--allow-loss"]);
     expect(report.cost.compiled.bits).toEqual({
       a: 8,
       b: 8,

@@ -43,9 +43,16 @@ function check(name: string, lowered: Model, from: number, golden: string): Chec
   };
 }
 
+/**
+ * Without calibration data a float model's ranges are estimated and its predicted error on
+ * imssa-64 is over the default budget (E421): these tests take the user's way to accept that,
+ * --allow-loss, and measure what the chip then computes.
+ */
 function lower(name: string, target: string, calibrate: number): Model {
   const calibration = calibrate > 0 ? inputs(name, 0, calibrate) : null;
-  return lowerModel(fixtureModel(name), { target: loadTarget(target), calibration }).model;
+  const options = calibrate > 0 ? {} : { "allow-loss": "true" };
+  return lowerModel(fixtureModel(name), { target: loadTarget(target), calibration, options })
+    .model;
 }
 
 describe("emulator accuracy on the shared models", () => {

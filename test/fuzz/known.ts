@@ -36,6 +36,12 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     matches: (f) =>
       f.kind === "internal" && f.code === "QS4D-E054" && /QS4D-E037.*bits/.test(f.summary),
   },
+  {
+    id: "residual-stabilize-hang",
+    description:
+      "the residual update pulls a rounded lambda - 1 inside the unit circle one code step at a time up to levels^slices - 1 (src/passes/lib/residual.ts stabilized): a QAT grid point just outside the circle on levels 'model' with 3 slices takes minutes (regressions.test.ts). Only the long run sees hangs; any hang is attributed to it until its cause is checked with --case",
+    matches: (f) => f.kind === "hang",
+  },
 ];
 
 export function knownBug(f: Finding): KnownBug | undefined {

@@ -103,13 +103,44 @@ function input(
   };
 }
 
+const AFFINE = "axis = null, zero_point = 0, signed = true, narrow = true, rounding = half-even";
+
+/**
+ * Every grid of qs4d-symmetric-v1 (lambda, Bbar, C, D with codes; u, x, y formats), lambda on
+ * a 13-bit grid whose largest point, code 4095, is |lambda| = 1.0002: just outside the unit
+ * circle, as rounding puts a slow mode of a trained model (the importers accept it).
+ */
+export const FULL_GRIDS = ONE_MODE.replace(
+  "quant_scheme = none",
+  "quant_scheme = qs4d-symmetric-v1",
+).replace(
+  "      d: f32[1] = [0.47575703]",
+  `      d: f32[1] = [0.47575703]
+      quant lambda affine (bits = 13, scale = 0.00024425, ${AFFINE}) {
+        codes: i32[1,1,2] = [[[4095, 0]]]
+      }
+      quant bbar affine (bits = 8, scale = 0.001, ${AFFINE}) {
+        codes: i32[1,1,2] = [[[100, -50]]]
+      }
+      quant c affine (bits = 8, scale = 0.01, ${AFFINE}) {
+        codes: i32[1,1,2] = [[[110, 14]]]
+      }
+      quant d affine (bits = 8, scale = 0.004, ${AFFINE}) {
+        codes: i32[1] = [119]
+      }
+      quant u affine (bits = 8, scale = 0.01, ${AFFINE})
+      quant x affine (bits = 12, scale = 0.01, ${AFFINE})
+      quant y affine (bits = 8, scale = 0.01, ${AFFINE})`,
+);
+
 // Parsed when this module loads: a mistake in the text fails the test file instead of passing
-// an \`it.fails\` for the wrong reason (runCase itself never throws).
+// an `it.fails` for the wrong reason (runCase itself never throws).
 const oneMode = parseModel(ONE_MODE);
 const lambdaGrid = parseModel(LAMBDA_GRID);
 const aRoundsToZero = parseModel(A_ROUNDS_TO_ZERO);
+const fullGrids = parseModel(FULL_GRIDS);
 
-/** The residual state update on imssa-64 (chip.bin fields \`shifts\`, \`accumulate\`). */
+/** The residual state update on imssa-64 (chip.bin fields `shifts`, `accumulate`). */
 export const RESIDUAL_ON_IMSSA_64: CaseInput = input(oneMode, IMSSA_64, {
   "state-update": "residual",
   "allow-loss": "true",
@@ -136,3 +167,27 @@ export const SLICED_MODEL_LEVELS: CaseInput = input(
   { ...IDEAL, bitSlicing: { allowed: true, maxSlices: 3 } } satisfies TargetDescription,
   { "max-error": "0.01", "allow-loss": "true" },
 );
+
+/**
+ * The residual update of a mode with |lambda| = 1.0002 on levels "model" (4096) with 3 slices:
+ * its lambda - 1 is pulled inside the unit circle one code step of 4096^3 - 1 at a time.
+ */
+export const RESIDUAL_OUTSIDE_UNIT_CIRCLE: CaseInput = input(
+  fullGrids,
+  {
+    ...IDEAL,
+    dac: { bits: 8 },
+    adc: { bits: 8, perArray: 1024 },
+    bitSlicing: { allowed: true, maxSlices: 3 },
+  },
+  { "state-update": "residual", "allow-loss": "true" },
+);
+
+/** The minimal cases by name (`tsx test/fuzz/run-minimal.ts NAME` runs one). */
+export const MINIMAL_CASES: Readonly<Record<string, CaseInput>> = {
+  RESIDUAL_ON_IMSSA_64,
+  LEVELS_FROM_FLOAT_MODEL,
+  UNDAMPED_MODE,
+  SLICED_MODEL_LEVELS,
+  RESIDUAL_OUTSIDE_UNIT_CIRCLE,
+};

@@ -3,6 +3,8 @@
 // known.ts, so that the quick run does not fail on it): when the bug is fixed it starts
 // failing; then make it a plain `it` and remove the entry from known.ts.
 
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type Outcome, runCase } from "./harness.js";
 import {
@@ -11,6 +13,29 @@ import {
   SLICED_MODEL_LEVELS,
   UNDAMPED_MODE,
 } from "./minimal.js";
+
+const RUN_MINIMAL = fileURLToPath(new URL("./run-minimal.ts", import.meta.url));
+
+/**
+ * A minimal case run in a child process (run-minimal.ts), killed after `ms`: its outcome, or
+ * null when it did not finish in time (a case that hangs cannot be stopped in this process).
+ */
+function runBounded(name: string, ms: number): Promise<Outcome | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", RUN_MINIMAL, name], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? (JSON.parse(out) as Outcome) : null);
+    });
+  });
+}
 
 /** Fails with the finding's text, so that a regression says what it found. */
 function expectNoFinding(outcome: Outcome): void {
@@ -60,4 +85,15 @@ describe("differential fuzzer regressions: open bugs (reported; known.ts)", () =
   it.fails("bit slicing on levels 'model' keeps the grids within 32 bits", async () => {
     expectNoFinding(await runCase(SLICED_MODEL_LEVELS));
   });
+
+  // Bug residual-stabilize-hang: src/passes/lib/residual.ts (stabilized) pulls a rounded
+  // lambda - 1 inside the unit circle one code step at a time, up to maxCode = levels^slices - 1;
+  // a QAT grid point just outside the circle (|lambda| = 1.0002, which the importers accept as
+  // rounding) on levels "model" (4096) with 3 slices walks ~10^10 steps: minutes in requantize
+  // (12-bit grid: 42 s). The long run's watchdog reported it as a hang: seed 424242, index 55199.
+  it.fails("the residual update of a mode just outside the unit circle compiles in seconds", async () => {
+    const outcome = await runBounded("RESIDUAL_OUTSIDE_UNIT_CIRCLE", 15_000);
+    expect(outcome, "no result within 15 s").not.toBeNull();
+    expectNoFinding(outcome!);
+  }, 30_000);
 });

@@ -26,6 +26,8 @@ const FLOAT = "digits-float-h32n16-l2";
 const QAT8 = "digits-qat8-h32n16-l2";
 const QMAX = "qs4d-digits-qat-h32n16-l2";
 const KERNEL = "kernelonly-digits-h32n16-l2";
+const IMSSA = "imssa-demo-float-h3n28-l1";
+const SPOKEN = "spoken-qat6-h32n32-l4";
 
 const cache = new Map<string, Uint8Array>();
 function fixture(model: string, file = "model.onnx"): Uint8Array {
@@ -78,6 +80,14 @@ function setFloats(t: TensorProto, values: Float32Array): void {
 function rename(m: ModelProto, from: string, to: string): void {
   initializer(m, from).name = to;
   for (const n of g(m).node) n.input = n.input.map((i) => (i === from ? to : i));
+}
+
+/** The float32 tensors of the Constant nodes whose value has shape [n]. */
+function vectorConstants(m: ModelProto, n: number): TensorProto[] {
+  return g(m)
+    .node.filter((x) => x.opType === "Constant")
+    .map((x) => x.attribute[0]?.t)
+    .filter((t): t is TensorProto => t != null && (t.dims ?? []).map(Number).join() === `${n}`);
 }
 
 /** K = factor * Re(sum ...): the Constant multiplying layer 0's ReduceSum over the modes. */
@@ -233,6 +243,38 @@ describe("graphs that cannot be placed", () => {
   it("a kernel subgraph that computes something else than the S4D kernel", () => {
     const bytes = edited(FLOAT, (m) => {
       setKernelFactor(m, 3);
+    });
+    expectCode(bytes, "QS4D-E113", ["layer 0", "zoh"]);
+  });
+
+  it("a kernel that differs from the parameters' at one late tap only (L = 1000)", () => {
+    const bytes = edited(IMSSA, (m) => {
+      // The position vectors l = L-1..0 of exp(dt A l): conv weight index 1, lag L-2 = 998,
+      // gets l = 0. Every other tap of the kernel is unchanged.
+      const positions = vectorConstants(m, 1000);
+      expect(positions.length).toBeGreaterThan(0);
+      for (const t of positions) {
+        const v = floats(t);
+        expect(v[1]).toBe(998);
+        v[1] = 0;
+        setFloats(t, v);
+      }
+    });
+    expectCode(bytes, "QS4D-E113", ["layer 0", "zoh"]);
+  });
+
+  it("a quantized kernel whose binary powering differs at one late tap only (L = 4000)", () => {
+    const bytes = edited(SPOKEN, (m) => {
+      // dA^l by repeated squaring with constant bit masks of l: flipping every mask at conv
+      // weight index 1 computes dA^97 (= 4095 - 3998) at lag L-2 = 3998.
+      const masks = vectorConstants(m, 4000);
+      expect(masks.length).toBeGreaterThan(0);
+      for (const t of masks) {
+        const v = floats(t);
+        expect(v.every((x) => x === 0 || x === 1)).toBe(true);
+        v[1] = 1 - v[1]!;
+        setFloats(t, v);
+      }
     });
     expectCode(bytes, "QS4D-E113", ["layer 0", "zoh"]);
   });

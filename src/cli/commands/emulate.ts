@@ -37,8 +37,10 @@ function traceFiles(traces: readonly LayerCodes[], shape: number[]): Map<string,
 }
 
 function run(modelPath: string, flags: EmulateFlags): void {
-  const model = lowered(importModel(modelPath), flags);
-  const { inputs, shape } = readInputs(model, flags.input);
+  // The inputs first: a bad file is reported as such before any lowering work.
+  const source = importModel(modelPath);
+  const { inputs, shape } = readInputs(source, flags.input);
+  const model = lowered(source, flags);
   const result = emulate(model, inputs, shape, { trace: flags.trace !== undefined });
   if (flags.trace !== undefined && result.traces !== null) {
     const files = traceFiles(result.traces, [shape[0]!, model.config.channels, shape[1]!]);

@@ -68,54 +68,69 @@ interface Site {
   readonly length: number;
 }
 
-/** Along an axis longer than this, only this many coordinates are compared. */
-const AXIS_SAMPLES = 32;
-/** Of which the first and the last this many (a kernel's latest and earliest taps). */
-const EDGE_SAMPLES = 8;
-
 /**
  * A bounded, deterministic set of coordinates along an axis of length n: all of them up to
- * AXIS_SAMPLES, else the first and last EDGE_SAMPLES and an even spread of the others.
+ * `cap`, else the first and last `edge` and an even spread of `cap - 2 edge` others.
  */
-function spread(n: number): number[] {
-  if (n <= AXIS_SAMPLES) return Array.from({ length: n }, (_, i) => i);
-  const inner = AXIS_SAMPLES - 2 * EDGE_SAMPLES;
-  const span = n - 2 * EDGE_SAMPLES;
+function spread(n: number, cap: number, edge: number): number[] {
+  if (n <= cap) return Array.from({ length: n }, (_, i) => i);
+  const inner = cap - 2 * edge;
+  const span = n - 2 * edge;
   const out: number[] = [];
-  for (let k = 0; k < EDGE_SAMPLES; k++) out.push(k);
-  for (let k = 0; k < inner; k++)
-    out.push(EDGE_SAMPLES + Math.floor(((2 * k + 1) * span) / (2 * inner)));
-  for (let k = EDGE_SAMPLES - 1; k >= 0; k--) out.push(n - 1 - k);
+  for (let k = 0; k < edge; k++) out.push(k);
+  for (let k = 0; k < inner; k++) out.push(edge + Math.floor(((2 * k + 1) * span) / (2 * inner)));
+  for (let k = edge - 1; k >= 0; k--) out.push(n - 1 - k);
+  return out;
+}
+
+/** Flat indices (ascending) of the product of per-axis coordinate sets of a tensor of `shape`. */
+function product(shape: readonly number[], axes: readonly (readonly number[])[]): number[] {
+  let out = [0];
+  shape.forEach((n, d) => {
+    out = out.flatMap((base) => axes[d]!.map((c) => base * n + c));
+  });
   return out;
 }
 
 /** Tensors up to this many elements are compared at every element. */
 const FULL_COMPARE = 1 << 12;
+/** Along each axis of a larger tensor: this many coordinates, the first and last 8 among them. */
+const AXIS_SAMPLES = 32;
 
-/**
- * Flat indices (ascending) where a tensor of this shape is compared: all of them for a small
- * tensor, else the grid of the `spread` coordinates of every axis.
- */
+/** Flat indices (ascending) where a quantizer's input is compared with a candidate quantity. */
 function gridIndices(shape: readonly number[]): number[] {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n <= FULL_COMPARE) return Array.from({ length: n }, (_, i) => i);
-  let out = [0];
-  for (const n of shape) {
-    const axis = spread(n);
-    out = out.flatMap((base) => axis.map((c) => base * n + c));
-  }
-  return out;
+  return product(
+    shape,
+    shape.map((m) => spread(m, AXIS_SAMPLES, 8)),
+  );
 }
 
+/** Taps compared on every channel: the first and the last this many. */
+const EDGE_TAPS = 4;
+/** Channels compared at more taps: this many (the first and last 4 among them). */
+const SPREAD_CHANNELS = 16;
+/** The taps they are compared at: this many (the first and last 8 among them). */
+const SPREAD_TAPS = 32;
+
 /**
- * Where the graph's kernel is compared with the parameters': every channel, at the `spread`
- * taps (conv weight index j is lag L-1-j, so the first and last taps are both in), as flat
- * indices of the conv weight [H, 1, L]. The in-graph kernel is evaluated on that sub-grid
- * only (lazy.ts), so the check costs the same for any L.
+ * Where the graph's kernel is compared with the parameters', as grids of flat indices of the
+ * conv weight [H, 1, L] (index j is lag L-1-j, so its first and last indices are the kernel's
+ * last and first taps): every channel at its first and last EDGE_TAPS taps, and a spread of
+ * SPREAD_CHANNELS channels at a spread of SPREAD_TAPS taps (all of them when there are no more).
+ * The in-graph kernel is only evaluated on these grids (lazy.ts): the check costs the same for
+ * any L.
  */
-function kernelIndices(channels: number, length: number): number[] {
-  const taps = spread(length);
-  return Array.from({ length: channels }, (_, h) => taps.map((j) => h * length + j)).flat();
+function kernelGrids(channels: number, length: number): number[][] {
+  const all = Array.from({ length: channels }, (_, h) => h);
+  return [
+    product([channels, 1, length], [all, [0], spread(length, 2 * EDGE_TAPS, EDGE_TAPS)]),
+    product(
+      [channels, 1, length],
+      [spread(channels, SPREAD_CHANNELS, 4), [0], spread(length, SPREAD_TAPS, 8)],
+    ),
+  ];
 }
 
 /** The graph's kernel (the conv weight [H, 1, L] in float view) at the sample points. */
@@ -140,8 +155,13 @@ function checkKernelShape(site: Site, shape: readonly number[]): void {
 
 function graphKernel(site: Site, weightName: string): KernelSamples {
   checkKernelShape(site, site.ctx.lazy.shape(weightName));
-  const indices = kernelIndices(site.channels, site.length);
-  return { indices, values: site.ctx.lazy.sample(weightName, indices) };
+  const at = new Map<number, number>();
+  for (const grid of kernelGrids(site.channels, site.length)) {
+    const values = site.ctx.lazy.sample(weightName, grid);
+    grid.forEach((i, k) => at.set(i, values[k]!));
+  }
+  const indices = [...at.keys()].sort((a, b) => a - b);
+  return { indices, values: Float64Array.from(indices, (i) => at.get(i)!) };
 }
 
 /** The parameters' kernel at conv-weight flat indices (time reversed: index j is lag L-1-j). */

@@ -35,11 +35,19 @@ function pairGrid(re: number, im: number, maxCode: number): [number, number, num
   return [code(re), code(im), scale];
 }
 
-/** |1 + delta| < 1 is what keeps the recurrence stable: pull a rounded delta inside. */
+/**
+ * |1 + delta| < 1 is what keeps the recurrence stable: pull a rounded delta inside, to the
+ * largest code c <= dr with (1 + c s)^2 + (di s)^2 < 1 (closed form, then a step or two for
+ * the rounding of the square root; never a walk over the code range).
+ */
 function stabilized(dr: number, di: number, scale: number, maxCode: number): number {
-  let code = dr;
-  while ((1 + code * scale) ** 2 + (di * scale) ** 2 >= 1 && code > -maxCode) code--;
-  return code;
+  const stable = (c: number) => (1 + c * scale) ** 2 + (di * scale) ** 2 < 1;
+  if (stable(dr)) return dr;
+  const room = 1 - (di * scale) ** 2;
+  if (room <= 0) return -maxCode;
+  let code = Math.min(dr, Math.ceil((Math.sqrt(room) - 1) / scale));
+  while (!stable(code) && code > -maxCode) code--;
+  return Math.max(code, -maxCode);
 }
 
 /** The smallest shift whose ADC steps hold the largest increment |dx| of the mode. */
