@@ -63,7 +63,7 @@ describe("differential fuzzer regressions: open bugs (reported; known.ts)", () =
   // writeChip writes them, then `qs4dc sim` and `qs4dc inspect` refuse the chip with
   // QS4D-E515 (and note N407 calls the 2.6 % configuration "within the budget of 1.0 %").
   // First seen: seed 2 index 88, seed 4 index 78.
-  it.fails("levels 'model' on a float model stay within what chip.bin holds", async () => {
+  it("levels 'model' on a float model stay within what chip.bin holds", async () => {
     expectNoFinding(await runCase(LEVELS_FROM_FLOAT_MODEL));
   });
 
@@ -73,7 +73,7 @@ describe("differential fuzzer regressions: open bugs (reported; known.ts)", () =
   // rejects the pass output: exit 3 with QS4D-E054 instead of a coded refusal of the undamped
   // mode (the importers' QS4D-E232 catches it only for .onnx/.json). First seen: seed 3
   // index 74, seed 4 index 1350.
-  it.fails("a mode on the unit circle is refused with a coded error, not exit 3", async () => {
+  it("a mode on the unit circle is refused with a coded error, not exit 3", async () => {
     expectNoFinding(await runCase(UNDAMPED_MODE));
   });
 
@@ -82,7 +82,7 @@ describe("differential fuzzer regressions: open bugs (reported; known.ts)", () =
   // "model" resolve to the model's largest code + 1 (4001), three slices give a 37-bit lambda
   // grid; the verifier rejects it, exit 3 with QS4D-E054 (QS4D-E037). First seen: seed 2
   // index 120.
-  it.fails("bit slicing on levels 'model' keeps the grids within 32 bits", async () => {
+  it("bit slicing on levels 'model' keeps the grids within 32 bits", async () => {
     expectNoFinding(await runCase(SLICED_MODEL_LEVELS));
   });
 
@@ -91,7 +91,7 @@ describe("differential fuzzer regressions: open bugs (reported; known.ts)", () =
   // a QAT grid point just outside the circle (|lambda| = 1.0002, which the importers accept as
   // rounding) on levels "model" (4096) with 3 slices walks ~10^10 steps: minutes in requantize
   // (12-bit grid: 42 s). The long run's watchdog reported it as a hang: seed 424242, index 55199.
-  it.fails("the residual update of a mode just outside the unit circle compiles in seconds", async () => {
+  it("the residual update of a mode just outside the unit circle compiles in seconds", async () => {
     const outcome = await runBounded("RESIDUAL_OUTSIDE_UNIT_CIRCLE", 15_000);
     expect(outcome, "no result within 15 s").not.toBeNull();
     expectNoFinding(outcome!);
