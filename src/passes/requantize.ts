@@ -838,7 +838,7 @@ function precisionBits(
   const row = (tensor: string, held: number, error: number): PrecisionBits => ({
     tensor: `layers.${layer}.${tensor}`,
     bitsHeld: held,
-    bitsNeeded: error > 0 ? Math.max(2, held + Math.ceil(Math.log2(error / share))) : 2,
+    bitsNeeded: error > LOSSLESS ? Math.max(2, held + Math.ceil(Math.log2(error / share))) : held,
     error,
   });
   return [

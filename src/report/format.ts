@@ -2,7 +2,7 @@
 // the SQNR of an exact tensor, as the strings the chip manifest uses).
 
 import { formatDiagnostic } from "../diag/diagnostic.js";
-import type { LayerQuantReport, WorstMode } from "../passes/requantize.js";
+import { type LayerQuantReport, LOSSLESS, type WorstMode } from "../passes/requantize.js";
 import type { CompilationReport, CostEntry, PruneSavings } from "./build.js";
 import type { CostMetrics } from "./cost.js";
 
@@ -49,7 +49,28 @@ function quantLayer(layer: LayerQuantReport): string[] {
     ...layer.worstModes.map(
       (w, i) => `    ${i === 0 ? "worst modes" : "           "}  ${worstMode(w)}`,
     ),
+    ...precisionRows(layer),
   ];
+}
+
+/** The precision analysis of a layer (absent from chips compiled before it existed). */
+function precisionRows(layer: LayerQuantReport): string[] {
+  const p = layer.precision as LayerQuantReport["precision"] | undefined;
+  if (p === undefined) return [];
+  const head = `    predicted at L = ${p.length}: ${layer.stateUpdate} update, ${layer.stateBits}-bit state; relative output error ${percent(p.error.total)} (all frequencies), ${percent(p.pooled.total)} (DC, pooled); budget ${percent(p.budget)}${p.withinBudget ? "" : ": OVER"}`;
+  const rows = p.bits.map(
+    (b) =>
+      `      ${b.tensor.padEnd(22)} holds ${String(b.bitsHeld).padStart(2)} bits, needs ${String(b.bitsNeeded).padStart(2)}, alone ${percent(b.error)}`,
+  );
+  return [head, ...rows];
+}
+
+/** Nothing lost: every grid of the model kept and no predicted error (float64 rounding aside). */
+function lossless(layers: readonly LayerQuantReport[]): boolean {
+  return layers.every((l) => {
+    const p = l.precision as LayerQuantReport["precision"] | undefined;
+    return p !== undefined && p.total < LOSSLESS && l.tensors.every((t) => t.exact);
+  });
 }
 
 function quantization(r: CompilationReport): string[] {
@@ -67,7 +88,11 @@ function quantization(r: CompilationReport): string[] {
   return [
     "quantization (SQNR against the trained network, and against the float discretization)",
     ...layers.flatMap(quantLayer),
-    ...(losses.length === 0 ? ["  lossy: none (every grid fits the target)"] : losses),
+    ...(losses.length > 0
+      ? losses
+      : lossless(layers)
+        ? ["  lossy: none (every grid kept, no predicted error)"]
+        : ["  lossy: every grid fits the target, with the predicted errors above"]),
     ...accuracy,
   ];
 }
