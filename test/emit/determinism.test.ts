@@ -8,22 +8,23 @@ import { FIXTURE_MODELS, lowerFixture } from "./fixtures.js";
 
 const TARGETS = ["imssa-64", "ideal"];
 
-function compile(name: string, target: string): Uint8Array | null {
+function compile(name: string, target: string): Uint8Array {
   const fixture = lowerFixture(name, target);
-  return fixture === null ? null : chipBytes(fixture.lowered, fixture.source);
+  return chipBytes(fixture.lowered, fixture.source);
 }
+
+/** The sCIFAR-sized model once, on ideal: on imssa-64 it takes 2220 arrays and a minute a compile. */
+const SKIPPED = new Set(["big-h128n128-l4-L1024@imssa-64"]);
 
 describe("chip.bin is deterministic", () => {
   const compiled: string[] = [];
 
   for (const name of FIXTURE_MODELS) {
-    for (const target of TARGETS) {
+    for (const target of TARGETS.filter((t) => !SKIPPED.has(`${name}@${t}`))) {
       it(`${name} on ${target}: compile twice, identical bytes`, () => {
         const first = compile(name, target);
-        if (first === null) return; // refused with a coded diagnostic: nothing to compare
         const second = compile(name, target);
-        expect(second).not.toBeNull();
-        expect(Buffer.compare(Buffer.from(first), Buffer.from(second!))).toBe(0);
+        expect(Buffer.compare(Buffer.from(first), Buffer.from(second))).toBe(0);
         expect(readChip(first, `${name}.bin`).manifest.source.model).toBe(name);
         compiled.push(`${name}@${target}`);
       });
