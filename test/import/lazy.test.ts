@@ -1,6 +1,6 @@
 // The sub-grid evaluator of large constant tensors (src/import/onnx/lazy.ts) must give the eager
 // evaluator's values bit for bit at any sample points: through elementwise ops with
-// broadcasting, shared subexpressions (the binary powering of a quantized kernel), reductions
+// broadcasting and Expand, shared subexpressions (the binary powering of a quantized kernel), reductions
 // over a sliced axis and over a whole one, Transpose, a Reshape that keeps the axes and one that
 // merges them, and ops it does not slice (Concat, evaluated whole).
 
@@ -60,6 +60,7 @@ function graph(): OnnxGraph {
     tensor("axis1", [1], [1], true),
     tensor("hl", [3], [H, 1, L], true),
     tensor("flat", [2], [H, M * L], true),
+    tensor("hml", [3], [H, M, L], true),
   ];
   const node_ = [
     node("Unsqueeze", ["a", "axis2"], "ua"),
@@ -67,7 +68,8 @@ function graph(): OnnxGraph {
     node("Mul", ["ua", "pos"], "e"),
     node("Mul", ["e", "decay"], "ed"),
     node("Exp", ["ed"], "mag"),
-    node("Mul", ["ub", "pos"], "phase"),
+    node("Expand", ["pos", "hml"], "posx"),
+    node("Mul", ["ub", "posx"], "phase"),
     node("Cos", ["phase"], "c"),
     node("Sin", ["phase"], "s"),
     node("Mul", ["mask", "c"], "mc"),
@@ -120,6 +122,7 @@ describe("lazy evaluation of large constant tensors on sub-grids", () => {
     ["k", "Reshape [H, L] -> [H, 1, L] of a ReduceSum over the modes"],
     ["red", "ReduceSum over the modes of a shared-subexpression DAG"],
     ["t", "elementwise ops with broadcast operands"],
+    ["posx", "Expand of the position vector to [H, M, L]"],
     ["tr", "Transpose"],
     ["merged", "a Reshape that merges the mode and tap axes"],
     ["mean", "ReduceMean over the tap axis (a whole axis)"],

@@ -6,15 +6,16 @@
 // evaluated on a sub-grid: per axis, the coordinates wanted (or the whole axis).
 //
 // The wanted coordinates go from the tensor asked for back towards the leaves through the ops
-// that have an axis map (elementwise ops with broadcasting, reductions, layout ops), each shared
-// tensor once, on the union of what its consumers want; the ops then run vectorised, by the
-// eager evaluator, on the sliced operands. An axis a reduction sums over is wanted whole; a
-// broadcast axis of an operand is coordinate 0. Leaves, small tensors and ops without an axis
-// map are evaluated in full by the eager evaluator and sliced. Every value is the eager
-// evaluator's value, bit for bit: the same float64 operations on the same operands, reductions
-// over whole axes in the same order. The work is the size of the sub-grid, whatever L is.
+// that have an axis map (elementwise ops with broadcasting, Expand, reductions, layout ops),
+// each shared tensor once, on the union of what its consumers want; the ops then run
+// vectorised, by the eager evaluator, on the sliced operands. An axis a reduction sums over is
+// wanted whole; a broadcast axis of an operand is coordinate 0. Leaves, small tensors and ops
+// without an axis map are evaluated in full by the eager evaluator and sliced. Every value is
+// the eager evaluator's value, bit for bit: the same float64 operations on the same operands,
+// reductions over whole axes in the same order. The work is the size of the sub-grid, whatever
+// L is.
 
-import { broadcastShape } from "./elementwise.js";
+import { binaryOp, broadcastShape } from "./elementwise.js";
 import { type Bypass, type ConstEval, count } from "./evaluate.js";
 import { attrInt, attrInts, inputsOf, type OnnxGraph, op } from "./graph.js";
 import type { NodeProto } from "./proto.js";
@@ -315,6 +316,7 @@ export class LazyEval {
         return [c];
       });
     }
+    if (type === "Expand") return this.expandPlan(node, x);
     if (REDUCE.has(type)) return this.reducePlan(node, x);
     if (RELABEL.has(type)) return this.relabelPlan(node, x);
     return null;
@@ -336,6 +338,28 @@ export class LazyEval {
         const given = new Map(operands.map((o, i) => [o, values[i]!]));
         const out = this.eager.runNode(node, (name) => given.get(name) ?? this.eager.value(name));
         return out[0]!;
+      },
+    };
+  }
+
+  /** Expand is a broadcast against zeros of the target shape (as the eager evaluator has it). */
+  private expandPlan(node: NodeProto, x: string): Plan | null {
+    const target = this.smallInts(node, 1, "shape");
+    if (target === undefined) return null;
+    const inShape = this.shape(x);
+    const shape = broadcastShape(inShape, target);
+    if (shape === null) return null;
+    return {
+      node,
+      shape,
+      operands: [x],
+      request: (out) => [broadcastRequest(inShape, shape, out)],
+      compute: ([value], out) => {
+        const zeros = {
+          shape: extents(out, shape),
+          data: new Float64Array(count(extents(out, shape))),
+        };
+        return binaryOp("Add", value!, zeros)!;
       },
     };
   }

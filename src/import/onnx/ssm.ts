@@ -117,12 +117,14 @@ const SPREAD_TAPS = 32;
 /**
  * Where the graph's kernel is compared with the parameters', as grids of flat indices of the
  * conv weight [H, 1, L] (index j is lag L-1-j, so its first and last indices are the kernel's
- * last and first taps): every channel at its first and last EDGE_TAPS taps, and a spread of
- * SPREAD_CHANNELS channels at a spread of SPREAD_TAPS taps (all of them when there are no more).
- * The in-graph kernel is only evaluated on these grids (lazy.ts): the check costs the same for
- * any L.
+ * last and first taps): a small kernel everywhere, a larger one on every channel at its first
+ * and last EDGE_TAPS taps and on a spread of SPREAD_CHANNELS channels at a spread of
+ * SPREAD_TAPS taps (all of them when there are no more). The in-graph kernel is only evaluated
+ * on these grids (lazy.ts): the check costs the same for any L.
  */
 function kernelGrids(channels: number, length: number): number[][] {
+  if (channels * length <= FULL_COMPARE)
+    return [Array.from({ length: channels * length }, (_, i) => i)];
   const all = Array.from({ length: channels }, (_, h) => h);
   return [
     product([channels, 1, length], [all, [0], spread(length, 2 * EDGE_TAPS, EDGE_TAPS)]),
@@ -158,7 +160,9 @@ function graphKernel(site: Site, weightName: string): KernelSamples {
   const at = new Map<number, number>();
   for (const grid of kernelGrids(site.channels, site.length)) {
     const values = site.ctx.lazy.sample(weightName, grid);
-    grid.forEach((i, k) => at.set(i, values[k]!));
+    grid.forEach((i, k) => {
+      at.set(i, values[k]!);
+    });
   }
   const indices = [...at.keys()].sort((a, b) => a - b);
   return { indices, values: Float64Array.from(indices, (i) => at.get(i)!) };
