@@ -31,8 +31,8 @@ import type { DiscretizeReport } from "./passes/discretize.js";
 import type { LayoutReport } from "./passes/layout-imssa.js";
 import type { MapConductanceReport } from "./passes/map-conductance.js";
 import type { PruneReport } from "./passes/prune.js";
-import type { RealizeKernelReport } from "./passes/realize-kernel.js";
 import { REGISTRY } from "./passes/registry.js";
+import type { ReportsByPass } from "./passes/reports.js";
 import type { RequantizeReport } from "./passes/requantize.js";
 import type { TileReport } from "./passes/tile.js";
 import { buildReport, type CompilationReport } from "./report/build.js";
@@ -119,15 +119,7 @@ export interface CompileOptions extends ModelBytesOptions, LoweringChoices {
 }
 
 /** Each pass's report by pass name, as the lowering produced them. */
-export interface PassReports {
-  readonly "apply-qat"?: ApplyQatReport;
-  readonly "realize-kernel"?: RealizeKernelReport;
-  readonly discretize?: DiscretizeReport;
-  readonly requantize?: RequantizeReport;
-  readonly prune?: PruneReport;
-  readonly "layout-imssa"?: LayoutReport;
-  readonly tile?: TileReport;
-  readonly "map-conductance"?: MapConductanceReport;
+export interface PassReports extends Partial<ReportsByPass> {
   readonly [pass: string]: unknown;
 }
 

@@ -183,5 +183,6 @@ export const APPLY_QAT: Pass = {
   name: "apply-qat",
   description:
     "apply the model's training-time quantizers to its latent weights (the network that was trained)",
+  options: [],
   run: (model, context) => applyQat(model, context),
 };

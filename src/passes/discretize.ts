@@ -89,6 +89,7 @@ export const DISCRETIZE: Pass = {
   name: "discretize",
   description:
     "discretize each SSM (ZOH or bilinear) to lambda, Bbar, C; reject modes with |lambda| >= 1",
+  options: [],
   run(model, context) {
     const report: DiscretizeReport = { layers: [] };
     const result = discretize(model, report);

@@ -407,6 +407,7 @@ export const LAYOUT_IMSSA: Pass = {
   name: "layout-imssa",
   description:
     "lay out each SSM channel as an IMSSA crossbar block (u rows, 4x4 mode blocks, y columns; lagged or folded) and build the digital program",
+  options: [],
   run(model, context) {
     const report = emptyLayoutReport();
     const result = layoutImssa(model, report);

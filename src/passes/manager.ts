@@ -1,5 +1,6 @@
 // Runs a pipeline of named passes (MLIR's PassManager, Binaryen's PassRunner): resolves every
-// name before anything runs, and prints the IR after the passes asked for. The verifier always
+// name and checks every option against the passes' declarations (QS4D-E055) before anything
+// runs, and prints the IR after the passes asked for. The verifier always
 // runs on the pipeline's input (an invalid input is the user's: its own code, exit 2) and on
 // its output (a pass's bug: QS4D-E054, exit 3), and after each pass with --verify-each
 // (QS4D-E051, exit 3). Every command and the API lower through here, so nothing skips it.
@@ -46,6 +47,17 @@ export function resolvePasses(names: readonly string[], registry: PassRegistry =
   });
 }
 
+/** Every option given must be one some registered pass declares: a misspelt one is not ignored. */
+function checkOptions(context: PassContext, registry: PassRegistry): void {
+  const declared = new Set(registry.options.map((o) => o.name));
+  for (const option of Object.keys(context.options)) {
+    if (!declared.has(option)) {
+      const known = [...declared].join(", ") || "(none)";
+      fail("QS4D-E055", { option, known });
+    }
+  }
+}
+
 function checkNamedInPipeline(option: string, pass: string, pipeline: readonly string[]): void {
   if (!pipeline.includes(pass)) {
     fail("QS4D-E052", { option, pass, pipeline: pipeline.join(",") || "empty" });
@@ -75,6 +87,7 @@ export function runPasses(
   registry: PassRegistry = REGISTRY,
 ): Model {
   const passes = resolvePasses(passNames, registry);
+  checkOptions(context, registry);
   const printAfter = new Set(options.printAfter ?? []);
   for (const name of printAfter) checkNamedInPipeline("print-after", name, passNames);
   if (options.stopAfter !== undefined)

@@ -66,6 +66,7 @@ export const MAP_CONDUCTANCE: Pass = {
   name: "map-conductance",
   description:
     "give every programmed cell its target conductance (µS) from its level; report the write-verify tolerance",
+  options: [],
   run(model, context) {
     const { model: result, report } = mapConductance(model);
     context.reports.set("map-conductance", report);

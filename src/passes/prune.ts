@@ -20,7 +20,7 @@ import { changeError } from "./lib/precision.js";
 import { emulatedAccuracy } from "./lib/predict.js";
 import { i32Tensor, ints } from "./lib/tensors.js";
 import type { Pass, PassContext } from "./pass.js";
-import { requantizeOptions } from "./requantize.js";
+import { MAX_ERROR_OPTION, requantizeOptions, SEQ_LEN_OPTION } from "./requantize.js";
 
 export type PruneCriterion =
   | { readonly kind: "none" }
@@ -287,6 +287,18 @@ export const PRUNE: Pass = {
   name: "prune",
   description:
     "remove whole modes (4 rows, 4 columns each) and dead channels: --prune zero | energy:T | ratio:R; report savings and accuracy change",
+  options: [
+    {
+      name: "prune",
+      type: "string",
+      default: "none",
+      description:
+        "modes to remove: none | zero (all-zero modes) | energy:T (also modes under a share T of their channel's output energy) | ratio:R (also the share R of modes with the least energy); T, R in [0, 1)",
+    },
+    // The predicted cost of the pruned modes: requantize's analysis length and budget.
+    SEQ_LEN_OPTION,
+    MAX_ERROR_OPTION,
+  ],
   run(model, context) {
     const option = context.options.prune;
     const criterion = parseCriterion(option === undefined ? undefined : String(option));

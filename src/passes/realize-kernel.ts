@@ -18,7 +18,7 @@ import { fail } from "../diag/error.js";
 import type { Layer, Model, Ssm, SsmDiscrete, SsmKernel } from "../ir/model.js";
 import { realizeKernel, roundingNoise } from "./lib/realize.js";
 import { f64Tensor, values } from "./lib/tensors.js";
-import type { Pass, PassContext } from "./pass.js";
+import type { Pass, PassContext, PassOptionSpec } from "./pass.js";
 
 export interface RealizedChannel {
   readonly channel: number;
@@ -53,6 +53,23 @@ export interface RealizeKernelReport {
 }
 
 export const DEFAULT_TOLERANCE = 1e-3;
+
+const OPTIONS: readonly PassOptionSpec[] = [
+  {
+    name: "realize-modes",
+    type: "integer",
+    default: null,
+    description:
+      "kernel-only models: complex modes per channel to realize each kernel with (default d_state / 2)",
+  },
+  {
+    name: "realize-tolerance",
+    type: "number",
+    default: DEFAULT_TOLERANCE,
+    description:
+      "kernel-only models: relative kernel error above which realize-kernel warns (W405)",
+  },
+];
 
 function positiveOption(
   context: PassContext | null,
@@ -192,6 +209,7 @@ export const REALIZE_KERNEL: Pass = {
   name: "realize-kernel",
   description:
     "realize kernel-only SSMs (constant FIR kernels) as M complex diagonal modes per channel (Hankel-SVD identification, stable, least-squares residues); report each channel's kernel error",
+  options: OPTIONS,
   run(model, context) {
     const { model: result, report } = realizeKernels(model, context);
     context.reports.set("realize-kernel", report);

@@ -38,7 +38,7 @@ import { emulatedAccuracy } from "./lib/predict.js";
 import { residualUpdate } from "./lib/residual.js";
 import { modelNeeds, resolveParams, weightCapacity } from "./lib/resolve.js";
 import { f64Tensor, i32Tensor, interleave, split, values } from "./lib/tensors.js";
-import type { Pass, PassOptionValue } from "./pass.js";
+import type { Pass, PassOptionSpec, PassOptionValue } from "./pass.js";
 
 export interface TensorQuantReport {
   readonly tensor: string;
@@ -1105,6 +1105,47 @@ function numberOption(
   return x;
 }
 
+/** The sequence length of the precision analysis (prune's prediction reads it too). */
+export const SEQ_LEN_OPTION: PassOptionSpec = {
+  name: "seq-len",
+  type: "integer",
+  default: null,
+  description: `sequence length the chip will run, for the precision analysis (default: the model's, else the calibration data's, else ${DEFAULT_LENGTH})`,
+};
+
+/** The fidelity budget (prune's prediction reads it too). */
+export const MAX_ERROR_OPTION: PassOptionSpec = {
+  name: "max-error",
+  type: "number",
+  default: DEFAULT_REQUANTIZE_OPTIONS.maxError,
+  description: "fidelity budget: predicted relative SSM output error per layer, in (0, 1)",
+};
+
+/** What requantizeOptions parses, declared for `qs4dc passes` and the pass manager. */
+export const REQUANTIZE_OPTION_SPECS: readonly PassOptionSpec[] = [
+  SEQ_LEN_OPTION,
+  MAX_ERROR_OPTION,
+  {
+    name: "max-accuracy-drop",
+    type: "number",
+    default: DEFAULT_REQUANTIZE_OPTIONS.maxAccuracyDrop,
+    description: "with calibration labels: accuracy points in [0, 100] the chip may lose",
+  },
+  {
+    name: "allow-loss",
+    type: "boolean",
+    default: DEFAULT_REQUANTIZE_OPTIONS.allowLoss,
+    description: "keep the best configuration with a warning (W407) when none meets the budget",
+  },
+  {
+    name: "state-update",
+    type: "string",
+    values: ["auto", "plain", "residual"],
+    default: DEFAULT_REQUANTIZE_OPTIONS.stateUpdate,
+    description: "SSM state update: auto (the cheapest within the budget), plain or residual",
+  },
+];
+
 /** The requantize options of a pass context (`seq-len`, `max-error`, ...), checked. */
 export function requantizeOptions(
   options: Readonly<Record<string, PassOptionValue>>,
@@ -1144,6 +1185,7 @@ export const REQUANTIZE: Pass = {
   name: "requantize",
   description:
     "map lambda, Bbar, C, D onto the target's conductance levels and u, x, y onto its converters (QAT grids kept, else PTQ from --calib); report SQNR",
+  options: REQUANTIZE_OPTION_SPECS,
   run(model, context) {
     const target = loadedFromContext(context);
     const { model: result, report } = requantize(

@@ -232,6 +232,7 @@ export const TILE: Pass = {
   name: "tile",
   description:
     "place channel blocks on the target's physical arrays (block-diagonal packing per layer), assign ADCs, report utilization",
+  options: [],
   run(model, context) {
     const { model: result, report } = tile(model, context.target?.array.count ?? null);
     context.reports.set("tile", report);

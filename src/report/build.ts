@@ -8,7 +8,6 @@ import type { ChipImage, ChipManifest, ChipParams } from "../emit/chip-image.js"
 import { type ArraySummary, type InspectSummary, inspectChip } from "../emit/inspect.js";
 import type { Model } from "../ir/model.js";
 import type { PruneReport } from "../passes/prune.js";
-import type { RequantizeReport } from "../passes/requantize.js";
 import type { JsonObject } from "../util/canonical-json.js";
 import { chipCostShape, compiledBits } from "./compiled-bits.js";
 import {
@@ -19,7 +18,7 @@ import {
   FLOAT_WIDTHS,
   qs4dCost,
 } from "./cost.js";
-import { manifestReports } from "./manifest-reports.js";
+import { manifestReports, type StoredRequantizeReport } from "./manifest-reports.js";
 import { modelCostShape, trainedBits } from "./trained-bits.js";
 
 export interface CostEntry {
@@ -43,7 +42,7 @@ export interface CompilationReport {
   readonly params: ChipParams;
   readonly passes: readonly string[];
   readonly options: JsonObject;
-  readonly quantization: Omit<RequantizeReport, "params"> | null;
+  readonly quantization: StoredRequantizeReport | null;
   /** null when the chip was compiled without the prune pass. */
   readonly pruning: PruneSavings | null;
   /** As `qs4dc inspect --json` gives them: arrays, cells, utilization, levels used. */
@@ -71,7 +70,7 @@ function costEntry(shape: CostShape, bits: BitWidths): CostEntry {
 }
 
 function pruneSavings(image: ChipImage): PruneSavings | null {
-  const { prune, layout } = manifestReports(image.manifest);
+  const { prune, "layout-imssa": layout } = manifestReports(image.manifest);
   if (prune === null) return null;
   const after = layout?.blocks.reduce((sum, b) => sum + b.cells, 0) ?? 0;
   return { ...prune, cellsBefore: after + prune.cellsSaved };

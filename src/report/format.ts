@@ -2,9 +2,10 @@
 // the SQNR of an exact tensor, as the strings the chip manifest uses).
 
 import { formatDiagnostic } from "../diag/diagnostic.js";
-import { type LayerQuantReport, LOSSLESS, type WorstMode } from "../passes/requantize.js";
+import { LOSSLESS, type WorstMode } from "../passes/requantize.js";
 import type { CompilationReport, CostEntry, PruneSavings } from "./build.js";
 import type { CostMetrics } from "./cost.js";
+import type { QuantLayer } from "./manifest-reports.js";
 
 export function reportJson(report: CompilationReport): string {
   const replacer = (_: string, v: unknown) =>
@@ -29,7 +30,7 @@ function worstMode(w: WorstMode): string {
   return `ch ${w.channel} mode ${w.mode}: ${complex(w.lambda)} -> ${complex(w.quantized)} (|err| ${w.error.toExponential(2)})`;
 }
 
-function quantLayer(layer: LayerQuantReport): string[] {
+function quantLayer(layer: QuantLayer): string[] {
   const rows = layer.tensors.map((t) =>
     [
       `    ${t.tensor.padEnd(20)}`,
@@ -54,8 +55,8 @@ function quantLayer(layer: LayerQuantReport): string[] {
 }
 
 /** The precision analysis of a layer (absent from chips compiled before it existed). */
-function precisionRows(layer: LayerQuantReport): string[] {
-  const p = layer.precision as LayerQuantReport["precision"] | undefined;
+function precisionRows(layer: QuantLayer): string[] {
+  const p = layer.precision;
   if (p === undefined) return [];
   const head = `    predicted at L = ${p.length}: ${layer.stateUpdate} update, ${layer.stateBits}-bit state; relative output error ${percent(p.error.total)} (all frequencies), ${percent(p.pooled.total)} (DC, pooled); budget ${percent(p.budget)}${p.withinBudget ? "" : ": OVER"}`;
   const rows = p.bits.map(
@@ -66,9 +67,9 @@ function precisionRows(layer: LayerQuantReport): string[] {
 }
 
 /** Nothing lost: every grid of the model kept and no predicted error (float64 rounding aside). */
-function lossless(layers: readonly LayerQuantReport[]): boolean {
+function lossless(layers: readonly QuantLayer[]): boolean {
   return layers.every((l) => {
-    const p = l.precision as LayerQuantReport["precision"] | undefined;
+    const p = l.precision;
     return p !== undefined && p.total < LOSSLESS && l.tensors.every((t) => t.exact);
   });
 }

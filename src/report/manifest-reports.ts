@@ -1,22 +1,49 @@
-// The pass reports a chip.bin manifest carries, typed again. The manifest stores them as JSON
-// (src/emit/to-json.ts), where numbers JSON cannot hold are the strings "Infinity",
-// "-Infinity" and "NaN" (an exact SQNR is Infinity); they are numbers again here. A report
-// that is absent, or not of the shape this compiler writes, reads as null.
+// The pass reports a chip.bin manifest carries, typed again: every pass's report with the type
+// the pass writes (src/passes/reports.ts, the one list of pass report types). The manifest
+// stores them as JSON (src/emit/to-json.ts), where numbers JSON cannot hold are the strings
+// "Infinity", "-Infinity" and "NaN" (an exact SQNR is Infinity); they are numbers again here.
+// A report that is absent, or not of the shape this compiler writes (a required field missing
+// or of another kind), reads as null. Fields added after chip.bin 1.0 are optional here: chips
+// compiled before them lack them, and the types say so.
 
 import type { ChipManifest } from "../emit/chip-image.js";
-import type { LayoutReport } from "../passes/layout-imssa.js";
-import type { PruneReport } from "../passes/prune.js";
+import type { ReportingPass, ReportsByPass } from "../passes/reports.js";
 import type { LayerQuantReport, RequantizeReport } from "../passes/requantize.js";
-import type { TileReport } from "../passes/tile.js";
 
-export type QuantLayer = LayerQuantReport;
+/** A requantize layer as stored; `precision` is absent from chips compiled before the analysis. */
+export type QuantLayer = Omit<LayerQuantReport, "precision"> & {
+  readonly precision?: LayerQuantReport["precision"];
+};
 
-export interface ManifestReports {
-  readonly requantize: Omit<RequantizeReport, "params"> | null;
-  readonly prune: PruneReport | null;
-  readonly layout: LayoutReport | null;
-  readonly tile: TileReport | null;
-}
+/**
+ * The requantize report as stored, without its hardware parameters (the chip's own are at
+ * hand); `accuracy` is absent from chips compiled before it existed.
+ */
+export type StoredRequantizeReport = Omit<RequantizeReport, "params" | "layers" | "accuracy"> & {
+  readonly layers: QuantLayer[];
+  readonly accuracy?: RequantizeReport["accuracy"];
+};
+
+/** Each pass's report as the manifest stores it, typed; null when absent or malformed. */
+export type ManifestReports = {
+  readonly [P in ReportingPass]:
+    | (P extends "requantize" ? StoredRequantizeReport : ReportsByPass[P])
+    | null;
+};
+
+type Kind = "array" | "number" | "string" | "object";
+
+/** The fields a report must have, and their kind, to be read as that pass's report. */
+const REQUIRED: { readonly [P in ReportingPass]: Readonly<Record<string, Kind>> } = {
+  "apply-qat": { applied: "array", dropped: "array" },
+  "realize-kernel": { tolerance: "number", layers: "array" },
+  discretize: { layers: "array" },
+  requantize: { layers: "array", lossy: "array" },
+  prune: { modes: "array", deadChannels: "array", cellsSaved: "number" },
+  "layout-imssa": { blocks: "array", deadChannels: "array" },
+  tile: { arrays: "array", utilization: "number" },
+  "map-conductance": { levels: "number", histogram: "array" },
+};
 
 const NON_FINITE: Readonly<Record<string, number>> = {
   Infinity: Number.POSITIVE_INFINITY,
@@ -33,27 +60,43 @@ function revive(value: unknown): unknown {
   return value;
 }
 
-/** The report of `pass` when it is an object with every one of `arrays` as an array. */
-function report<T>(manifest: ChipManifest, pass: string, arrays: readonly string[]): T | null {
-  const value = manifest.reports[pass];
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
-  const fields = value as Readonly<Record<string, unknown>>;
-  return arrays.every((f) => Array.isArray(fields[f])) ? (revive(value) as T) : null;
+function kindOf(value: unknown): Kind | null {
+  if (Array.isArray(value)) return "array";
+  if (value === null) return null;
+  const t = typeof value;
+  return t === "number" || t === "string" || t === "object" ? t : null;
 }
 
-/** The requantize report without its hardware parameters (the chip's own are at hand). */
-function requantize(manifest: ChipManifest): ManifestReports["requantize"] {
-  const full = report<RequantizeReport>(manifest, "requantize", ["layers", "lossy"]);
+/** The stored report of `pass`, revived, when it has the fields this compiler writes. */
+function stored(manifest: ChipManifest, pass: ReportingPass): unknown {
+  const value = revive(manifest.reports[pass]);
+  if (kindOf(value) !== "object") return null;
+  const fields = value as Readonly<Record<string, unknown>>;
+  const ok = Object.entries(REQUIRED[pass]).every(([f, kind]) => kindOf(fields[f]) === kind);
+  return ok ? value : null;
+}
+
+function requantize(manifest: ChipManifest): StoredRequantizeReport | null {
+  const full = stored(manifest, "requantize") as
+    | (StoredRequantizeReport & { params?: unknown })
+    | null;
   if (full === null) return null;
   const { params: _, ...rest } = full;
   return rest;
 }
 
 export function manifestReports(manifest: ChipManifest): ManifestReports {
+  // The one place the stored JSON becomes typed: checked above field by required field.
+  const read = <P extends ReportingPass>(pass: P) =>
+    stored(manifest, pass) as ReportsByPass[P] | null;
   return {
+    "apply-qat": read("apply-qat"),
+    "realize-kernel": read("realize-kernel"),
+    discretize: read("discretize"),
     requantize: requantize(manifest),
-    prune: report(manifest, "prune", ["modes", "deadChannels"]),
-    layout: report(manifest, "layout-imssa", ["blocks", "deadChannels"]),
-    tile: report(manifest, "tile", ["arrays"]),
+    prune: read("prune"),
+    "layout-imssa": read("layout-imssa"),
+    tile: read("tile"),
+    "map-conductance": read("map-conductance"),
   };
 }

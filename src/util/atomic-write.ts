@@ -9,13 +9,22 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
+/** Removes what a failed write left; when even that fails (no such folder), there is nothing. */
+function cleanUp(temp: string): void {
+  try {
+    rmSync(temp, { recursive: true, force: true });
+  } catch {
+    // ENOTDIR and the like: the temporary path could not have been created either.
+  }
+}
+
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const temp = tempPathFor(path);
   try {
     writeFileSync(temp, data);
     renameSync(temp, path);
   } catch (error) {
-    rmSync(temp, { force: true });
+    cleanUp(temp);
     fail("QS4D-E002", { file: path, reason: (error as Error).message }, { file: path });
   }
 }
@@ -32,7 +41,7 @@ export function writeDirAtomic(
     rmSync(path, { recursive: true, force: true });
     renameSync(temp, path);
   } catch (error) {
-    rmSync(temp, { recursive: true, force: true });
+    cleanUp(temp);
     fail("QS4D-E002", { file: path, reason: (error as Error).message }, { file: path });
   }
 }

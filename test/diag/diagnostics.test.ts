@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DIAGNOSTICS } from "../../src/diag/codes.js";
+import { DIAGNOSTICS, type DiagnosticCode } from "../../src/diag/codes.js";
 import { renderDiagnosticsDoc } from "../../src/diag/doc.js";
-import { fail, Qs4dError } from "../../src/diag/error.js";
+import { DiagnosticSink, fail, makeDiagnostic, Qs4dError } from "../../src/diag/error.js";
 
 describe("diagnostics table", () => {
   it("docs/diagnostics.md is in step with the table (regenerate: npx tsx scripts/gen-diagnostics-doc.ts)", () => {
@@ -35,7 +35,17 @@ describe("diagnostics table", () => {
     }
   });
 
-  it("unknown codes are a programming error, not a silent pass", () => {
+  it("unknown codes do not compile, and from untyped callers are a programming error", () => {
+    // @ts-expect-error: not a row of the table (tsc --noEmit fails if this ever compiles)
     expect(() => fail("QS4D-E999")).toThrow(/unknown diagnostic code/);
+    // @ts-expect-error: a misspelt warning code does not compile either
+    expect(() => new DiagnosticSink().warn("QS4D-W4O2")).toThrow(/unknown diagnostic code/);
+    expect(() => makeDiagnostic("QS4D-E99" as DiagnosticCode)).toThrow(/unknown diagnostic code/);
+  });
+
+  it("every code of the table is a DiagnosticCode", () => {
+    const codes: readonly DiagnosticCode[] = DIAGNOSTICS.map((d) => d.code);
+    const sample: DiagnosticCode = "QS4D-E001";
+    expect(codes).toContain(sample);
   });
 });

@@ -12,6 +12,7 @@ import {
 import { buildProgram } from "../../src/cli/program.js";
 import { Qs4dError } from "../../src/diag/error.js";
 import { parseModel, printModel } from "../../src/ir/text/index.js";
+import type { PassOptionSpec } from "../../src/passes/pass.js";
 import { PASSES } from "../../src/passes/registry.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -107,13 +108,24 @@ describe("qs4dc passes", () => {
     const listed = JSON.parse(await cli("passes", "--json")) as {
       name: string;
       description: string;
+      options: PassOptionSpec[];
     }[];
-    expect(listed).toEqual(PASSES.map((p) => ({ name: p.name, description: p.description })));
+    expect(listed).toEqual(
+      PASSES.map((p) => ({ name: p.name, description: p.description, options: p.options })),
+    );
+    const prune = listed.find((p) => p.name === "prune")!.options[0]!;
+    expect(prune).toMatchObject({ name: "prune", type: "string", default: "none" });
   });
 
-  it("lists one line per pass", async () => {
+  it("lists one line per pass and one per option it reads, with its default", async () => {
     const text = await cli("passes");
-    expect(text.split("\n").filter((l) => l !== "")).toHaveLength(PASSES.length);
+    const lines = text.split("\n").filter((l) => l !== "");
+    const options = PASSES.reduce((n, p) => n + p.options.length, 0);
+    expect(lines).toHaveLength(PASSES.length + options);
+    expect(text).toMatch(
+      /\n {4}--state-update <auto\|plain\|residual> +SSM state update.*\(default auto\)\n/,
+    );
+    expect(text).toMatch(/\n {4}--allow-loss +keep the best/);
   });
 });
 

@@ -13,6 +13,7 @@ function suffix(tag: string, log: string[]): Pass {
   return {
     name: `suffix-${tag}`,
     description: `append .${tag} to the model name`,
+    options: [],
     run: (model) => {
       log.push(tag);
       return { ...model, name: `${model.name}.${tag}` };
@@ -23,6 +24,7 @@ function suffix(tag: string, log: string[]): Pass {
 const breakDecoder: Pass = {
   name: "break-decoder",
   description: "give the decoder bias a wrong shape (a buggy pass)",
+  options: [],
   run: (model) => ({ ...model, decoder: { ...model.decoder, bias: f32([7]) } }),
 };
 
@@ -126,6 +128,34 @@ describe("pass manager", () => {
     expect(log).toEqual([]);
   });
 
+  it("rejects an option no registered pass declares, before running anything (exit 2)", () => {
+    const { registry, context, model, log } = setup();
+    const withOption = (options: PassContext["options"]) =>
+      codeOf(() => runPasses(model, ["suffix-a"], { ...context, options }, {}, registry));
+    const none = withOption({ "max-eror": "0.02" });
+    expect([none.code, none.exitCode]).toEqual(["QS4D-E055", 2]);
+    expect(none.message).toContain("'max-eror'");
+    expect(log).toEqual([]);
+    // The real passes' options are known to the real registry, and only those.
+    const real = { ...context, options: { "max-eror": "0.02" } };
+    const known = codeOf(() => runPasses(model, ["apply-qat"], real, {}, makeRegistry(PASSES)));
+    expect(known.code).toBe("QS4D-E055");
+    expect(known.message).toContain("max-error");
+    const tagged: Pass = {
+      ...suffix("d", log),
+      options: [{ name: "tag", type: "string", default: null, description: "a tag" }],
+    };
+    const declared = makeRegistry([tagged]);
+    const model2 = runPasses(
+      model,
+      ["suffix-d"],
+      { ...context, options: { tag: "x" } },
+      {},
+      declared,
+    );
+    expect(model2.name).toBe("sample.d");
+  });
+
   it("rejects --print-after and --stop-after of passes outside the pipeline", () => {
     const { registry, context, model } = setup();
     expect(
@@ -181,5 +211,41 @@ describe("pass manager", () => {
       expect(p.description.length).toBeGreaterThan(0);
     }
     expect(() => makeRegistry([breakDecoder, breakDecoder])).toThrow(/registered twice/);
+  });
+
+  it("every real pass declares the options it reads: name, type, default, description", () => {
+    const byPass = Object.fromEntries(PASSES.map((p) => [p.name, p.options.map((o) => o.name)]));
+    expect(byPass).toEqual({
+      "apply-qat": [],
+      "realize-kernel": ["realize-modes", "realize-tolerance"],
+      discretize: [],
+      requantize: ["seq-len", "max-error", "max-accuracy-drop", "allow-loss", "state-update"],
+      prune: ["prune", "seq-len", "max-error"],
+      "layout-imssa": [],
+      tile: [],
+      "map-conductance": [],
+    });
+    for (const o of makeRegistry(PASSES).options) {
+      expect(o.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+      expect(["integer", "number", "boolean", "string"]).toContain(o.type);
+      expect(o.description).not.toMatch(/\n/);
+      if (o.default !== null && o.type !== "string") {
+        expect(typeof o.default).toBe(o.type === "integer" ? "number" : o.type);
+      }
+      if (o.values !== undefined) expect(o.values).toContain(o.default);
+    }
+    // One option read by two passes is one declaration.
+    const a: Pass = {
+      ...breakDecoder,
+      name: "a",
+      options: [{ name: "x", type: "number", default: 1, description: "x" }],
+    };
+    const b: Pass = {
+      ...a,
+      name: "b",
+      options: [{ name: "x", type: "number", default: 2, description: "x" }],
+    };
+    expect(() => makeRegistry([a, b])).toThrow(/declares option 'x' unlike another pass/);
+    expect(makeRegistry([a, { ...a, name: "c" }]).options).toHaveLength(1);
   });
 });

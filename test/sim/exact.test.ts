@@ -29,17 +29,12 @@ function differences(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return a.length === b.length ? n : Number.POSITIVE_INFINITY;
 }
 
-/** Known not to fit: its 260-row channel blocks exceed 64x64 arrays (test/emulate checks the refusal). */
+/** Left out for time: on imssa-64 the sCIFAR-sized model takes 2220 arrays and a minute a compile. */
 const TOO_BIG = (name: string, target: string) => name.startsWith("big-") && target === "imssa-64";
 
 describe.each(FIXTURES)("ideal simulation of %s == emulator", (name) => {
   it.each(TARGETS.filter((t) => !TOO_BIG(name, t)))("on %s", (target) => {
     const c = compiled(name, target);
-    if (c === null) {
-      // Refused with a coded diagnostic: kernel-only models have no state-space realization.
-      expect(name).toBe("kernelonly-digits-h32n16-l2");
-      return;
-    }
     const [batch, length] = samples(name, target);
     const x = goldenInputs(name, 0, batch, length);
     const shape = [x.batch, x.length, x.dIn] as const;

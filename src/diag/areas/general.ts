@@ -281,4 +281,10 @@ export const GENERAL = [
     message: "the pipeline {pipeline} produced an invalid model: {reason}",
     hint: "this is a bug in one of its passes; rerun with --verify-each to find which, and --print-after=PASS to see its output",
   },
+  {
+    code: "QS4D-E055",
+    severity: "error",
+    message: "unknown pass option '{option}'; the passes declare: {known}",
+    hint: "'qs4dc passes' lists every pass with the options it reads, their types and defaults",
+  },
 ] as const satisfies readonly DiagnosticDef[];
