@@ -1,4 +1,4 @@
-// Discretization of a diagonal continuous SSM, one complex mode at a time (DESIGN.md §1):
+// Discretization of a diagonal continuous SSM, one complex mode at a time (fixtures/models/README.md):
 //   ZOH:      lambda = exp(dt A),               Bbar = (lambda - 1)/A * B = dt * phi1(dt A) * B
 //   bilinear: lambda = (1 + dt A/2)/(1 - dt A/2), Bbar = dt/(1 - dt A/2) * B
 // phi1(z) = (e^z - 1)/z is evaluated without cancellation and with its limit phi1(0) = 1, so

@@ -1,4 +1,4 @@
-// The two training-time quantizer families (DESIGN.md §2, fixtures/models/README.md): the QS4D
+// The two training-time quantizer families (fixtures/models/README.md): the QS4D
 // authors' max quantizer (all float32) and the uniform affine quantizer of qs4d-symmetric-v1 /
 // QDQ exports. The reference executor (src/run) applies them and the passes (apply-qat) fold
 // them into the IR: one definition for both.

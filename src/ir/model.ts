@@ -1,4 +1,4 @@
-// The one IR of qs4dc: a whole S4D sequence classifier (DESIGN.md §1).
+// The one IR of qs4dc: a whole S4D sequence classifier (fixtures/models/README.md).
 // Passes lower it in place of a second IR: the SSM of each layer moves from its
 // continuous form to a discrete one, quantizers get resolved into integer grids, and
 // finally `hardware` holds the placement on crossbar arrays (see hardware.ts).

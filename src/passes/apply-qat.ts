@@ -1,5 +1,5 @@
 // apply-qat: the model's training-time quantizers applied to its latent weights, so that the
-// IR holds the network that was trained (DESIGN.md §2). Static quantizers are consumed:
+// IR holds the network that was trained (fixtures/models/README.md). Static quantizers are consumed:
 //   - QS4D max quantizers (`levels`, scope tensor) on dense weights, log dt, Re A, Im A and C
 //     (C as its real view [H, M, 2], one max over both parts): the tensor becomes int / s
 //     (float32 division, fixtures/models/README.md) and the quantizer is removed;

@@ -1,4 +1,4 @@
-// layout-imssa: one crossbar block per SSM channel in the IMSSA layout (DESIGN.md §3), the
+// layout-imssa: one crossbar block per SSM channel in the IMSSA layout (docs/targets.md), the
 // registers ("signals") the blocks exchange with the periphery, and the digital program.
 //
 // Block of channel h (row-polarity; differential-columns uses one row per signal and a +/-

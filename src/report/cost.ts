@@ -1,4 +1,4 @@
-// QS4D's hardware cost metrics per time step (DESIGN.md §3, after the QS4D paper), from a
+// QS4D's hardware cost metrics per time step (after the QS4D paper, arXiv 2507.06079), from a
 // model's shape and the bit widths of its parts (r_x = bits of x; 32 for a float tensor):
 //
 //   ACE        = L*(H*(N*r_A*r_act + N*r_B*r_act + N*r_C*r_act) + H*M*r_act*r_lin)

@@ -1,6 +1,6 @@
 // Energy by component (docs/simulator.md §6), counted from the same events the timing model
 // schedules, priced with the target's energy table (each coefficient keeps its source), and the
-// efficiency beside the Jetson Nano reference of DESIGN.md §3 (472 GFLOPS FP16 at 5-10 W).
+// efficiency beside the NVIDIA Jetson Nano (472 GFLOPS FP16 at 5-10 W, its data sheet).
 
 import type { ChipImage } from "../emit/chip-image.js";
 import type { ReadGroup } from "./conversions.js";
@@ -50,7 +50,7 @@ export interface JetsonReference {
 export const JETSON_NANO = {
   gflops: 472,
   watts: [5, 10] as const,
-  source: "NVIDIA Jetson Nano: 472 GFLOPS (FP16) at 5-10 W (DESIGN.md §3)",
+  source: "NVIDIA Jetson Nano: 472 GFLOPS (FP16) at 5-10 W (NVIDIA Jetson Nano data sheet)",
 };
 
 /** Events of one sample: every read of every array op, and the digital ops of the timing model. */

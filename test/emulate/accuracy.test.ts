@@ -51,8 +51,7 @@ function check(name: string, lowered: Model, from: number, golden: string): Chec
 function lower(name: string, target: string, calibrate: number): Model {
   const calibration = calibrate > 0 ? inputs(name, 0, calibrate) : null;
   const options = calibrate > 0 ? {} : { "allow-loss": "true" };
-  return lowerModel(fixtureModel(name), { target: loadTarget(target), calibration, options })
-    .model;
+  return lowerModel(fixtureModel(name), { target: loadTarget(target), calibration, options }).model;
 }
 
 describe("emulator accuracy on the shared models", () => {

@@ -1,5 +1,5 @@
 // QS4D's cost metrics (src/report/cost.ts) against values worked out by hand from the formulas
-// of DESIGN.md §3, and the trained bit widths of the shared models against their own
+// of the QS4D paper, and the trained bit widths of the shared models against their own
 // weights.json quantization blocks.
 
 import { readFileSync } from "node:fs";

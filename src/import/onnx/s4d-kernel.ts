@@ -1,4 +1,4 @@
-// The S4D quantities of DESIGN.md §1 computed in float64 from recovered parameters, so that the
+// The S4D quantities (fixtures/models/README.md) computed in float64 from recovered parameters, so that the
 // importer can check that the graph computes exactly this model (and tell ZOH from bilinear,
 // and the S4 sign of Im A from the S4D one) instead of trusting names.
 
