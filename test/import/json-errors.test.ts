@@ -369,3 +369,18 @@ describe("import checks", () => {
     expect(diagnosticOf(() => importModel(path)).code).toBe("QS4D-E004");
   });
 });
+
+describe("quantization entries", () => {
+  it("two quantizers for one tensor (under its two state-dict names): E210", () => {
+    // layers.i.output_linear.0.weight is the Sequential spelling of layers.i.output_linear.weight.
+    const doc = load("digits-qat8-h32n16-l2");
+    const tensors = doc.quantization.tensors;
+    tensors["layers.0.output_linear.0.weight"] = tensors["layers.0.output_linear.weight"];
+    expectDiagnostic(
+      doc,
+      "QS4D-E210",
+      { path: "/quantization/tensors/layers.0.output_linear.0.weight" },
+      /a second quantizer for 'layers.0.output_linear.weight'/,
+    );
+  });
+});

@@ -356,3 +356,74 @@ describe("metadata against the graph", () => {
     );
   });
 });
+
+/** Remove a node, its consumers reading its first input instead. */
+function bypass(m: ModelProto, node: onnxProto.onnx.NodeProto): void {
+  const [output, input] = [node.output[0]!, node.input[0]!];
+  g(m).node = g(m).node.filter((n) => n !== node);
+  for (const n of g(m).node) n.input = n.input.map((i) => (i === output ? input : i));
+}
+
+describe("graphs qs4dc reads but cannot take", () => {
+  it("two graph outputs, and a tensor produced twice", () => {
+    const outputs = edited(FLOAT, (m) => {
+      m.graph!.output!.push(onnx.ValueInfoProto.create({ name: m.graph!.output![0]!.name! }));
+    });
+    expectCode(outputs, "QS4D-E102", ["2 outputs"]);
+    const twice = edited(FLOAT, (m) => {
+      const [first, second] = g(m).node;
+      second!.output = [...first!.output];
+    });
+    expectCode(twice, "QS4D-E102", ["produced twice"]);
+  });
+
+  it("an initializer of an element type qs4dc does not read (complex)", () => {
+    const bytes = edited(FLOAT, (m) => {
+      initializer(m, "encoder.weight").dataType = onnx.TensorProto.DataType.COMPLEX64;
+    });
+    expectCode(bytes, "QS4D-E105", ["encoder.weight", "COMPLEX64"]);
+  });
+
+  it("SSM parameters of one kernel under two layer prefixes", () => {
+    const bytes = edited(FLOAT, (m) => rename(m, "layers.0.kernel.C", "layers.7.kernel.C"));
+    expectCode(bytes, "QS4D-E112", ["layer 0", "several prefixes"]);
+  });
+
+  it("a kernel subgraph op outside the standard ONNX domain", () => {
+    const bytes = edited(FLOAT, (m) => {
+      g(m).node.find((n) => n.opType === "Exp")!.domain = "com.example";
+    });
+    expectCode(bytes, "QS4D-E114", ["not a standard ONNX op"]);
+  });
+
+  it("an SSM convolution with a bias", () => {
+    const bytes = edited(FLOAT, (m) => {
+      const conv = g(m).node.find((n) => n.opType === "Conv" && n.name === "/layers.0/Conv")!;
+      conv.input = [...conv.input, "encoder.bias"];
+    });
+    expectCode(bytes, "QS4D-E121", ["/layers.0/Conv", "bias"]);
+  });
+
+  it("a LayerNorm without bias", () => {
+    const bytes = edited(FLOAT, (m) => {
+      const norm = g(m).node.find((n) => n.opType === "LayerNormalization")!;
+      norm.input = norm.input.slice(0, 2);
+    });
+    expectCode(bytes, "QS4D-E122", ["LayerNormalization", "without bias"]);
+  });
+
+  it("a pre-norm model whose second layer has no norm", () => {
+    const bytes = edited(QMAX, (m) => {
+      bypass(m, g(m).node.filter((n) => n.opType === "BatchNormalization")[1]!);
+    });
+    expectCode(bytes, "QS4D-E124", ["norms", "layer 1"]);
+  });
+
+  it("a pooling that reads the graph input, not the layers", () => {
+    const bytes = edited(FLOAT, (m) => {
+      const pool = g(m).node.find((n) => n.opType === "ReduceMean")!;
+      pool.input = [m.graph!.input![0]!.name!, ...pool.input.slice(1)];
+    });
+    expectCode(bytes, "QS4D-E125", ["the encoder"]);
+  });
+});

@@ -20,10 +20,4 @@ export const EMULATE = [
     message: "model '{model}' has no SSM op for layer {layer}",
     hint: "check the layer index against the model's layer count",
   },
-  {
-    code: "QS4D-E354",
-    severity: "error",
-    message: "input '{input}' has shape {shape}; model '{model}' expects {expected}",
-    hint: "inputs are [batch, length, d_in] (or [batch, length] when d_in = 1)",
-  },
 ] as const satisfies readonly DiagnosticDef[];

@@ -1,0 +1,79 @@
+// The simulator's refusals: inputs and labels it cannot run, a program whose ops disagree with
+// their inputs, a device model too large to hold, a chip that is not a classifier.
+
+import { describe, expect, it } from "vitest";
+import type { DiagnosticCode } from "../../src/diag/codes.js";
+import { Qs4dError } from "../../src/diag/error.js";
+import type { ChipImage, ChipOp } from "../../src/emit/chip-image.js";
+import { arrayShape, checkDeviceSize } from "../../src/sim/device.js";
+import { checkLabels, checkSimInput } from "../../src/sim/input.js";
+import { prepareChip, runSamples } from "../../src/sim/simulate.js";
+import { compiled, goldenInputs } from "./helpers.js";
+
+const NAME = "digits-qat8-h32n16-l2";
+
+function codeOf(run: () => unknown): DiagnosticCode {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof Qs4dError) {
+      expect(error.exitCode).toBe(2);
+      return error.diagnostic.code;
+    }
+    throw error;
+  }
+  throw new Error("expected a coded refusal; it ran");
+}
+
+describe("inputs and labels", () => {
+  it("a non-finite input value: QS4D-E603, with its index", () => {
+    const data = new Float32Array(2 * 4);
+    data[5] = Number.NaN;
+    const npy = { dtype: "float32" as const, shape: [2, 4, 1], data };
+    expect(codeOf(() => checkSimInput(npy, 1, "x.npy", "chip.bin"))).toBe("QS4D-E603");
+    expect(() => checkSimInput(npy, 1, "x.npy", "chip.bin")).toThrow(/\[1, 1, 0\]/);
+  });
+
+  it("a label outside the chip's classes: QS4D-E606", () => {
+    const npy = { dtype: "int32" as const, shape: [3], data: Int32Array.of(0, 9, 10) };
+    expect(checkLabels({ ...npy, data: Int32Array.of(0, 9, 1) }, 3, 10, "y.npy")).toHaveLength(3);
+    expect(codeOf(() => checkLabels(npy, 3, 10, "y.npy"))).toBe("QS4D-E606");
+  });
+});
+
+describe("chips the simulator cannot run", () => {
+  const image = (): ChipImage => compiled(NAME, "imssa-64").chip;
+
+  it("no op reads the input buffer (a program inconsistent with itself): QS4D-E607", () => {
+    const c = image();
+    const program = c.program.map((op) =>
+      op.input === "input" ? { ...op, input: "nowhere" } : op,
+    );
+    expect(codeOf(() => prepareChip({ ...c, program }))).toBe("QS4D-E607");
+  });
+
+  it("a device model of more cells than it holds: QS4D-E608", () => {
+    const c = image();
+    expect(() => checkDeviceSize(c)).not.toThrow();
+    // The chip's arrays many times over: more than the 2^26 cells a device model holds.
+    const cells = c.arrays.reduce((n, _, k) => {
+      const { rows, columns } = arrayShape(c, k);
+      return n + rows.length * columns.length;
+    }, 0);
+    const copies = Math.ceil(2 ** 26 / cells) + 1;
+    const arrays = Array.from({ length: copies }, () => c.arrays).flat();
+    expect(codeOf(() => checkDeviceSize({ ...c, arrays }))).toBe("QS4D-E608");
+  });
+
+  it("a program without the pooling over time gives a row of logits per step: QS4D-E610", () => {
+    const c = image();
+    const pool = c.program.find((op) => op.op === "mean-pool")!;
+    const program: ChipOp[] = c.program
+      .filter((op) => op !== pool)
+      .map((op) => (op.input === pool.output ? { ...op, input: pool.input } : op));
+    const chip = prepareChip({ ...c, program });
+    const x = goldenInputs(NAME, 0, 1);
+    const input = { data: x.data, length: x.length, dIn: x.dIn };
+    expect(codeOf(() => runSamples(chip, input, 0, 1))).toBe("QS4D-E610");
+  });
+});
