@@ -18,12 +18,6 @@ import {
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "./periphery.js";
 import type { CrossbarLinearOp, SsmOp } from "./program.js";
 
-/** Integer codes of one layer for one sample, [L, H] each. */
-export interface SsmCodes {
-  readonly uq: Int32Array;
-  readonly yq: Int32Array;
-}
-
 interface Bound {
   readonly crossbar: ReadableCrossbar;
   readonly readouts: readonly number[];

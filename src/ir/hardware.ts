@@ -237,8 +237,6 @@ export type DigitalOp =
       readonly digitalD: Tensor | null;
     };
 
-export type DigitalOpKind = DigitalOp["op"];
-
 export interface HardwareProgram {
   readonly target: TargetRef;
   readonly params: HardwareParams;

@@ -92,15 +92,3 @@ export function parseNoise(spec: string, base: NoiseParams): NoiseParams {
   if (out.stuckOn + out.stuckOff > 1) bad("stuck-on + stuck-off exceeds 1");
   return out;
 }
-
-/** `prog=0.02,read=0.005,...`: the parameters as a --noise spec (reports, progress). */
-export function formatNoise(p: NoiseParams): string {
-  return [
-    `prog=${p.programming}`,
-    `read=${p.read}`,
-    `stuck-on=${p.stuckOn}`,
-    `stuck-off=${p.stuckOff}`,
-    `adc=${p.adcOffsetLsb}`,
-    `dac=${p.dacOffsetLsb}`,
-  ].join(",");
-}

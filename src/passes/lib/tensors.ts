@@ -48,7 +48,3 @@ export function split(view: ArrayLike<number>): { re: Float64Array; im: Float64A
   }
   return { re, im };
 }
-
-export function sizeOf(shape: readonly number[]): number {
-  return numel(shape);
-}
