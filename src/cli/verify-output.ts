@@ -2,7 +2,8 @@
 // the emulator, first diverging layer) and the exit code of its bit-exactness verdict.
 
 import { fail } from "../diag/error.js";
-import type { Comparison, VerifyResult } from "../driver/verify.js";
+import type { Comparison, NoisyResult, VerifyResult } from "../driver/verify.js";
+import type { AccuracyStats } from "../sim/report.js";
 
 const cell = (v: number, digits = 4) =>
   v === 0 ? "0" : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toFixed(digits);
@@ -13,8 +14,16 @@ function divergenceText(d: Comparison["divergence"]): string {
   return `layer ${d.layer} (${d.codes} codes, sample ${d.sample})`;
 }
 
-/** The one table `qs4dc verify` prints. */
-export function formatVerify(r: VerifyResult): string {
+const stats = (s: AccuracyStats) => `mean ${cell(s.mean)}, std ${cell(s.std)}, min ${cell(s.min)}`;
+
+/** The noisy runs' line: accuracy and agreement with the reference over the runs. */
+function noisyLine(n: NoisyResult): string {
+  const accuracy = n.accuracy === null ? "" : `accuracy ${stats(n.accuracy)}; `;
+  return `under device noise (${n.runs} runs): ${accuracy}argmax agreement with reference ${stats(n.agreement)}\n`;
+}
+
+/** The one table `qs4dc verify` prints, and the noisy runs' line when there are any. */
+export function formatVerify(r: VerifyResult, noisy: NoisyResult | null = null): string {
   const rows: [string, string, string, string][] = [
     ["", "reference", "emulator", "simulator (ideal)"],
   ];
@@ -51,7 +60,7 @@ export function formatVerify(r: VerifyResult): string {
   const verdict = r.exact
     ? `ideal simulation == emulator: bit exact on all ${r.batch} samples`
     : `ideal simulation != emulator on ${r.simulator.differingSamples} of ${r.batch} samples`;
-  return `${lines.join("\n")}\n${verdict}\n`;
+  return `${lines.join("\n")}\n${verdict}\n${noisy === null ? "" : noisyLine(noisy)}`;
 }
 
 /** QS4D-E620 with exit code 1 when the ideal simulation and the emulator differ. */
@@ -70,4 +79,39 @@ export function failIfInexact(r: VerifyResult): void {
     {},
     1,
   );
+}
+
+/**
+ * QS4D-E621 with exit code 1 when the emulator, the ideal simulation or the mean of the noisy
+ * runs strays from the reference by more than the fidelity budget: with labels, accuracy points
+ * lost; without, the share of samples (in points) whose argmax differs from the reference's.
+ */
+export function failIfOutsideBudget(
+  r: VerifyResult,
+  noisy: NoisyResult | null,
+  budget: number,
+): void {
+  const lost: string[] = [];
+  if (r.accuracy !== null) {
+    const executors: [string, number][] = [
+      ["the emulator", r.accuracy.emulator],
+      ["the ideal simulation", r.accuracy.simulator],
+    ];
+    if (noisy?.accuracy) executors.push(["the noisy runs' mean", noisy.accuracy.mean]);
+    for (const [name, accuracy] of executors) {
+      const drop = (r.accuracy.reference - accuracy) * 100;
+      if (drop > budget) lost.push(`${name} loses ${drop.toFixed(1)} points of accuracy`);
+    }
+  } else {
+    // The simulator equals the emulator here (failIfInexact), so one comparison says both.
+    const executors: [string, number][] = [["the chip", r.reference.agreement]];
+    if (noisy !== null) executors.push(["the noisy runs' mean", noisy.agreement.mean]);
+    for (const [name, agreement] of executors) {
+      const disagree = (1 - agreement) * 100;
+      if (disagree > budget)
+        lost.push(`${name}'s argmax differs from the reference's on ${disagree.toFixed(1)} % of`);
+    }
+  }
+  if (lost.length === 0) return;
+  fail("QS4D-E621", { what: lost.join("; "), batch: r.batch, budget }, {}, 1);
 }

@@ -10,7 +10,8 @@ import { emulate } from "../emulate/index.js";
 import type { Model } from "../ir/model.js";
 import { runModel } from "../run/index.js";
 import { simulateWithCodes } from "../sim/codes.js";
-import { accuracyOf, argmax } from "../sim/report.js";
+import { loadChip, type NoiseParams, simulateChip } from "../sim/index.js";
+import { type AccuracyStats, accuracyOf, accuracyStats, argmax } from "../sim/report.js";
 
 /** Per-layer SSM codes [batch, H, L]; null where an executor has none. */
 export interface LayerCodes {
@@ -54,6 +55,8 @@ export interface VerifyResult {
   readonly simulator: Comparison;
   /** Ideal simulation == emulator (logits and codes). */
   readonly exact: boolean;
+  /** The reference executor's logits [batch, classes], which noisy runs are compared with. */
+  readonly referenceLogits: Float32Array;
 }
 
 export interface VerifyInputs {
@@ -161,5 +164,57 @@ export function verifyChip(v: VerifyInputs): VerifyResult {
     reference: compare(ref, emu, batch, classes),
     simulator,
     exact: simulator.identical && simulator.divergence === null,
+    referenceLogits: ref.logits,
+  };
+}
+
+/** A Monte Carlo of the chip under device noise: one programming of the chip per run. */
+export interface NoisyRuns {
+  readonly noise: NoiseParams;
+  readonly runs: number;
+  readonly seed: number;
+  readonly threads?: number;
+}
+
+export interface NoisyResult {
+  readonly runs: number;
+  /** Accuracy per run and over runs; null without labels. */
+  readonly accuracy: AccuracyStats | null;
+  /** Argmax agreement with the reference executor, per run and over runs. */
+  readonly agreement: AccuracyStats;
+}
+
+/**
+ * The simulator under device noise (the chip.bin alone, as `qs4dc sim --noise` runs it), each
+ * run's accuracy and argmax agreement with the reference: what a fidelity budget has to hold for
+ * in the mean, since no two programmings of a real chip are alike.
+ */
+export async function verifyUnderNoise(
+  v: Pick<VerifyInputs, "inputs" | "shape" | "labels">,
+  chipBytes: Uint8Array,
+  file: string,
+  referenceLogits: Float32Array,
+  options: NoisyRuns,
+): Promise<NoisyResult> {
+  const chip = loadChip(chipBytes, file);
+  const [batch, length, dIn] = v.shape;
+  const classes = chip.layout.classes;
+  const simulation = await simulateChip(
+    chip,
+    chipBytes,
+    { data: v.inputs, batch, length, dIn },
+    { ...options, labels: v.labels },
+  );
+  const agreement = simulation.logits.map((logits) => {
+    let agree = 0;
+    for (let b = 0; b < batch; b++)
+      if (argmax(logits, b * classes, classes) === argmax(referenceLogits, b * classes, classes))
+        agree++;
+    return agree / batch;
+  });
+  return {
+    runs: options.runs,
+    accuracy: simulation.report.accuracy,
+    agreement: accuracyStats(agreement),
   };
 }

@@ -115,6 +115,55 @@ describe("qs4dc verify", () => {
     expect(exit).toBe(1);
   });
 
+  /** `qs4dc verify` on the digits batch with extra flags: exit code, stdout, stderr. */
+  async function verifyCli(...extra: string[]) {
+    const input = join(dir, "x.npy");
+    const labelFile = join(dir, "y.npy");
+    writeFileSync(input, writeNpy({ dtype: "float32", shape: [n, 64, 1], data: x.data }));
+    writeFileSync(labelFile, writeNpy({ dtype: "int32", shape: [n], data: labels }));
+    let out = "";
+    let err = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      const args = ["verify", weightsPath(NAME), "--input", input, "--labels", labelFile];
+      const exit = await runCli([...args, ...extra], (text) => {
+        err += text;
+      });
+      return { exit, out, err };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it("with --noise, prints the noisy runs' accuracy and agreement over --runs programmings", async () => {
+    const r = await verifyCli("--noise", "target", "--runs", "3", "--max-accuracy-drop", "100");
+    expect(r.err).toBe("");
+    expect(r.exit).toBe(0);
+    expect(r.out).toMatch(
+      /\nunder device noise \(3 runs\): accuracy mean [\d.]+, std [\d.e-]+, min [\d.]+; argmax agreement with reference mean [\d.]+/,
+    );
+  });
+
+  it("exits 1 (QS4D-E621) when the noisy runs' mean strays outside the budget, though the ideal chip is exact", async () => {
+    const r = await verifyCli("--noise", "prog=0.6,read=0.3", "--runs", "2");
+    expect(r.out).toContain(`bit exact on all ${n} samples`);
+    expect(r.err).toMatch(/QS4D-E621: .*the noisy runs' mean loses [\d.]+ points of accuracy/);
+    expect(r.err).not.toMatch(/the emulator loses/);
+    expect(r.exit).toBe(1);
+  });
+
+  it("refuses --runs without --noise, and a bad --runs, before compiling (QS4D-E609, exit 2)", async () => {
+    const alone = await verifyCli("--runs", "4");
+    expect(alone.err).toMatch(/QS4D-E609: .*--runs.*needs --noise/);
+    expect(alone.exit).toBe(2);
+    const bad = await verifyCli("--noise", "target", "--runs", "4x");
+    expect(bad.err).toMatch(/QS4D-E609/);
+    expect(bad.exit).toBe(2);
+  });
+
   it("exits 1 (QS4D-E620) when one cell level of the chip image differs", () => {
     const good = verify(c.chip);
     expect(good.exact).toBe(true);

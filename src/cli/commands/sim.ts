@@ -23,6 +23,7 @@ import { formatSummary } from "../../sim/report.js";
 import type { TraceWindow } from "../../sim/vcd.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
+import { integerOption } from "../integer-option.js";
 
 interface SimFlags {
   readonly input: string;
@@ -42,14 +43,6 @@ interface SimFlags {
 /** ADC conversions simulated before a progress bar is worth showing (a few seconds' work). */
 const LONG_RUN_CONVERSIONS = 5e7;
 
-function integer(option: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    fail("QS4D-E609", { option, value: text, reason: `expected an integer in [${min}, ${max}]` });
-  }
-  return value;
-}
-
 function traceWindow(flags: SimFlags): TraceWindow | null {
   if (flags.trace === undefined) {
     if (flags.traceWindow !== undefined)
@@ -68,8 +61,8 @@ function traceWindow(flags: SimFlags): TraceWindow | null {
       value: text,
       reason: "expected START:COUNT in cycles",
     });
-  const start = integer("--trace-window", match![1]!, 0, Number.MAX_SAFE_INTEGER);
-  const count = integer("--trace-window", match![2]!, 1, 10_000_000);
+  const start = integerOption("--trace-window", match![1]!, 0, Number.MAX_SAFE_INTEGER);
+  const count = integerOption("--trace-window", match![2]!, 1, 10_000_000);
   return { start, count };
 }
 
@@ -111,11 +104,12 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
     flags.labels === undefined
       ? null
       : checkLabels(readNpy(flags.labels), input.batch, chip.layout.classes, flags.labels);
-  const runs = integer("--runs", flags.runs, 1, 1_000_000);
-  const seed = integer("--seed", flags.seed, 0, Number.MAX_SAFE_INTEGER);
+  const runs = integerOption("--runs", flags.runs, 1, 1_000_000);
+  const seed = integerOption("--seed", flags.seed, 0, Number.MAX_SAFE_INTEGER);
   const threads =
-    flags.threads === undefined ? undefined : integer("--threads", flags.threads, 1, 1024);
-  const lanes = flags.lanes === undefined ? undefined : integer("--lanes", flags.lanes, 1, 1 << 20);
+    flags.threads === undefined ? undefined : integerOption("--threads", flags.threads, 1, 1024);
+  const lanes =
+    flags.lanes === undefined ? undefined : integerOption("--lanes", flags.lanes, 1, 1 << 20);
   // Several runs without --noise mean the target's device noise: the runs would be identical otherwise.
   const spec = flags.noise ?? (runs > 1 ? "target" : "none");
   const noise: NoiseParams = parseNoise(spec, targetNoise(chip.image.target.description));

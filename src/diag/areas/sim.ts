@@ -82,6 +82,6 @@ export const SIM = [
     severity: "error",
     message:
       "the chip does not compute the model within the fidelity budget: {what} on {batch} samples, more than --max-accuracy-drop {budget} points",
-    hint: "the compile report's precision analysis names the quantization that costs most; give --calib with representative inputs, a wider target, or a tighter --max-error",
+    hint: "for the ideal chip, the compile report's precision analysis names the quantization that costs most: give --calib with representative inputs, a wider target, or a tighter --max-error; for the noisy runs, a target with less device noise, or a model trained with noise",
   },
 ] as const satisfies readonly DiagnosticDef[];
