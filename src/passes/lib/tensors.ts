@@ -1,7 +1,7 @@
 // Small tensor helpers shared by the lowering passes.
 
 import { fail } from "../../diag/error.js";
-import { f32, f64, i32, numel, type Tensor } from "../../ir/tensor.js";
+import { f32, f64, i32, type Tensor } from "../../ir/tensor.js";
 
 /** The values of a tensor as float64; a digest-only tensor cannot be lowered (coded error). */
 export function values(t: Tensor, name: string): Float64Array {
