@@ -12,7 +12,7 @@
 // (and written with --json), never asserted: the acceptance thresholds of issue 9 are the lead's.
 // Not part of `npm run bench` (it takes minutes): it runs only when invoked directly.
 //
-//   --models a,b      models to run, by name or name prefix (default: all five below)
+//   --models a,b      models to run, by name or name prefix (default: all seven below)
 //   --targets x,y     targets (default: ideal,imssa-64)
 //   --samples S       scored samples: N for every model, or name=N pairs (name prefix), comma
 //                     separated, e.g. `--samples spoken=24` or `--samples 16,big=8`
@@ -60,6 +60,8 @@ const MODELS: readonly ModelSpec[] = [
   { name: "spoken-qat6-h32n32-l4", calib: 16, from: 0, samples: 200 },
   { name: "digits-qat8-h32n16-l2", calib: 32, from: 0, samples: null },
   { name: "digits-float-h32n16-l2", calib: 32, from: 0, samples: null },
+  { name: "qs4d-digits-qat-h32n16-l2", calib: 32, from: 0, samples: null },
+  { name: "kernelonly-digits-h32n16-l2", calib: 32, from: 0, samples: null },
 ];
 
 const TARGETS = ["ideal", "imssa-64"];
@@ -290,6 +292,8 @@ interface Row {
   readonly emulatorVsGoldenQuant: Agreement | null;
   readonly traces: TraceCheck | null;
   readonly diagnostics: readonly { readonly code: string; readonly message: string }[];
+  /** The precision analysis's predicted relative output error, largest over the SSM layers. */
+  readonly predicted: number | null;
   readonly simCost: {
     readonly cyclesPerStep: number;
     readonly picojoulesPerStep: number;
@@ -419,6 +423,7 @@ async function benchTarget(
   let simLogits: Float32Array | null = null;
   let classes = ref.classes;
   let diagnostics: Row["diagnostics"] = [];
+  let predicted: number | null = null;
   let simCost: Row["simCost"] = null;
   let traces: TraceCheck | null = null;
   try {
@@ -430,6 +435,8 @@ async function benchTarget(
     writeFileSync(chipPath, compiled.chip);
     time.compile = seconds(t);
     diagnostics = compiled.diagnostics.map((d) => ({ code: d.code, message: d.message }));
+    const layers = compiled.reports.requantize?.layers ?? [];
+    predicted = layers.length === 0 ? null : Math.max(...layers.map((l) => l.precision.total));
     log(`${spec.name} on ${target}: compiled in ${time.compile.toFixed(1)} s; emulate ${count}`);
 
     t = performance.now();
@@ -507,6 +514,7 @@ async function benchTarget(
         : agreement(emuLogits, quantGolden.subarray(b.from * classes), count, classes),
     traces,
     diagnostics,
+    predicted,
     simCost,
     seconds: time,
     error,
@@ -535,6 +543,7 @@ const COLUMNS = [
   "drop",
   "gold@n",
   "drop@n",
+  "predicted",
   "emu/run rel",
   "argmax",
   "sim==emu",
@@ -569,6 +578,7 @@ function cells(r: Row): string[] {
     fmt(r.dropPoints.vsCard, 1),
     fmt(r.accuracy.goldenSubset),
     fmt(r.dropPoints.vsGoldenSubset, 1),
+    r.predicted === null ? "-" : r.predicted.toExponential(2),
     e === null ? "-" : e.relative.toExponential(2),
     e === null ? "-" : `${e.argmaxAgree}/${e.samples}`,
     sim,
@@ -591,7 +601,8 @@ function table(rows: readonly Row[]): string {
 const LEGEND = `acc: accuracy on the n scored golden samples (run = float64 reference with the model's own
 quantizers, emu = integer emulator, sim = ideal cycle-accurate simulation of chip.bin). card: the model
 card's accuracy (QAT: golden integer reference; float: float), drop = (card - emu) in points; gold@n: the
-golden logits' accuracy on the same n samples, drop@n = (gold@n - emu) in points. emu/run rel: max|emu - run|
+golden logits' accuracy on the same n samples, drop@n = (gold@n - emu) in points. predicted: the precision analysis's relative output
+error, largest over the SSM layers (what compile held to --max-error). emu/run rel: max|emu - run|
 / max|run|; argmax: samples whose emulator argmax equals run's. gold-int mism: samples whose emulator logits
 differ from golden/logits_quant_recurrent.f32 by more than 1e-5 of its max |.| (exactness.test.ts), then
 traces A+B+C = golden y_q codes missed per layer from golden u_q, and end to end u_q and y_q codes missed

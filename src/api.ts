@@ -67,7 +67,7 @@ export type { Layer, Model, ModelConfig, Quantizer, Ssm } from "./ir/model.js";
 export type { Tensor } from "./ir/tensor.js";
 export type { PrintOptions, TensorMode } from "./ir/text/index.js";
 export { parseModel, printModel } from "./ir/text/index.js";
-export { verifyModel } from "./ir/verify.js";
+export { verifyModel } from "./ir/verify-model.js";
 export { DEFAULT_PIPELINE } from "./passes/pipeline.js";
 export type { CompilationReport, CostEntry, PruneSavings } from "./report/build.js";
 export type { BitWidths, CostMetrics, CostShape } from "./report/cost.js";

@@ -2,7 +2,7 @@
 // the emulator, first diverging layer) and the exit code of its bit-exactness verdict.
 
 import { fail } from "../diag/error.js";
-import type { Comparison, NoisyResult, VerifyResult } from "../driver/verify.js";
+import type { Comparison, NoisyResult, VerifyResult } from "../driver/compare-executors.js";
 import type { AccuracyStats } from "../sim/report.js";
 
 const cell = (v: number, digits = 4) =>

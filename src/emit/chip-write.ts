@@ -28,7 +28,7 @@ import {
 } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
 import { type DType, numel, shapeText, type Tensor } from "../ir/tensor.js";
-import { verifyModel } from "../ir/verify.js";
+import { verifyModel } from "../ir/verify-model.js";
 import { targetDigest } from "../target/load.js";
 import type { TargetDescription } from "../target/types.js";
 import type { JsonObject, JsonValue } from "../util/canonical-json.js";

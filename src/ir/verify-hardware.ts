@@ -1,4 +1,4 @@
-// Invariants of the lowered IR (hardware.ts), checked with the rest of the IR by verify.ts:
+// Invariants of the lowered IR (hardware.ts), checked with the rest of the IR by verify-model.ts:
 // table shapes, every index in range, cells on levels the target has, and every programmed
 // cell reachable: a cell on a readout's column must sit on a row driven by one of the
 // readout's term signals, or it would silently not contribute (QS4D-E420). Then the numeric

@@ -9,7 +9,7 @@ import { formatDiagnostic } from "../diag/diagnostic.js";
 import { fail } from "../diag/error.js";
 import type { Model } from "../ir/model.js";
 import { printModel } from "../ir/text/index.js";
-import { assertValidModel, verifyModel } from "../ir/verify.js";
+import { assertValidModel, verifyModel } from "../ir/verify-model.js";
 import type { Pass, PassContext } from "./pass.js";
 import { type PassRegistry, REGISTRY } from "./registry.js";
 

@@ -1,5 +1,5 @@
 // The ideal simulation of chip.bin with the per-layer SSM codes it computes (u codes in, y
-// codes out, [batch, H, L] per layer): what `qs4dc verify` (src/driver/verify.ts) and the
+// codes out, [batch, H, L] per layer): what `qs4dc verify` (src/driver/compare-executors.ts) and the
 // simulator's tests compare with the emulator's traces. From the chip alone, like every run.
 
 import type { ChipImage } from "../emit/chip-image.js";

@@ -10,7 +10,7 @@ import { buildProgram } from "../../src/cli/program.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import { failIfInexact, formatVerify } from "../../src/cli/verify-output.js";
 import type { Qs4dError } from "../../src/diag/error.js";
-import { verifyChip } from "../../src/driver/verify.js";
+import { verifyChip } from "../../src/driver/compare-executors.js";
 import type { ChipImage } from "../../src/emit/chip-image.js";
 import { readChip } from "../../src/emit/chip-read.js";
 import { IMSSA_64 } from "../../src/target/builtins.js";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { lowerModel } from "../../src/driver/lower.js";
 import { emulate } from "../../src/emulate/index.js";
 import type { Model } from "../../src/ir/model.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import type { LayoutReport } from "../../src/passes/layout-imssa.js";
 import type { TileReport } from "../../src/passes/tile.js";
 import { runModel } from "../../src/run/index.js";

@@ -10,7 +10,7 @@ import { DiagnosticSink } from "../../src/diag/error.js";
 import { importModel } from "../../src/import/index.js";
 import type { Model } from "../../src/ir/model.js";
 import { printModel } from "../../src/ir/text/index.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import type { PassContext, PassOptionValue } from "../../src/passes/pass.js";
 import { DEFAULT_PIPELINE } from "../../src/passes/pipeline.js";
 import { REGISTRY } from "../../src/passes/registry.js";

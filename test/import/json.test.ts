@@ -11,7 +11,7 @@ import { jsonSpecFromBytes } from "../../src/import/json/index.js";
 import type { AffineQuantizer, Model, SsmContinuous } from "../../src/ir/model.js";
 import { dataOf, type Tensor } from "../../src/ir/tensor.js";
 import { printModel } from "../../src/ir/text/index.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 
 const MODELS = [
   "digits-float-h32n16-l2",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importModel } from "../../src/import/index.js";
 import { parseModel, printModel } from "../../src/ir/text/index.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import { canonical } from "./helpers.js";
 
 const MODELS = join(import.meta.dirname, "../../fixtures/models");

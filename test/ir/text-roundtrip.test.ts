@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Model } from "../../src/ir/model.js";
 import { f32, f64 } from "../../src/ir/tensor.js";
 import { dataDigest, parseModel, printModel } from "../../src/ir/text/index.js";
-import { assertValidModel } from "../../src/ir/verify.js";
+import { assertValidModel } from "../../src/ir/verify-model.js";
 import { canonical, sampleModel } from "./helpers.js";
 
 const CASES = join(import.meta.dirname, "cases");

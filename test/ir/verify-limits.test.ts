@@ -11,7 +11,7 @@ import type { HardwareProgram } from "../../src/ir/hardware.js";
 import { EXACT_INTEGER, MAX_CODE, MAX_TERMS } from "../../src/ir/limits.js";
 import type { AffineQuantizer, Model } from "../../src/ir/model.js";
 import { i32 } from "../../src/ir/tensor.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import { IMSSA_64 } from "../../src/target/builtins.js";
 import { sampleModel } from "./helpers.js";
 import {

@@ -14,7 +14,7 @@ import {
   ROW_FIELDS,
 } from "../../src/ir/hardware.js";
 import { dataOf } from "../../src/ir/tensor.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import { loadTarget } from "../../src/target/load.js";
 import { accuracy, fixtureModel, goldenF32, goldenI32, inputs } from "./fixtures.js";
 

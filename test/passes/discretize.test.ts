@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
 import type { Model, SsmContinuous } from "../../src/ir/model.js";
 import { dataOf, f64 } from "../../src/ir/tensor.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import { type DiscretizeReport, discretize } from "../../src/passes/discretize.js";
 import { syntheticModel } from "./synthetic.js";
 

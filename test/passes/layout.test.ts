@@ -16,7 +16,7 @@ import {
 } from "../../src/ir/hardware.js";
 import type { AffineQuantizer, Model } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import { applyQat } from "../../src/passes/apply-qat.js";
 import { discretize } from "../../src/passes/discretize.js";
 import { emptyLayoutReport, layoutImssa } from "../../src/passes/layout-imssa.js";

@@ -7,7 +7,7 @@ import { Qs4dError } from "../../src/diag/error.js";
 import { lowerModel } from "../../src/driver/lower.js";
 import type { Model, SsmDiscrete } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import { applyQat } from "../../src/passes/apply-qat.js";
 import { realizeKernel, roundingNoise } from "../../src/passes/lib/realize.js";
 import { RHO_MAX } from "../../src/passes/lib/refine-poles.js";

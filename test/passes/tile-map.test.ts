@@ -5,7 +5,7 @@ import { emulate } from "../../src/emulate/index.js";
 import { CELL_FIELDS, RO_ADC, RO_FIELDS } from "../../src/ir/hardware.js";
 import type { Model } from "../../src/ir/model.js";
 import { dataOf } from "../../src/ir/tensor.js";
-import { verifyModel } from "../../src/ir/verify.js";
+import { verifyModel } from "../../src/ir/verify-model.js";
 import type { MapConductanceReport } from "../../src/passes/map-conductance.js";
 import type { TileReport } from "../../src/passes/tile.js";
 import { targetDigest } from "../../src/target/load.js";

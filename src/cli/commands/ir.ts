@@ -6,7 +6,7 @@ import { formatDiagnostic } from "../../diag/diagnostic.js";
 import { DiagnosticSink } from "../../diag/error.js";
 import { importModel } from "../../import/index.js";
 import { printModel } from "../../ir/text/index.js";
-import { assertValidModel } from "../../ir/verify.js";
+import { assertValidModel } from "../../ir/verify-model.js";
 import { runPasses } from "../../passes/manager.js";
 import type { PassContext } from "../../passes/pass.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";

@@ -9,14 +9,14 @@ import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
 import { fail } from "../../diag/error.js";
 import { chipBytes } from "../../driver/artifact.js";
-import { readInputs, readLabels } from "../../driver/inputs.js";
-import { lowerModel } from "../../driver/lower.js";
 import {
   type NoisyResult,
   type NoisyRuns,
   verifyChip,
   verifyUnderNoise,
-} from "../../driver/verify.js";
+} from "../../driver/compare-executors.js";
+import { readInputs, readLabels } from "../../driver/inputs.js";
+import { lowerModel } from "../../driver/lower.js";
 import { readChip } from "../../emit/chip-read.js";
 import { importModel } from "../../import/index.js";
 import { requantizeOptions } from "../../passes/requantize.js";

@@ -124,7 +124,7 @@ export const GENERAL = [
     message: "IR text must hold exactly one 'model' node at top level, found {found}",
     hint: "a .qs4d file holds one model: 'model @name (..) { .. }'",
   },
-  // Verifier (src/ir/verify.ts): one code per invariant of the IR.
+  // Verifier (src/ir/verify-model.ts): one code per invariant of the IR.
   {
     code: "QS4D-E030",
     severity: "error",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
 import type { AffineQuantizer, Layer, Model, Ssm, SsmForm } from "../../src/ir/model.js";
-import { assertValidModel, verifyModel } from "../../src/ir/verify.js";
+import { assertValidModel, verifyModel } from "../../src/ir/verify-model.js";
 import { syntheticModel } from "../emit/synthetic.js";
 import { sampleModel } from "./helpers.js";
 import { f32, f64, i8 } from "./tensors.js";
