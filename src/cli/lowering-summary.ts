@@ -89,7 +89,7 @@ export function loweringSummary(lowered: Lowered): string {
     if (tl.split.length > 0) {
       const parts = Math.max(...tl.split.map((c) => c.parts));
       lines.push(
-        `${tl.split.length} channels larger than one array, split into up to ${parts} parts each`,
+        `${tl.split.length} channels larger than one array, split into up to ${parts} parts each: y is converted per part and moves by up to ${Math.floor((parts + 1) / 2)} codes from the unsplit chip's, which the predicted errors above do not count`,
       );
     }
   }
