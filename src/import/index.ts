@@ -5,6 +5,7 @@
 import { fail } from "../diag/error.js";
 import type { Model } from "../ir/model.js";
 import { parseModel } from "../ir/text/index.js";
+import { assertValidModel } from "../ir/verify.js";
 import { readFileBytes } from "../util/read-file.js";
 import { assemble } from "./assemble.js";
 import { jsonSpecFromBytes } from "./json/index.js";
@@ -60,7 +61,13 @@ export function importModelBytes(
   file: string,
   options: ImportOptions = {},
 ): Model {
-  const format = options.format ?? sniffFormat(bytes, file);
+  const model = decodeModel(bytes, file, options.format ?? sniffFormat(bytes, file));
+  // Every command checks the model it reads as `qs4dc ir` does, whatever comes next.
+  assertValidModel(model);
+  return model;
+}
+
+function decodeModel(bytes: Uint8Array, file: string, format: InputFormat | null): Model {
   switch (format) {
     case "json":
       return assemble(jsonSpecFromBytes(bytes, file));

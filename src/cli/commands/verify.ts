@@ -25,7 +25,8 @@ interface VerifyFlags extends LoweringFlags {
 function verify(modelPath: string, flags: VerifyFlags): void {
   const model = importModel(modelPath);
   const { inputs, shape } = readInputs(model, flags.input);
-  const labels = flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!);
+  const labels =
+    flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!, model.config.classes);
   const lowering = loweringOptions(model, flags);
   const lowered = lowerModel(model, lowering);
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
