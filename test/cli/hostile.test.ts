@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
-import { readNpy, writeNpy } from "../../src/util/npy.js";
+import { writeNpy } from "../../src/util/npy.js";
 
 const FLOAT = "fixtures/models/digits-float-h32n16-l2";
 const work = mkdtempSync(join(tmpdir(), "qs4dc-hostile-"));
