@@ -14,9 +14,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
 import { writeNpy } from "../../src/util/npy.js";
+import { entry, findEntry, resealSection, rewriteJson, view } from "../emit/corrupt.js";
 
 const FLOAT = "fixtures/models/digits-float-h32n16-l2";
 const work = mkdtempSync(join(tmpdir(), "qs4dc-hostile-"));
@@ -27,12 +28,21 @@ interface Outcome {
   readonly stderr: string;
 }
 
+/** Runs qs4dc in-process; stderr holds the diagnostics and what commands print there. */
 async function cli(...argv: string[]): Promise<Outcome> {
   let stderr = "";
-  const code = await runCli(argv, (text) => {
-    stderr += text;
+  const capture = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+    stderr += String(text);
+    return true;
   });
-  return { code, stderr };
+  try {
+    const code = await runCli(argv, (text) => {
+      stderr += text;
+    });
+    return { code, stderr };
+  } finally {
+    capture.mockRestore();
+  }
 }
 
 /** Exit 2 with `code` on stderr, and no stack trace. */
@@ -305,3 +315,108 @@ describe("F8-F11: semantic checks at every entry point", () => {
     }
   });
 });
+
+describe("F10 and the chip.bin value ranges: the reader checks every value the executors use", () => {
+  const decoder = new TextDecoder();
+
+  function section(bytes: Uint8Array, name: string): string {
+    const e = entry(bytes, findEntry(bytes, name));
+    return decoder.decode(bytes.subarray(e.offset, e.offset + e.length));
+  }
+
+  async function simOf(bytes: Uint8Array, name: string): Promise<Outcome> {
+    const out = at(`${name}-y.npy`);
+    const outcome = await cli("sim", write(`${name}.bin`, bytes), "--input", INPUT, "-o", out);
+    expect(existsSync(out)).toBe(false);
+    return outcome;
+  }
+
+  it("F10: a UTF-8 byte-order mark in a JSON section (CRCs valid) is refused", async () => {
+    const chip = new Uint8Array(readFileSync(CHIP));
+    const text = section(chip, "manifest").replace("digits-float-h32n16-l2", "digits-float-h32n16");
+    const outcome = await simOf(rewriteJson(chip, "manifest", `\uFEFF${text}`), "bom");
+    expectRefused(outcome, "QS4D-E513");
+    expect(outcome.stderr).toContain("byte-order mark");
+  });
+
+  it("a layer-norm eps <= 0 is refused", async () => {
+    const chip = new Uint8Array(readFileSync(CHIP));
+    const program = section(chip, "program");
+    expect(program).toMatch(/"eps":[0-9.e-]+/);
+    const edited = rewriteJson(chip, "program", program.replace(/"eps":[0-9.e-]+/, '"eps":0'));
+    const outcome = await simOf(edited, "eps");
+    expectRefused(outcome, "QS4D-E515");
+    expect(outcome.stderr).toContain("expected a number > 0");
+  });
+
+  it("an Inf bias is refused", async () => {
+    const chip = new Uint8Array(readFileSync(CHIP));
+    const ops = JSON.parse(section(chip, "program")).ops as { bias?: { section: string } }[];
+    const name = ops.find((op) => op.bias != null)!.bias!.section;
+    const i = findEntry(chip, name);
+    view(chip).setFloat32(entry(chip, i).offset, Number.POSITIVE_INFINITY, true);
+    resealSection(chip, i);
+    const outcome = await simOf(chip, "inf-bias");
+    expectRefused(outcome, "QS4D-E515");
+    expect(outcome.stderr).toContain("Infinity");
+  });
+});
+
+describe("the doubtful list of issue 11", () => {
+  it("a weights.json missing one layer's mixing bias (the others have one) is refused", async () => {
+    const w = JSON.parse(readFileSync(`${FLOAT}/weights.json`, "utf8"));
+    delete w.tensors["layers.0.output_linear.bias"];
+    const outcome = await cli("ir", write("no-bias.json", JSON.stringify(w)));
+    expectRefused(outcome, "QS4D-E234");
+    expect(outcome.stderr).toContain("layers.0.output_linear.bias");
+  });
+
+  it("an .npy header with a list shape is refused", async () => {
+    const good = writeNpy({ dtype: "float64", shape: [1, 64, 1], data: new Float64Array(64) });
+    const shapeAt = decoderText(good).indexOf("(1, 64, 1)");
+    const bytes = good.slice();
+    bytes.set(new TextEncoder().encode("[1, 64, 1]"), shapeAt);
+    const outcome = await cli(
+      "run",
+      `${FLOAT}/weights.json`,
+      "--input",
+      write("list.npy", bytes),
+      "-o",
+      at("list-y.npy"),
+    );
+    expectRefused(outcome, "QS4D-E262");
+    expect(outcome.stderr).toContain("found a list");
+  });
+
+  it("an input length the model was not trained at runs with a note (N060)", async () => {
+    for (const length of [1, 63, 65]) {
+      const x = write(`len-${length}.npy`, input(new Array(length).fill(0.5), length));
+      const outcome = await cli(
+        "run",
+        `${FLOAT}/weights.json`,
+        "--input",
+        x,
+        "-o",
+        at(`len-${length}-y.npy`),
+      );
+      expect(outcome.code).toBe(0);
+      expect(outcome.stderr).toContain("QS4D-N060");
+      expect(outcome.stderr).toContain(`length ${length}`);
+    }
+    const trained = await cli(
+      "run",
+      `${FLOAT}/weights.json`,
+      "--input",
+      INPUT,
+      "-o",
+      at("len-64-y.npy"),
+    );
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).not.toContain("QS4D-N060");
+  });
+});
+
+/** The bytes as latin-1 text (a .npy header is latin-1; the data here is all zeros). */
+function decoderText(bytes: Uint8Array): string {
+  return new TextDecoder("latin1").decode(bytes);
+}

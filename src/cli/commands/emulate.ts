@@ -12,6 +12,7 @@ import { importModel } from "../../import/index.js";
 import type { Model } from "../../ir/model.js";
 import { writeNpy } from "../../util/npy.js";
 import { writeBatchOutputs } from "../batch-outputs.js";
+import { noteInputLength } from "../input-length.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 
 interface EmulateFlags extends LoweringFlags {
@@ -41,6 +42,7 @@ function run(modelPath: string, flags: EmulateFlags): void {
   // The inputs first: a bad file is reported as such before any lowering work.
   const source = importModel(modelPath);
   const { inputs, shape } = readInputs(source, flags.input);
+  noteInputLength(source, shape[1]!, flags.input);
   const model = lowered(source, flags);
   const result = emulate(model, inputs, shape, { trace: flags.trace !== undefined });
   const traces =

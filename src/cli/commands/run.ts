@@ -9,6 +9,7 @@ import { importModel } from "../../import/index.js";
 import { type LayerTrace, runModel } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { writeBatchOutputs } from "../batch-outputs.js";
+import { noteInputLength } from "../input-length.js";
 
 interface RunFlags {
   readonly input: string;
@@ -48,6 +49,7 @@ function run(modelPath: string, flags: RunFlags): void {
     trace: flags.trace !== undefined,
     inputName: flags.input,
   });
+  noteInputLength(model, result.length, flags.input);
   const traces =
     result.traces === null
       ? null

@@ -14,6 +14,7 @@ import { type VerifyResult, verifyChip } from "../../driver/verify.js";
 import { readChip } from "../../emit/chip-read.js";
 import { importModel } from "../../import/index.js";
 import { requantizeOptions } from "../../passes/requantize.js";
+import { noteInputLength } from "../input-length.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { failIfInexact, formatVerify } from "../verify-output.js";
 
@@ -25,6 +26,7 @@ interface VerifyFlags extends LoweringFlags {
 function verify(modelPath: string, flags: VerifyFlags): void {
   const model = importModel(modelPath);
   const { inputs, shape } = readInputs(model, flags.input);
+  noteInputLength(model, shape[1]!, flags.input);
   const labels =
     flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!, model.config.classes);
   const lowering = loweringOptions(model, flags);

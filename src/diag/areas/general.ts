@@ -330,4 +330,11 @@ export const GENERAL = [
     message: "two outputs of one command are the same file '{file}'",
     hint: "give each output (-o, --report, --trace) its own path",
   },
+  {
+    code: "QS4D-N060",
+    severity: "note",
+    message:
+      "'{file}' holds sequences of length {length}; model '{model}' was trained at length {trained}",
+    hint: "a length the model was not trained for runs, but its accuracy there is unmeasured; compile with --seq-len to size the chip's precision for it",
+  },
 ] as const satisfies readonly DiagnosticDef[];
