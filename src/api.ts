@@ -7,7 +7,7 @@
 import type { Diagnostic } from "./diag/diagnostic.js";
 import { fail } from "./diag/error.js";
 import { chipBytes } from "./driver/artifact.js";
-import { readInputs, readLabels } from "./driver/inputs.js";
+import { checkLabelRange, readInputs, readLabels } from "./driver/inputs.js";
 import { type Lowered, type LowerOptions, lowerModel } from "./driver/lower.js";
 import { LOWERING_CHOICE_KEYS, type LoweringChoices, passOptions } from "./driver/pass-options.js";
 import type { ChipImage, ChipManifest } from "./emit/chip-image.js";
@@ -372,8 +372,8 @@ function calibration(
   return { inputs: Float64Array.from(calib.data), shape: [batch, length, model.config.dIn] };
 }
 
-function labels(given: string | Int32Array, batch: number): Int32Array {
-  if (typeof given === "string") return readLabels(given, batch);
+function labels(given: string | Int32Array, batch: number, classes: number): Int32Array {
+  if (typeof given === "string") return readLabels(given, batch, classes);
   if (given.length !== batch) {
     fail("QS4D-E417", {
       file: "calibLabels",
@@ -382,7 +382,7 @@ function labels(given: string | Int32Array, batch: number): Int32Array {
       batch,
     });
   }
-  return given;
+  return checkLabelRange(given, classes, "calibLabels");
 }
 
 /** CompileOptions -> the LowerOptions `qs4dc compile` builds from its flags. */
@@ -397,7 +397,7 @@ function lowerOptions(model: Model, options: CompileOptions): LowerOptions {
     calibrationLabels:
       options.calibLabels === undefined || calib === null
         ? null
-        : labels(options.calibLabels, calib.shape[0]!),
+        : labels(options.calibLabels, calib.shape[0]!, model.config.classes),
     options: passOptions(options),
   };
 }

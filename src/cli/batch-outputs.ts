@@ -1,10 +1,7 @@
 // What the batch commands (`run`, `emulate`) write: logits as a float32 .npy [batch, classes]
-// and, with --trace DIR, one .npy per trace file in DIR. Every file is written atomically.
+// and, with --trace DIR, one .npy per trace file in DIR: all of them in one transaction.
 
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { fail } from "../diag/error.js";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { type Output, writeOutputs } from "../util/atomic-write.js";
 import { writeNpy } from "../util/npy.js";
 
 export interface BatchLogits {
@@ -13,21 +10,26 @@ export interface BatchLogits {
   readonly logits: Float32Array;
 }
 
-export function writeLogits(path: string, result: BatchLogits): void {
+export interface BatchOutputFlags {
+  readonly output: string;
+  readonly trace?: string;
+  readonly force?: boolean;
+}
+
+/** The logits at --output and, when there are traces, the --trace folder: all or none. */
+export function writeBatchOutputs(
+  flags: BatchOutputFlags,
+  result: BatchLogits,
+  traces: ReadonlyMap<string, Uint8Array> | null,
+): void {
   const logits = {
     dtype: "float32" as const,
     shape: [result.batch, result.classes],
     data: result.logits,
   };
-  writeFileAtomic(path, writeNpy(logits));
-}
-
-/** Creates `dir` (with its parents) and writes each named file into it. */
-export function writeTraceDir(dir: string, files: ReadonlyMap<string, Uint8Array>): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    fail("QS4D-E002", { file: dir, reason: (error as Error).message }, { file: dir });
+  const outputs: Output[] = [{ path: flags.output, data: writeNpy(logits) }];
+  if (flags.trace !== undefined && traces !== null) {
+    outputs.push({ path: flags.trace, files: traces, force: flags.force === true });
   }
-  for (const [name, bytes] of files) writeFileAtomic(join(dir, name), bytes);
+  writeOutputs(outputs);
 }

@@ -67,7 +67,7 @@ export function loweringOptions(model: Model, flags: LoweringFlags): LowerOption
   const calibrationLabels =
     flags.calibLabels === undefined || calibration === null
       ? null
-      : readLabels(flags.calibLabels, calibration.shape[0]!);
+      : readLabels(flags.calibLabels, calibration.shape[0]!, model.config.classes);
   return {
     target,
     calibration,

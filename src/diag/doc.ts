@@ -16,6 +16,7 @@ export function renderDiagnosticsDoc(): string {
     "meaning. Errors exit with code 2 (bad input or usage) unless noted: 1 is a verification",
     "mismatch, 3 an internal error. `{name}` marks a value filled in from the actual problem; every",
     "diagnostic also names where it happened (file, JSON path, tensor, ONNX node or line:column).",
+    "The limits every reader checks, and how outputs are written, are in [limits.md](limits.md).",
     "",
     "This file is generated from `src/diag/areas/*.ts` by `npx tsx scripts/gen-diagnostics-doc.ts`;",
     "a test fails when it is out of step with the table.",

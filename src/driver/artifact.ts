@@ -5,12 +5,11 @@
 // only serializes.
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { fail } from "../diag/error.js";
 import { readChip } from "../emit/chip-read.js";
 import { writeChip } from "../emit/chip-write.js";
 import { chipToCsv } from "../emit/csv.js";
 import type { PassOptionValue } from "../passes/pass.js";
+import { readFileBytes } from "../util/read-file.js";
 import type { Lowered, LowerOptions } from "./lower.js";
 
 export interface ChipSource {
@@ -23,7 +22,7 @@ export interface ChipSource {
 
 export function chipBytes(lowered: Lowered, source: ChipSource): Uint8Array {
   return writeChip(lowered.model, {
-    sourceDigest: sha256(source.modelBytes ?? readSource(source.modelPath)),
+    sourceDigest: sha256(source.modelBytes ?? readFileBytes(source.modelPath)),
     target: source.lowering.target.description,
     options: recordedOptions(source.lowering),
     passes: lowered.passes,
@@ -49,14 +48,6 @@ function recordedOptions(lowering: LowerOptions): Record<string, PassOptionValue
   if (lowering.calibrationLabels)
     options.calibrationLabels = sha256(bytesOf(lowering.calibrationLabels));
   return options;
-}
-
-function readSource(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    fail("QS4D-E001", { file: path, reason: (error as Error).message }, { file: path });
-  }
 }
 
 function bytesOf(data: Float64Array | Int32Array): Uint8Array {

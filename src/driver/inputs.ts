@@ -18,7 +18,8 @@ export function readInputs(model: Model, file: string): { inputs: Float64Array; 
   };
 }
 
-export function readLabels(file: string, batch: number): Int32Array {
+/** Labels [batch] of a model with `classes` classes, from an integer .npy file. */
+export function readLabels(file: string, batch: number, classes: number): Int32Array {
   const npy: NpyArray = readNpy(file);
   const data = npy.data;
   const count = npy.shape.reduce((a, b) => a * b, 1);
@@ -34,5 +35,21 @@ export function readLabels(file: string, batch: number): Int32Array {
       { file },
     );
   }
-  return Int32Array.from(data as Int32Array, (v) => Number(v));
+  return checkLabelRange(data as ArrayLike<number | bigint>, classes, file);
+}
+
+/** The labels as int32 once each is a class index in 0..classes-1 (checked before narrowing). */
+export function checkLabelRange(
+  labels: ArrayLike<number | bigint>,
+  classes: number,
+  file: string,
+): Int32Array {
+  for (let index = 0; index < labels.length; index++) {
+    const value = Number(labels[index]);
+    if (!(Number.isInteger(value) && value >= 0 && value < classes)) {
+      const args = { value: String(labels[index]), index, file, classes, max: classes - 1 };
+      fail("QS4D-E309", args, { file });
+    }
+  }
+  return Int32Array.from(labels, Number);
 }

@@ -375,7 +375,7 @@ function readOp(container: Container, o: JsonFields, signals: readonly ChipSigna
         out[field] = o.int(field, 0, 2 ** 31 - 1);
         break;
       case "number":
-        out[field] = o.number(field);
+        out[field] = positiveNumber(o, field);
         break;
       case "output-mode":
         out[field] = o.oneOf(field, ["lagged", "folded"]);
@@ -393,7 +393,22 @@ function readOp(container: Container, o: JsonFields, signals: readonly ChipSigna
         break;
     }
   }
+  if (kind === "batch-norm") {
+    const variance = (out.variance as ChipTensor).data;
+    const bad = variance.findIndex((v) => v < 0);
+    if (bad >= 0) o.fail(`variance ${variance[bad]} at [${bad}] is negative`, "variance");
+  }
   return out as unknown as ChipOp;
+}
+
+/**
+ * The scalars of the digital ops (eps of the norms, inputLevels of a crossbar-linear) are all
+ * positive: eps <= 0 divides by zero or takes the root of a negative number.
+ */
+function positiveNumber(o: JsonFields, field: string): number {
+  const v = o.number(field);
+  if (!(v > 0)) o.fail(`expected a number > 0, found ${v}`, field);
+  return v;
 }
 
 function readInputQuant(container: Container, q: JsonFields): ChipInputQuant {
@@ -435,5 +450,8 @@ function readTensorRef(container: Container, t: JsonFields): ChipTensor {
       { file: container.file, path: `section '${name}'` },
     );
   }
+  // Weights, biases, scales and statistics are finite: an Inf bias would run into NaN logits.
+  const bad = section.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) t.fail(`section '${name}' holds ${section.data[bad]} at [${bad}]`, "section");
   return { dtype: section.dtype, shape, data: section.data };
 }

@@ -4,8 +4,9 @@
 // diagnostic (QS4D-E501..E513) that names the file and the section.
 
 import { crc32 } from "node:zlib";
-import { fail } from "../diag/error.js";
+import { fail, Qs4dError } from "../diag/error.js";
 import type { JsonObject } from "../util/canonical-json.js";
+import { jsonTooDeepAt, MAX_JSON_DEPTH } from "../util/json-limits.js";
 import {
   alignUp,
   directoryCrc,
@@ -265,42 +266,27 @@ function decodeSection(bytes: Uint8Array, info: SectionInfo, file: string): Sect
 }
 
 function parseJsonObject(payload: Uint8Array, section: string, file: string): JsonObject {
+  const refuse = (reason: string): never =>
+    fail("QS4D-E513", { file, section, reason }, { file, path: `section '${section}'` });
+  // TextDecoder drops a byte-order mark silently; the format forbids one (docs/chip-format.md).
+  if (payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf) {
+    refuse("it starts with a UTF-8 byte-order mark");
+  }
   let value: unknown;
   try {
-    value = JSON.parse(UTF8.decode(payload));
+    const text = UTF8.decode(payload);
+    if (jsonTooDeepAt(text) >= 0) {
+      refuse(`objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    value = JSON.parse(text);
   } catch (error) {
-    fail(
-      "QS4D-E513",
-      { file, section, reason: (error as Error).message },
-      { file, path: `section '${section}'` },
-    );
+    if (error instanceof Qs4dError) throw error;
+    refuse((error as Error).message);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const reason = `the top level is ${Array.isArray(value) ? "an array" : typeof value}, not an object`;
-    fail("QS4D-E513", { file, section, reason }, { file, path: `section '${section}'` });
-  }
-  if (depthOf(value) > MAX_JSON_DEPTH) {
-    const reason = `objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels`;
-    fail("QS4D-E513", { file, section, reason }, { file, path: `section '${section}'` });
+    refuse(`the top level is ${Array.isArray(value) ? "an array" : typeof value}, not an object`);
   }
   return value as JsonObject;
-}
-
-/** Deeper than any section needs; keeps recursive consumers (printing, hashing) off the stack limit. */
-const MAX_JSON_DEPTH = 64;
-
-/** Nesting depth of a parsed JSON value, walked without recursion. */
-function depthOf(root: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (typeof value !== "object" || value === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_JSON_DEPTH) return deepest;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return deepest;
 }
 
 function hex(bytes: ArrayLike<number>): string {

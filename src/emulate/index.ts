@@ -8,6 +8,7 @@ import type { HardwareProgram } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
 import { dataOf } from "../ir/tensor.js";
 import { verifyHardware } from "../ir/verify-hardware.js";
+import { checkFiniteLogits } from "../util/finite.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "./periphery.js";
 import { type CrossbarLinearOp, runProgram, type SsmOp } from "./program.js";
 import { ArrayEngine, denseCodes, dequantizeOutput, quantizeInput } from "./ssm.js";
@@ -124,6 +125,7 @@ export function emulate(
     const out = runProgram(hw.program, input, hooks);
     logits.set(out.data, b * classes);
   }
+  checkFiniteLogits("emulate", logits, classes);
   return { logits, batch, classes, traces };
 }
 

@@ -583,6 +583,20 @@ function mixing(p: Params, q: Quant, arch: ArchSpec, i: number): Mixing | null {
   return { kind: arch.mixing, linear: linear(p, q, prefix, out, h, why, conv) };
 }
 
+/**
+ * One architecture gives every layer's mixing the same Linear: with a bias in every layer or
+ * in none. A bias missing from one layer only is a parameter lost from the export.
+ */
+function checkMixingBiases(p: Params, layers: readonly Layer[]): void {
+  const withBias = layers.findIndex((l) => l.mixing !== null && l.mixing.linear.bias !== null);
+  if (withBias < 0) return;
+  const without = layers.findIndex((l) => l.mixing !== null && l.mixing.linear.bias === null);
+  if (without < 0) return;
+  const tensor = `layers.${without}.output_linear.bias`;
+  const why = `layer ${withBias}'s mixing has a bias, so every layer's has`;
+  fail("QS4D-E234", { tensor, why }, p.where(tensor));
+}
+
 function layer(p: Params, q: Quant, arch: ArchSpec, i: number): Layer {
   const normI = norm(p, arch, i);
   return {
@@ -625,6 +639,7 @@ export function assemble(spec: ImportSpec): Model {
   );
   const layers: Layer[] = [];
   for (let i = 0; i < arch.layers; i++) layers.push(layer(p, q, arch, i));
+  checkMixingBiases(p, layers);
   const decoder = linear(
     p,
     q,

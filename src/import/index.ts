@@ -2,10 +2,11 @@
 // file still imports): JSON starts with '{', IR text with its `model` header (or a comment),
 // and an ONNX ModelProto with its ir_version field.
 
-import { readFileSync } from "node:fs";
 import { fail } from "../diag/error.js";
 import type { Model } from "../ir/model.js";
 import { parseModel } from "../ir/text/index.js";
+import { assertValidModel } from "../ir/verify-model.js";
+import { readFileBytes } from "../util/read-file.js";
 import { assemble } from "./assemble.js";
 import { jsonSpecFromBytes } from "./json/index.js";
 import { importOnnxBytes } from "./onnx/index.js";
@@ -49,17 +50,9 @@ export function sniffFormat(bytes: Uint8Array, path = ""): InputFormat | null {
   return (extension as InputFormat | undefined) ?? null;
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    return fail("QS4D-E001", { file: path, reason: (error as Error).message }, { file: path });
-  }
-}
-
 /** Import an .onnx model, a weights.json dump or .qs4d IR text into the IR. */
 export function importModel(path: string, options: ImportOptions = {}): Model {
-  return importModelBytes(readBytes(path), path, options);
+  return importModelBytes(readFileBytes(path), path, options);
 }
 
 /** importModel on a file's bytes already in memory; `file` names it in diagnostics. */
@@ -68,7 +61,13 @@ export function importModelBytes(
   file: string,
   options: ImportOptions = {},
 ): Model {
-  const format = options.format ?? sniffFormat(bytes, file);
+  const model = decodeModel(bytes, file, options.format ?? sniffFormat(bytes, file));
+  // Every command checks the model it reads as `qs4dc ir` does, whatever comes next.
+  assertValidModel(model);
+  return model;
+}
+
+function decodeModel(bytes: Uint8Array, file: string, format: InputFormat | null): Model {
   switch (format) {
     case "json":
       return assemble(jsonSpecFromBytes(bytes, file));

@@ -13,6 +13,7 @@
 
 import { fail } from "../diag/error.js";
 import type { Model } from "../ir/model.js";
+import { checkFiniteLogits } from "../util/finite.js";
 import { runConvolution } from "./conv.js";
 import { buildPlan } from "./plan.js";
 import { runStreaming } from "./stream.js";
@@ -119,9 +120,11 @@ export function runModel(
   }
   const data = values instanceof Float64Array ? values : Float64Array.from(values);
   const run = options.form === "conv" ? runConvolution : runStreaming;
-  const logits = run(plan, data, batch, recorder);
+  // Checked as float32, as written: a finite float64 logit above 3.4e38 becomes Inf.
+  const logits = Float32Array.from(run(plan, data, batch, recorder));
+  checkFiniteLogits("run", logits, model.config.classes);
   return {
-    logits: Float32Array.from(logits),
+    logits,
     batch,
     classes: model.config.classes,
     length,

@@ -3,6 +3,7 @@
 // and accuracy report; optionally a VCD trace of the first sample.
 
 import { readChip } from "../emit/chip-read.js";
+import { checkFiniteLogits } from "../util/finite.js";
 import type { SimInput } from "./input.js";
 import { monteCarlo } from "./monte-carlo.js";
 import { isNoiseless, NO_NOISE, type NoiseParams } from "./noise.js";
@@ -80,6 +81,7 @@ export async function simulateChip(
     runs: options.runs,
     accuracy,
   });
+  for (const run of logits) checkFiniteLogits("sim", run, chip.layout.classes);
   return { chip, logits, report, vcd };
 }
 

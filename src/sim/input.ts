@@ -44,10 +44,12 @@ export function checkLabels(
   if (!integer || shape.length !== 1 || shape[0] !== batch) {
     fail("QS4D-E605", { file, shape: `[${shape.join(", ")}]`, dtype: npy.dtype, batch }, { file });
   }
-  const labels = Int32Array.from(data as ArrayLike<number | bigint>, (v) => Number(v));
-  const bad = labels.findIndex((v) => v < 0 || v >= classes);
+  // Checked before the int32 narrowing: an int64 label of 2^40 must not wrap into range.
+  const values = Array.from(data as ArrayLike<number | bigint>, Number);
+  const bad = values.findIndex((v) => v < 0 || v >= classes);
   if (bad >= 0) {
-    fail("QS4D-E606", { file, index: bad, value: labels[bad]!, classes }, { file });
+    const value = String((data as ArrayLike<number | bigint>)[bad]);
+    fail("QS4D-E606", { file, index: bad, value, classes }, { file });
   }
-  return labels;
+  return Int32Array.from(values);
 }

@@ -3,8 +3,8 @@
 // The reader checks magic, version, header and the exact data size before it allocates
 // anything, so a corrupt header can never make it allocate more than the file holds.
 
-import { readFileSync } from "node:fs";
 import { fail } from "../diag/error.js";
+import { readFileBytes } from "./read-file.js";
 
 export type NpyDType = "float32" | "float64" | "int8" | "int32" | "int64";
 
@@ -94,10 +94,15 @@ class HeaderParser {
     return value;
   }
 
-  private value(): PyValue {
+  /** A string, True/False, an integer or (at the top of a value only) a tuple of those. */
+  private value(inTuple = false): PyValue {
     const ch = this.peek();
     if (ch === "'" || ch === '"') return this.string();
-    if (ch === "(" || ch === "[") return this.sequence(ch === "(" ? ")" : "]");
+    if (ch === "[") this.error("expected a tuple '(..)', found a list");
+    if (ch === "(") {
+      if (inTuple) this.error("nested tuples");
+      return this.tuple();
+    }
     const word = /^(True|False|-?[0-9]+)L?/.exec(this.text.slice(this.at));
     if (word === null) this.error("expected a value");
     this.at += word[0].length;
@@ -105,13 +110,13 @@ class HeaderParser {
     return Number(word[1]);
   }
 
-  private sequence(close: string): PyValue[] {
+  private tuple(): PyValue[] {
     this.at++;
     const items: PyValue[] = [];
-    while (this.peek() !== close) {
-      items.push(this.value());
+    while (this.peek() !== ")") {
+      items.push(this.value(true));
       if (this.peek() === ",") this.at++;
-      else if (this.peek() !== close) this.error(`expected ',' or '${close}'`);
+      else if (this.peek() !== ")") this.error("expected ',' or ')'");
     }
     this.at++;
     return items;
@@ -181,6 +186,12 @@ function allocateFrom(dtype: NpyDType, buffer: ArrayBuffer): NpyData {
   }
 }
 
+/** numpy's own default limit on header length (numpy.lib.format, max_header_size). */
+const MAX_NPY_HEADER = 10_000;
+
+/** The most elements a .npy file may hold: 2^27 (1 GiB of float64; docs/limits.md). */
+export const MAX_NPY_ELEMENTS = 2 ** 27;
+
 function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
   if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
     fail("QS4D-E260", { file }, { file });
@@ -203,6 +214,10 @@ function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
     const reason = `header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`;
     fail("QS4D-E262", { file, reason }, { file });
   }
+  if (headerLength > MAX_NPY_HEADER) {
+    const reason = `header length ${headerLength} is above the limit of ${MAX_NPY_HEADER} bytes`;
+    fail("QS4D-E262", { file, reason }, { file });
+  }
   const headerBytes = bytes.subarray(8 + lengthBytes, dataStart);
   // 1.0 and 2.0 headers are latin-1, 3.0 headers UTF-8.
   const text = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(headerBytes);
@@ -214,6 +229,10 @@ function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
   if (expected !== got) {
     fail("QS4D-E266", { file, shape: `(${shape.join(", ")})`, expected, got }, { file });
   }
+  if (!(count <= MAX_NPY_ELEMENTS)) {
+    const text = `(${shape.join(", ")})`;
+    fail("QS4D-E241", { file, shape: text, limit: MAX_NPY_ELEMENTS }, { file });
+  }
   // A copy (not Buffer#slice, which shares memory) puts the data at offset 0 of its own buffer.
   const data = allocateFrom(dtype, new Uint8Array(bytes.subarray(dataStart)).buffer);
   return { dtype, shape, data };
@@ -222,13 +241,7 @@ function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
 /** Read a .npy file, or decode bytes already read (`file` then names them in diagnostics). */
 export function readNpy(source: string | Uint8Array, file?: string): NpyArray {
   if (typeof source !== "string") return decodeNpy(source, file ?? "<bytes>");
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(source);
-  } catch (error) {
-    return fail("QS4D-E001", { file: source, reason: (error as Error).message }, { file: source });
-  }
-  return decodeNpy(bytes, file ?? source);
+  return decodeNpy(readFileBytes(source), file ?? source);
 }
 
 const DTYPE_OF_DATA: ReadonlyArray<[new (n: number) => NpyData, NpyDType]> = [

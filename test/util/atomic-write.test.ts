@@ -1,13 +1,12 @@
 // Outputs that cannot be written: a coded QS4D-E002 naming the path (exit 2), and nothing
 // partial left behind (no temporary file beside the target).
 
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeTraceDir } from "../../src/cli/batch-outputs.js";
 import { Qs4dError } from "../../src/diag/error.js";
-import { writeDirAtomic, writeFileAtomic } from "../../src/util/atomic-write.js";
+import { writeDirAtomic, writeFileAtomic, writeOutputs } from "../../src/util/atomic-write.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "qs4dc-write-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -30,12 +29,60 @@ describe("unwritable outputs: QS4D-E002", () => {
   it.each([
     ["a file", () => writeFileAtomic(join(file, "chip.bin"), "data")],
     ["a folder", () => writeDirAtomic(join(file, "csv"), new Map([["a.csv", "1"]]))],
-    ["a trace folder", () => writeTraceDir(join(file, "traces"), new Map())],
+    [
+      "a second output of a transaction",
+      () =>
+        writeOutputs([
+          { path: join(scratch, "y.npy"), data: "logits" },
+          { path: join(file, "traces"), files: new Map() },
+        ]),
+    ],
   ])("%s under a regular file", (_, write) => {
     const e = refusal(write);
     expect(e.diagnostic.code).toBe("QS4D-E002");
     expect(e.exitCode).toBe(2);
     expect(e.diagnostic.location.file).toContain(file);
     expect(readdirSync(scratch)).toEqual(["a-file"]);
+  });
+});
+
+describe("outputs as one transaction", () => {
+  it("a failure while committing puts back what was there and leaves no temporary file", () => {
+    const dir = mkdtempSync(join(scratch, "commit-"));
+    writeFileSync(join(dir, "y.npy"), "old logits");
+    // The second target is a folder the first rename cannot replace: found at check time.
+    const e = refusal(() =>
+      writeOutputs([
+        { path: join(dir, "y.npy"), data: "new logits" },
+        { path: dir, data: "report" },
+      ]),
+    );
+    expect(e.diagnostic.code).toBe("QS4D-E064");
+    expect(readFileSync(join(dir, "y.npy"), "utf8")).toBe("old logits");
+    expect(readdirSync(dir)).toEqual(["y.npy"]);
+  });
+
+  it("two outputs on one path are refused before anything is written", () => {
+    const dir = mkdtempSync(join(scratch, "twice-"));
+    const e = refusal(() =>
+      writeOutputs([
+        { path: join(dir, "a"), data: "1" },
+        { path: join(dir, ".", "a"), data: "2" },
+      ]),
+    );
+    expect(e.diagnostic.code).toBe("QS4D-E066");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("an existing empty folder is replaced; a non-empty one only with force", () => {
+    const dir = mkdtempSync(join(scratch, "folder-"));
+    writeDirAtomic(dir, new Map([["a.csv", "1"]]));
+    expect(readdirSync(dir)).toEqual(["a.csv"]);
+    expect(refusal(() => writeDirAtomic(dir, new Map([["b.csv", "2"]]))).diagnostic.code).toBe(
+      "QS4D-E063",
+    );
+    writeDirAtomic(dir, new Map([["b.csv", "2"]]), true);
+    expect(readdirSync(dir)).toEqual(["b.csv"]);
+    expect(readdirSync(scratch).filter((n) => n.startsWith("."))).toEqual([]);
   });
 });

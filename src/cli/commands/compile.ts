@@ -10,7 +10,7 @@ import { type ChipSource, chipBytes, csvFiles } from "../../driver/artifact.js";
 import { type Lowered, lowerModel } from "../../driver/lower.js";
 import { importModel } from "../../import/index.js";
 import { printModel } from "../../ir/text/index.js";
-import { writeDirAtomic, writeFileAtomic } from "../../util/atomic-write.js";
+import { type Output, writeOutputs } from "../../util/atomic-write.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { loweringSummary, reportsJson } from "../lowering-summary.js";
 import { addPipelineOptions, type PipelineFlags, pipelineFromFlags } from "../pipeline-options.js";
@@ -47,6 +47,7 @@ export interface CompileFlags extends LoweringFlags, PipelineFlags {
   readonly output: string;
   readonly emit: string;
   readonly report?: string;
+  readonly force?: boolean;
   readonly quiet?: boolean;
 }
 
@@ -67,9 +68,13 @@ function compile(modelPath: string, flags: CompileFlags): void {
   const lowered = lowerModel(model, lowering);
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   const artifact = emitter.emit(lowered, flags, { modelPath, lowering });
-  if (flags.report !== undefined) writeFileAtomic(flags.report, reportsJson(lowered));
-  if (artifact instanceof Map) writeDirAtomic(flags.output, artifact);
-  else writeFileAtomic(flags.output, artifact as string | Uint8Array);
+  const main: Output =
+    artifact instanceof Map
+      ? { path: flags.output, files: artifact, force: flags.force === true }
+      : { path: flags.output, data: artifact as string | Uint8Array };
+  const report =
+    flags.report === undefined ? [] : [{ path: flags.report, data: reportsJson(lowered) }];
+  writeOutputs([main, ...report]);
   if (flags.quiet !== true) process.stderr.write(loweringSummary(lowered));
 }
 
@@ -81,6 +86,10 @@ export function register(program: Command): void {
     .requiredOption("-o, --output <file>", "output file")
     .option("--emit <kind>", `what to write: ${Object.keys(EMITTERS).join(", ")}`, DEFAULT_EMIT)
     .option("--report <file>", "write every pass's report as JSON")
+    .option(
+      "--force",
+      "with --emit csv: replace an existing non-empty -o folder (its files are deleted)",
+    )
     .option("-q, --quiet", "no summary on stderr");
   addPipelineOptions(addLoweringOptions(command)).action(
     (modelPath: string, flags: CompileFlags) => {

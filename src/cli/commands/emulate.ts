@@ -11,13 +11,15 @@ import { emulate, type LayerCodes } from "../../emulate/index.js";
 import { importModel } from "../../import/index.js";
 import type { Model } from "../../ir/model.js";
 import { writeNpy } from "../../util/npy.js";
-import { writeLogits, writeTraceDir } from "../batch-outputs.js";
+import { writeBatchOutputs } from "../batch-outputs.js";
+import { noteInputLength } from "../input-length.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 
 interface EmulateFlags extends LoweringFlags {
   readonly input: string;
   readonly output: string;
   readonly trace?: string;
+  readonly force?: boolean;
 }
 
 function lowered(model: Model, flags: EmulateFlags): Model {
@@ -40,13 +42,14 @@ function run(modelPath: string, flags: EmulateFlags): void {
   // The inputs first: a bad file is reported as such before any lowering work.
   const source = importModel(modelPath);
   const { inputs, shape } = readInputs(source, flags.input);
+  noteInputLength(source, shape[1]!, flags.input);
   const model = lowered(source, flags);
   const result = emulate(model, inputs, shape, { trace: flags.trace !== undefined });
-  if (flags.trace !== undefined && result.traces !== null) {
-    const files = traceFiles(result.traces, [shape[0]!, model.config.channels, shape[1]!]);
-    writeTraceDir(flags.trace, files);
-  }
-  writeLogits(flags.output, result);
+  const traces =
+    result.traces === null
+      ? null
+      : traceFiles(result.traces, [shape[0]!, model.config.channels, shape[1]!]);
+  writeBatchOutputs(flags, result, traces);
 }
 
 export function register(program: Command): void {
@@ -64,7 +67,8 @@ export function register(program: Command): void {
     .option(
       "--trace <dir>",
       "also write the per-layer SSM codes trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy [batch, H, L]",
-    );
+    )
+    .option("--force", "replace an existing non-empty --trace folder (its files are deleted)");
   addLoweringOptions(command).action((modelPath: string, flags: EmulateFlags) => {
     run(modelPath, flags);
   });

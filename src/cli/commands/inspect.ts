@@ -1,20 +1,14 @@
 // `qs4dc inspect CHIP.bin [--json]`: validate a chip.bin and summarize it: source, target,
 // program, per-array utilization and levels, bytes per section, manifest.
 
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { fail } from "../../diag/error.js";
 import { readChip } from "../../emit/chip-read.js";
 import { formatInspect, inspectChip } from "../../emit/inspect.js";
+import { readFileBytes } from "../../util/read-file.js";
 
 /** The summary of the chip.bin at `file`, as text or as JSON text. */
 export function inspectFile(file: string, json: boolean): string {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    fail("QS4D-E001", { file, reason: (error as Error).message }, { file });
-  }
+  const bytes = readFileBytes(file);
   const summary = inspectChip(readChip(bytes, file), bytes.length);
   return json ? `${JSON.stringify(summary, null, 2)}\n` : formatInspect(summary);
 }

@@ -8,12 +8,14 @@ import { type Command, Option } from "commander";
 import { importModel } from "../../import/index.js";
 import { type LayerTrace, runModel } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
-import { writeLogits, writeTraceDir } from "../batch-outputs.js";
+import { writeBatchOutputs } from "../batch-outputs.js";
+import { noteInputLength } from "../input-length.js";
 
 interface RunFlags {
   readonly input: string;
   readonly output: string;
   readonly trace?: string;
+  readonly force?: boolean;
   readonly form: "recurrent" | "conv";
   /** false with --no-quant */
   readonly quant: boolean;
@@ -47,11 +49,12 @@ function run(modelPath: string, flags: RunFlags): void {
     trace: flags.trace !== undefined,
     inputName: flags.input,
   });
-  if (flags.trace !== undefined && result.traces !== null) {
-    const files = traceFiles(result.traces, result.batch, model.config.channels, result.length);
-    writeTraceDir(flags.trace, files);
-  }
-  writeLogits(flags.output, result);
+  noteInputLength(model, result.length, flags.input);
+  const traces =
+    result.traces === null
+      ? null
+      : traceFiles(result.traces, result.batch, model.config.channels, result.length);
+  writeBatchOutputs(flags, result, traces);
 }
 
 export function register(program: Command): void {
@@ -70,6 +73,7 @@ export function register(program: Command): void {
       "--trace <dir>",
       "also write the per-layer SSM integers of a quantized model: trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy [batch, H, L]",
     )
+    .option("--force", "replace an existing non-empty --trace folder (its files are deleted)")
     .addOption(
       new Option("--form <form>", "recurrent: the reference; conv: the convolution-form twin")
         .choices(["recurrent", "conv"])

@@ -4,7 +4,6 @@
 // before anything runs and every output is written atomically after the whole run, so a bad
 // input leaves no file behind. Logits: float32 [batch, classes], or [runs, batch, classes].
 
-import { readFileSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { fail } from "../../diag/error.js";
@@ -21,8 +20,9 @@ import {
 } from "../../sim/index.js";
 import { formatSummary } from "../../sim/report.js";
 import type { TraceWindow } from "../../sim/vcd.js";
-import { writeFileAtomic } from "../../util/atomic-write.js";
+import { type Output, writeOutputs } from "../../util/atomic-write.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
+import { readFileBytes } from "../../util/read-file.js";
 import { integerOption } from "../integer-option.js";
 
 interface SimFlags {
@@ -66,14 +66,6 @@ function traceWindow(flags: SimFlags): TraceWindow | null {
   return { start, count };
 }
 
-function readBytes(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    return fail("QS4D-E001", { file, reason: (error as Error).message }, { file });
-  }
-}
-
 /** The progress bar on stderr, for long runs on a terminal only. */
 function progressBar(total: number, conversions: number): Pick<SimulateOptions, "onProgress"> {
   if (process.stderr.isTTY !== true || conversions < LONG_RUN_CONVERSIONS) return {};
@@ -97,7 +89,7 @@ function conversionsPerStep(chip: SimChip): number {
 }
 
 async function sim(chipPath: string, flags: SimFlags): Promise<void> {
-  const bytes = readBytes(chipPath);
+  const bytes = readFileBytes(chipPath);
   const chip = loadChip(bytes, chipPath);
   const input = checkSimInput(readNpy(flags.input), chip.layout.dIn, flags.input, chipPath);
   const labels =
@@ -133,10 +125,13 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
     logits.set(l, r * input.batch * classes);
   });
   const shape = runs === 1 ? [input.batch, classes] : [runs, input.batch, classes];
-  writeFileAtomic(flags.output, writeNpy({ dtype: "float32", shape, data: logits }));
+  const outputs: Output[] = [
+    { path: flags.output, data: writeNpy({ dtype: "float32", shape, data: logits }) },
+  ];
   if (flags.report !== undefined)
-    writeFileAtomic(flags.report, `${JSON.stringify(result.report, null, 2)}\n`);
-  if (flags.trace !== undefined) writeFileAtomic(flags.trace, result.vcd!);
+    outputs.push({ path: flags.report, data: `${JSON.stringify(result.report, null, 2)}\n` });
+  if (flags.trace !== undefined) outputs.push({ path: flags.trace, data: result.vcd! });
+  writeOutputs(outputs);
   if (flags.quiet !== true) process.stderr.write(formatSummary(result.report));
 }
 

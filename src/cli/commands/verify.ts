@@ -21,6 +21,7 @@ import { readChip } from "../../emit/chip-read.js";
 import { importModel } from "../../import/index.js";
 import { requantizeOptions } from "../../passes/requantize.js";
 import { parseNoise, targetNoise } from "../../sim/index.js";
+import { noteInputLength } from "../input-length.js";
 import { integerOption } from "../integer-option.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { failIfInexact, failIfOutsideBudget, formatVerify } from "../verify-output.js";
@@ -61,7 +62,9 @@ async function verify(modelPath: string, flags: VerifyFlags): Promise<void> {
   const noisy = noisyRuns(flags);
   const model = importModel(modelPath);
   const { inputs, shape } = readInputs(model, flags.input);
-  const labels = flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!);
+  noteInputLength(model, shape[1]!, flags.input);
+  const labels =
+    flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!, model.config.classes);
   const lowering = loweringOptions(model, flags);
   const lowered = lowerModel(model, lowering);
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);

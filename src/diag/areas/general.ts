@@ -287,4 +287,54 @@ export const GENERAL = [
     message: "unknown pass option '{option}'; the passes declare: {known}",
     hint: "'qs4dc passes' lists every pass with the options it reads, their types and defaults",
   },
+  // Reader limits and output files (docs/limits.md).
+  {
+    code: "QS4D-E060",
+    severity: "error",
+    message: "IR text nests brackets deeper than {limit} levels",
+    hint: "IR nodes nest a few levels and tensor literals as deep as their rank; docs/limits.md lists the reader's limits",
+  },
+  {
+    code: "QS4D-E061",
+    severity: "error",
+    message: "IR text line of {length} characters, longer than the limit of {limit}",
+    hint: "print large tensors nested by their shape (one row per line), or by digest; docs/limits.md lists the reader's limits",
+  },
+  {
+    code: "QS4D-E062",
+    severity: "error",
+    message: "tensor '{tensor}' of type {type} declares more elements than the limit of {limit}",
+    hint: "no model qs4dc compiles has a tensor this large; check the shape; docs/limits.md lists the reader's limits",
+  },
+  {
+    code: "QS4D-E063",
+    severity: "error",
+    message: "output folder '{file}' exists and is not empty",
+    hint: "give a new or empty folder, or --force to replace this one and everything in it",
+  },
+  {
+    code: "QS4D-E064",
+    severity: "error",
+    message: "'{file}' is {found}, the output is {expected}",
+    hint: "qs4dc never replaces a file by a folder or a folder by a file; give another path",
+  },
+  {
+    code: "QS4D-E065",
+    severity: "error",
+    message: "'{file}' is {size} bytes, more than the {limit} bytes an input may hold",
+    hint: "no input qs4dc reads needs to be this large; docs/limits.md lists the readers' limits",
+  },
+  {
+    code: "QS4D-E066",
+    severity: "error",
+    message: "two outputs of one command are the same file '{file}'",
+    hint: "give each output (-o, --report, --trace) its own path",
+  },
+  {
+    code: "QS4D-N060",
+    severity: "note",
+    message:
+      "'{file}' holds sequences of length {length}; model '{model}' was trained at length {trained}",
+    hint: "a length the model was not trained for runs, but its accuracy there is unmeasured; compile with --seq-len to size the chip's precision for it",
+  },
 ] as const satisfies readonly DiagnosticDef[];

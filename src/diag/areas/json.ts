@@ -179,4 +179,17 @@ export const JSON_IMPORT = [
     message: "cannot encode .npy: {reason}",
     hint: "this is a bug in the caller: data length must equal the product of the shape",
   },
+  // Reader limits (docs/limits.md).
+  {
+    code: "QS4D-E240",
+    severity: "error",
+    message: "JSON nests objects and arrays deeper than {limit} levels",
+    hint: "a weights.json nests a few levels (tensors, then shape and data); docs/limits.md lists the reader's limits",
+  },
+  {
+    code: "QS4D-E241",
+    severity: "error",
+    message: ".npy file '{file}' of shape {shape} holds more elements than the limit of {limit}",
+    hint: "split the batch into several files; docs/limits.md lists the reader's limits",
+  },
 ] as const satisfies readonly DiagnosticDef[];

@@ -181,4 +181,10 @@ export const ONNX = [
     message: "{what} cannot be recovered exactly: {reason}",
     hint: "export with do_constant_folding=False so that every parameter stays a named initializer",
   },
+  {
+    code: "QS4D-E130",
+    severity: "error",
+    message: "the ONNX graph computes a tensor of {count} elements, more than the limit of {limit}",
+    hint: "a shape in the graph (Expand, Reshape, a broadcast) is far larger than any S4D model needs; docs/limits.md lists the reader's limits",
+  },
 ] as const satisfies readonly DiagnosticDef[];

@@ -50,4 +50,18 @@ export const RUN = [
     message: "tensor '{tensor}' {reason}",
     hint: "the model is inconsistent with its own config; re-import it from its ONNX or JSON file (IR text printed with digests carries no data)",
   },
+  {
+    code: "QS4D-E308",
+    severity: "error",
+    message:
+      "{executor}: a non-finite value ({value}) appeared at {where}, sample {sample}, from finite input",
+    hint: "the input is far outside the range the model was trained on (or the model overflows); scale the input to the training range",
+  },
+  {
+    code: "QS4D-E309",
+    severity: "error",
+    message:
+      "label {value} at index {index} of '{file}' is not a class: the model has {classes} classes (0..{max})",
+    hint: "labels are class indices, 0 to classes - 1",
+  },
 ] as const satisfies readonly DiagnosticDef[];

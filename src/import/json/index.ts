@@ -4,6 +4,7 @@
 
 import { fail, Qs4dError } from "../../diag/error.js";
 import type { DType, Tensor } from "../../ir/tensor.js";
+import { jsonTooDeepAt, MAX_JSON_DEPTH } from "../../util/json-limits.js";
 import { type Qs4dMaxLevels, qs4dMaxQuant } from "../assemble.js";
 import {
   type ArchSpec,
@@ -61,18 +62,25 @@ function pointer(...keys: string[]): string {
   return keys.map((k) => `/${k.replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 }
 
-/** JSON.parse with the error position turned into line:column. */
+/** The line:column of a character offset, for a diagnostic's location. */
+function locationAt(text: string, offset: number, file: string) {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  return { file, line, column };
+}
+
+/** JSON.parse after the nesting limit, with the error position turned into line:column. */
 function parseJson(text: string, file: string): unknown {
+  const tooDeep = jsonTooDeepAt(text);
+  if (tooDeep >= 0) fail("QS4D-E240", { limit: MAX_JSON_DEPTH }, locationAt(text, tooDeep, file));
   try {
     return JSON.parse(text);
   } catch (error) {
     const reason = (error as Error).message;
     const at = /position (\d+)/.exec(reason)?.[1];
     if (at === undefined) fail("QS4D-E200", { file, reason }, { file });
-    const before = text.slice(0, Number(at));
-    const line = before.split("\n").length;
-    const column = Number(at) - before.lastIndexOf("\n");
-    return fail("QS4D-E200", { file, reason }, { file, line, column });
+    return fail("QS4D-E200", { file, reason }, locationAt(text, Number(at), file));
   }
 }
 

@@ -2,7 +2,7 @@
 // outside the loop, no callbacks): the in-graph kernel of a large model is millions of elements
 // per op, and a polymorphic callback in the inner loop costs seconds.
 
-import type { Arr } from "./tensor.js";
+import { type Arr, allocateValues } from "./tensor.js";
 
 export type UnaryOp =
   | "Neg"
@@ -35,7 +35,7 @@ export function roundHalfEven(x: number): number {
 export function unaryOp(op: UnaryOp, a: Arr): Arr {
   const x = a.data;
   const n = x.length;
-  const out = new Float64Array(n);
+  const out = allocateValues(n);
   switch (op) {
     case "Neg":
       for (let i = 0; i < n; i++) out[i] = -x[i]!;
@@ -160,7 +160,7 @@ export function binaryOp(op: BinaryOp, a: Arr, b: Arr): Arr | null {
   const shape = broadcastShape(a.shape, b.shape);
   if (shape === null) return null;
   const n = size(shape);
-  const out = new Float64Array(n);
+  const out = allocateValues(n);
   const x = a.data;
   const y = b.data;
   if (x.length === n && y.length === n) {

@@ -17,7 +17,7 @@ import {
   type OnnxGraph,
 } from "./graph.js";
 import type { NodeProto } from "./proto.js";
-import { type Arr, DT, decodeTensor, integerBits } from "./tensor.js";
+import { type Arr, allocateValues, DT, decodeTensor, integerBits } from "./tensor.js";
 
 export { roundHalfEven };
 
@@ -75,7 +75,7 @@ function reduce(a: Arr, axes: readonly number[], keepdims: boolean, kind: Reduce
   const sorted = [...new Set(axes.map((x) => normAxis(x, a.shape.length)))].sort((x, y) => y - x);
   for (const axis of sorted) {
     const { outer, len, inner } = blocks(cur.shape, axis);
-    const out = new Float64Array(outer * inner);
+    const out = allocateValues(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         let acc = kind === "max" ? -Infinity : kind === "min" ? Infinity : kind === "prod" ? 1 : 0;
@@ -101,7 +101,7 @@ function reduce(a: Arr, axes: readonly number[], keepdims: boolean, kind: Reduce
 function gather(a: Arr, indices: Arr, axis: number): Arr {
   const { outer, len, inner } = blocks(a.shape, axis);
   const m = indices.data.length;
-  const out = new Float64Array(outer * m * inner);
+  const out = allocateValues(outer * m * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       let k = indices.data[j]!;
@@ -118,7 +118,7 @@ function concat(parts: readonly Arr[], axis: number): Arr {
   const first = parts[0]!;
   const shape = [...first.shape];
   shape[axis] = parts.reduce((s, p) => s + p.shape[axis]!, 0);
-  const out = new Float64Array(count(shape));
+  const out = allocateValues(count(shape));
   const outer = count(shape.slice(0, axis));
   const inner = count(shape.slice(axis + 1));
   let offset = 0;
@@ -161,7 +161,7 @@ function sliceArr(a: Arr, starts: number[], ends: number[], axes: number[], step
   });
   const inStrides = stridesOf(a.shape);
   const n = count(shape);
-  const out = new Float64Array(n);
+  const out = allocateValues(n);
   const pos = new Array<number>(rank).fill(0);
   for (let i = 0; i < n; i++) {
     let flat = 0;
@@ -403,7 +403,7 @@ export class ConstEval {
       case "Expand": {
         const a = x();
         const target = [...this.req(node, 1).data];
-        const out = binaryOp("Add", a, { shape: target, data: new Float64Array(count(target)) });
+        const out = binaryOp("Add", a, { shape: target, data: allocateValues(count(target)) });
         if (out === null) this.unsupported(node, "the target shape does not broadcast");
         return [out];
       }

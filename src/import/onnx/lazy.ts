@@ -19,7 +19,7 @@ import { binaryOp, broadcastShape } from "./elementwise.js";
 import { type Bypass, type ConstEval, count } from "./evaluate.js";
 import { attrInt, attrInts, inputsOf, type OnnxGraph, op } from "./graph.js";
 import type { NodeProto } from "./proto.js";
-import type { Arr } from "./tensor.js";
+import { type Arr, allocateValues } from "./tensor.js";
 
 /** Per axis, the wanted coordinates (ascending, distinct), or null for the whole axis. */
 export type Coords = readonly (readonly number[] | null)[];
@@ -102,7 +102,7 @@ function select(value: Arr, have: Coords, want: Coords, shape: readonly number[]
   const outShape = extents(want, shape);
   const inStrides = stridesOf(inShape);
   const n = count(outShape);
-  const out = new Float64Array(n);
+  const out = allocateValues(n);
   const pos = new Array<number>(rank).fill(0);
   for (let i = 0; i < n; i++) {
     let flat = 0;
@@ -357,7 +357,7 @@ export class LazyEval {
       compute: ([value], out) => {
         const zeros = {
           shape: extents(out, shape),
-          data: new Float64Array(count(extents(out, shape))),
+          data: allocateValues(count(extents(out, shape))),
         };
         return binaryOp("Add", value!, zeros)!;
       },

@@ -111,6 +111,18 @@ const RAW_SIZE: Readonly<Record<number, number>> = {
   22: 0.5,
 };
 
+/** The most elements a tensor of the ONNX graph may hold, read or computed (docs/limits.md). */
+export const MAX_ONNX_ELEMENTS = 2 ** 27;
+
+/**
+ * Zeros for `n` values of a tensor the constant evaluator computes. Shapes come from the graph,
+ * so a small file can ask for any size: above the limit it is a coded error, not a RangeError.
+ */
+export function allocateValues(n: number): Float64Array {
+  if (!(n <= MAX_ONNX_ELEMENTS)) fail("QS4D-E130", { count: n, limit: MAX_ONNX_ELEMENTS });
+  return new Float64Array(n);
+}
+
 export interface DecodedTensor extends Arr {
   readonly name: string;
   readonly dataType: number;

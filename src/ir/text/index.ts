@@ -4,6 +4,7 @@
 import { parseTree, printTree, type TreeNode } from "../../../grammar/index.js";
 import { fail } from "../../diag/error.js";
 import type { Model } from "../model.js";
+import { checkIrTextLimits } from "./limits.js";
 import { locate, type ReadContext } from "./location.js";
 import { modelFromReader, modelToTree } from "./model-tree.js";
 import { NodeReader } from "./reader.js";
@@ -32,6 +33,7 @@ function describeHead(n: TreeNode): string {
 /** Parses IR text; throws a located Qs4dError on malformed text. */
 export function parseModel(text: string, file?: string): Model {
   const ctx: ReadContext = { file };
+  checkIrTextLimits(text, ctx);
   const parsed = parseTree(text);
   if (!parsed.ok) {
     const { problem } = parsed;

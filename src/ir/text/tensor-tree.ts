@@ -4,6 +4,7 @@ import { NO_POS, type Pos, type TensorLit, type Value } from "../../../grammar/i
 import { fail } from "../../diag/error.js";
 import { allocate, type DType, numel, shapeText, type Tensor, type TensorData } from "../tensor.js";
 import { tensorDigest } from "./digest.js";
+import { MAX_IR_TENSOR_ELEMENTS } from "./limits.js";
 import { checkDigest, locate, type ReadContext } from "./location.js";
 import { formatElement, parseIntegerText, parseNumberText } from "./numbers.js";
 
@@ -136,6 +137,11 @@ function storeNested(sink: Sink, v: Value, shape: readonly number[], depth: numb
 export function tensorFromLit(lit: TensorLit, ctx: ReadContext): Tensor {
   const dtype = readDType(lit, ctx);
   const shape = readShape(lit, ctx);
+  if (!(numel(shape) <= MAX_IR_TENSOR_ELEMENTS)) {
+    const type = `${dtype}${shapeText(shape)}`;
+    const where = locate(ctx, lit.pos);
+    fail("QS4D-E062", { tensor: lit.name, type, limit: MAX_IR_TENSOR_ELEMENTS }, where);
+  }
   if (lit.body.kind === "digest") {
     const digest = checkDigest(ctx, lit.body.text, lit.body.pos);
     return { dtype, shape, data: null, digest };
