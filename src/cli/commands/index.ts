@@ -7,6 +7,7 @@ import { register as registerPasses } from "./passes.js";
 import { register as registerReport } from "./report.js";
 import { register as registerRun } from "./run.js";
 import { register as registerSim } from "./sim.js";
+import { register as registerSweep } from "./sweep.js";
 import { register as registerTargets } from "./targets.js";
 import { register as registerVerify } from "./verify.js";
 
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerRun(program);
   registerSim(program);
+  registerSweep(program);
   registerTargets(program);
   registerVerify(program);
 }
