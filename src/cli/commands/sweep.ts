@@ -86,7 +86,10 @@ export function register(program: Command): void {
     .description("join the result files of a sweep's shards into the whole run's, in point order")
     .argument("<parts...>", "result files of 'qs4dc sweep SPEC --shard I/N -o PART'")
     .option("-o, --output <file>", "write the merged lines to this file (default: stdout)")
-    .action((parts: string[], flags: MergeFlags) => {
-      merge(parts, flags);
+    .action((parts: string[], flags: MergeFlags, merging: Command) => {
+      // commander hands options after a subcommand to the parent that declares them too
+      // (`sweep merge A B -o X` sets the sweep's -o): take the output from either.
+      const output = flags.output ?? (merging.parent?.opts() as MergeFlags | undefined)?.output;
+      merge(parts, output === undefined ? {} : { output });
     });
 }
