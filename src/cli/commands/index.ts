@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { register as registerCompile } from "./compile.js";
 import { register as registerEmulate } from "./emulate.js";
+import { register as registerInit } from "./init.js";
 import { register as registerInspect } from "./inspect.js";
 import { register as registerIr } from "./ir.js";
 import { register as registerPasses } from "./passes.js";
@@ -15,6 +16,7 @@ import { register as registerVerify } from "./verify.js";
 export function registerCommands(program: Command): void {
   registerCompile(program);
   registerEmulate(program);
+  registerInit(program);
   registerInspect(program);
   registerIr(program);
   registerPasses(program);
