@@ -146,12 +146,14 @@ describe("qs4dc sweep", () => {
       new URL("../../examples/sweep/slurm.sbatch", import.meta.url),
       "utf8",
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell variables, not a template
     expect(slurm).toContain('--shard "${SLURM_ARRAY_TASK_ID}/${SLURM_ARRAY_TASK_COUNT}"');
     const k8s = readFileSync(
       new URL("../../examples/sweep/k8s-indexed-job.yaml", import.meta.url),
       "utf8",
     );
     expect(k8s).toContain("completionMode: Indexed");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell variables, not a template
     expect(k8s).toContain('--shard "${JOB_COMPLETION_INDEX}/${SHARDS}"');
     const completions = /completions: (\d+)/.exec(k8s)![1];
     expect(k8s).toContain(`value: "${completions}"`);
