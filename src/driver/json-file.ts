@@ -2,10 +2,10 @@
 // against their JSON Schema with ajv; the first violation becomes one coded diagnostic at its
 // JSON path.
 
-import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import type { DiagnosticCode } from "../diag/codes.js";
 import { fail } from "../diag/error.js";
+import { readFileBytes } from "../util/read-file.js";
 
 const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
 
@@ -34,12 +34,7 @@ function describe(error: ErrorObject): string {
 
 /** The parsed contents of a JSON file (QS4D-E001 when unreadable, QS4D-E870 when not JSON). */
 export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    fail("QS4D-E001", { file, reason: (error as Error).message }, { file });
-  }
+  const text = new TextDecoder().decode(readFileBytes(file));
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -5,7 +5,6 @@
 // shards, put together, are the lines of the whole run. A point the compiler or the simulator
 // refuses is a line with the refusal's code, not the end of the sweep.
 
-import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { fail, Qs4dError } from "../diag/error.js";
 import { inspectChip } from "../emit/inspect.js";
@@ -23,6 +22,7 @@ import {
 import { parseTarget, targetDigest } from "../target/load.js";
 import type { LoadedTarget, TargetDescription } from "../target/types.js";
 import { type NpyArray, readNpy } from "../util/npy.js";
+import { readFileBytes } from "../util/read-file.js";
 import { chipBytes } from "./artifact.js";
 import { readInputs, readLabels } from "./inputs.js";
 import { type LowerOptions, lowerModel } from "./lower.js";
@@ -118,7 +118,7 @@ function readSweepData(spec: SweepSpec): SweepData {
   return {
     spec,
     model,
-    modelBytes: readFileSync(spec.model),
+    modelBytes: readFileBytes(spec.model),
     inputs: readNpy(spec.inputs),
     labels: readNpy(spec.labels),
     calibration,

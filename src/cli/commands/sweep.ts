@@ -4,13 +4,13 @@
 // With -o, the file is written once, atomically, when every point is done; without, each line
 // goes to stdout as its point finishes.
 
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { fail } from "../../diag/error.js";
 import { runSweep } from "../../driver/sweep.js";
 import { mergeSweepParts } from "../../driver/sweep-merge.js";
 import { parseShard, readSweepSpec, shardRange } from "../../driver/sweep-spec.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
+import { readFileBytes } from "../../util/read-file.js";
 
 interface SweepFlags {
   readonly shard?: string;
@@ -50,16 +50,10 @@ async function sweep(specPath: string, flags: SweepFlags): Promise<void> {
   }
 }
 
-function readPart(file: string): { file: string; text: string } {
-  try {
-    return { file, text: readFileSync(file, "utf8") };
-  } catch (error) {
-    return fail("QS4D-E001", { file, reason: (error as Error).message }, { file });
-  }
-}
-
 function merge(parts: string[], flags: MergeFlags): void {
-  const merged = mergeSweepParts(parts.map(readPart));
+  const merged = mergeSweepParts(
+    parts.map((file) => ({ file, text: new TextDecoder().decode(readFileBytes(file)) })),
+  );
   if (flags.output === undefined) process.stdout.write(merged);
   else writeFileAtomic(flags.output, merged);
 }
