@@ -89,6 +89,7 @@ describe("finding and reading qs4dc.config.json", () => {
       [{ maxError: "1%" }, "QS4D-E877"],
       [{ prune: "energy:" }, "QS4D-E877"],
       [{ stateUpdate: "fast" }, "QS4D-E877"],
+      [{ calibLabels: "y.npy" }, "QS4D-E877"],
     ];
     for (const [json, code] of cases) {
       const bad = project(`bad-${code}-${JSON.stringify(json).length}`, json);

@@ -166,6 +166,21 @@ describe("qs4dc sweep: bad input is a coded error, exit 2, no output file", () =
     ["unknown key", () => ["sweep", spec("key.json", { modle: "x" })], "QS4D-E871"],
     ["unknown axis name", () => ["sweep", spec("axis.json", { axes: { bits: [1] } })], "QS4D-E871"],
     [
+      "a seed that is no integer",
+      () => ["sweep", spec("seed.json", { axes: { seed: [1.5] } })],
+      "QS4D-E871",
+    ],
+    [
+      "a state update unknown",
+      () => ["sweep", spec("su.json", { axes: { stateUpdate: ["fast"] } })],
+      "QS4D-E871",
+    ],
+    [
+      "calibLabels without calib",
+      () => ["sweep", spec("cl.json", { calibLabels: "y.npy" })],
+      "QS4D-E871",
+    ],
+    [
       "target axis the target lacks",
       () => ["sweep", spec("field.json", { axes: { "target.adc.bitz": [8] } })],
       "QS4D-E872",
