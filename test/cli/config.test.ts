@@ -193,8 +193,10 @@ describe("targets and the example target file", () => {
   });
 
   it("compile --target examples/targets/my-chip.json compiles for it", async () => {
+    process.chdir(new URL("../..", import.meta.url).pathname);
     const out = join(root, "my-chip.bin");
-    expect((await qs4dc(["compile", MODEL, "-q", "--target", MY_CHIP, "-o", out])).exit).toBe(0);
+    const args = ["compile", MODEL, "-q", "--target", "examples/targets/my-chip.json", "-o", out];
+    expect((await qs4dc(args)).exit).toBe(0);
     const chip = readChip(readFileSync(out));
     expect(chip.target.name).toBe("my-chip");
     expect(chip.target.description.adc.bits).toBe(10);

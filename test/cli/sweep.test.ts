@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
 import { readSweepSpec, shardRange } from "../../src/driver/sweep-spec.js";
 import { writeNpy } from "../../src/util/npy.js";
@@ -120,8 +120,20 @@ describe("qs4dc sweep", () => {
   it("a point whose target variant is invalid is a line with the target's code", async () => {
     const file = spec("levels.json", { axes: { "target.cell.levels": [1] } });
     expect((await qs4dc(["sweep", file, "-q", "-o", at("levels.jsonl")])).exit).toBe(0);
-    const line = JSON.parse(readFileSync(at("levels.jsonl"), "utf8"));
-    expect(line.error.code).toBe("QS4D-E402");
+    const text = readFileSync(at("levels.jsonl"), "utf8");
+    expect(JSON.parse(text).error.code).toBe("QS4D-E402");
+    // Without -o, the same line on stdout.
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+      writes.push(String(s));
+      return true;
+    });
+    try {
+      expect((await qs4dc(["sweep", file, "-q"])).exit).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(writes.join("")).toBe(text);
   });
 
   it("shards are contiguous slices covering every point once", () => {
@@ -203,6 +215,8 @@ describe("qs4dc sweep: bad input is a coded error, exit 2, no output file", () =
     ],
     ["shard out of range", () => ["sweep", SPEC, "--shard", "3/3"], "QS4D-E874"],
     ["shard not I/N", () => ["sweep", SPEC, "--shard", "1"], "QS4D-E874"],
+    ["threads not a count", () => ["sweep", SPEC, "--threads", "0"], "QS4D-E003"],
+    ["inputs missing", () => ["sweep", spec("noinputs.json", { inputs: "none.npy" })], "QS4D-E001"],
   ];
   for (const [what, args, code] of cases) {
     it(`${what}: ${code}`, async () => {
