@@ -7,6 +7,7 @@
 import type { Diagnostic } from "./diag/diagnostic.js";
 import { fail } from "./diag/error.js";
 import { chipBytes } from "./driver/artifact.js";
+import { type ProjectConfig, projectConfig, readConfig, withConfig } from "./driver/config.js";
 import { checkLabelRange, readInputs, readLabels } from "./driver/inputs.js";
 import { type Lowered, type LowerOptions, lowerModel } from "./driver/lower.js";
 import { LOWERING_CHOICE_KEYS, type LoweringChoices, passOptions } from "./driver/pass-options.js";
@@ -59,6 +60,11 @@ export type {
 } from "./diag/diagnostic.js";
 export { formatDiagnostic } from "./diag/diagnostic.js";
 export { Qs4dError } from "./diag/error.js";
+export {
+  CONFIG_FILE,
+  findConfig as findProjectConfig,
+  type ProjectConfig,
+} from "./driver/config.js";
 export type { ChipImage, ChipManifest, ChipParams } from "./emit/chip-image.js";
 export type { InspectSummary } from "./emit/inspect.js";
 export type { EmulateOptions, EmulateResult, LayerCodes } from "./emulate/index.js";
@@ -116,6 +122,11 @@ export interface CompileOptions extends ModelBytesOptions, LoweringChoices {
   readonly emit?: "chip" | "ir";
   /** With emit "ir": tensors as SHA-256 digests (default) or in full (parseable back). */
   readonly tensors?: TensorMode;
+  /**
+   * Project defaults (docs/config.md) under the options given here: true, the qs4dc.config.json
+   * found from the current folder up; a path, that file; absent or false, none.
+   */
+  readonly config?: boolean | string;
 }
 
 /** Each pass's report by pass name, as the lowering produced them. */
@@ -178,7 +189,8 @@ export function compile(
   options: CompileOptions & { readonly emit: "ir" },
 ): IrCompileResult;
 export function compile(source: ModelSource, options?: CompileOptions): CompileResult;
-export function compile(source: ModelSource, options: CompileOptions = {}): CompileResult {
+export function compile(source: ModelSource, given: CompileOptions = {}): CompileResult {
+  const options = withProjectConfig(given);
   const input = modelInput(source, options);
   const lowering = lowerOptions(input.model, options);
   const lowered = lowerModel(input.model, lowering);
@@ -315,6 +327,15 @@ export function report(source: ModelSource, options: CompileOptions = {}): Compi
     trained: result.imported,
     diagnostics: result.diagnostics,
   });
+}
+
+/** The options given over the project config they ask for (`config`). */
+function withProjectConfig(options: CompileOptions): CompileOptions {
+  const { config, ...given } = options;
+  if (config === undefined || config === false) return given;
+  const defaults: ProjectConfig =
+    config === true ? projectConfig(process.cwd()) : readConfig(config);
+  return withConfig(defaults, given);
 }
 
 const LOWERING_OPTIONS = ["target", "calib", "calibLabels", ...LOWERING_CHOICE_KEYS] as const;

@@ -1,9 +1,10 @@
 // The flags every lowering command shares (`compile`, `emulate`): --target, --calib,
 // --calib-labels, --prune, --realize-modes, --realize-tolerance, and how they become
-// LowerOptions.
+// LowerOptions, over the defaults of the project's qs4dc.config.json (src/driver/config.ts).
 
 import type { Command } from "commander";
 import { fail } from "../diag/error.js";
+import { projectConfig, withConfig } from "../driver/config.js";
 import { readInputs, readLabels } from "../driver/inputs.js";
 import type { LowerOptions } from "../driver/lower.js";
 import { type LoweringChoices, passOptions } from "../driver/pass-options.js";
@@ -58,7 +59,8 @@ export function addLoweringOptions(command: Command): Command {
     );
 }
 
-export function loweringOptions(model: Model, flags: LoweringFlags): LowerOptions {
+export function loweringOptions(model: Model, given: LoweringFlags): LowerOptions {
+  const flags = withConfig(projectConfig(process.cwd()), given);
   const target = loadTarget(flags.target);
   const calibration = flags.calib === undefined ? null : readInputs(model, flags.calib);
   if (flags.calibLabels !== undefined && calibration === null) {

@@ -11,6 +11,7 @@ import { LOWERING } from "./areas/lowering.js";
 import { ONNX } from "./areas/onnx.js";
 import { RUN } from "./areas/run.js";
 import { SIM } from "./areas/sim.js";
+import { SWEEP } from "./areas/sweep.js";
 import type { DiagnosticDef } from "./diagnostic.js";
 
 /** Every code in the table, as a type. */
@@ -22,7 +23,8 @@ export type DiagnosticCode =
   | (typeof EMULATE)[number]["code"]
   | (typeof RUN)[number]["code"]
   | (typeof ONNX)[number]["code"]
-  | (typeof SIM)[number]["code"];
+  | (typeof SIM)[number]["code"]
+  | (typeof SWEEP)[number]["code"];
 
 export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...GENERAL,
@@ -33,6 +35,7 @@ export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...RUN,
   ...ONNX,
   ...SIM,
+  ...SWEEP,
 ];
 
 const BY_CODE = new Map<string, DiagnosticDef<DiagnosticCode>>(DIAGNOSTICS.map((d) => [d.code, d]));

@@ -4,14 +4,16 @@
 //   export default <Uint8Array: the chip.bin bytes>;  export const manifest = { ... };
 // The bytes are those `qs4dc compile MODEL -o chip.bin` writes with the same options (the same
 // compile() call), embedded as base64: the module text depends on nothing but the model and
-// the options. A coded compile error fails the build with the diagnostic's text.
+// the options. A coded compile error fails the build with the diagnostic's text. The project's
+// qs4dc.config.json (found from the current folder up) gives the defaults unless `config` says
+// otherwise (false: none; a path: that file); the plugin's own options override it.
 
 import { dirname, resolve } from "node:path";
 import { createUnplugin, type FilterPattern } from "unplugin";
-import { type ChipManifest, type CompileOptions, compile } from "../api.js";
+import { type ChipManifest, type CompileOptions, compile, findProjectConfig } from "../api.js";
 
 export interface Qs4dcPluginOptions
-  extends Pick<CompileOptions, "target" | "prune" | "calib" | "calibLabels"> {
+  extends Pick<CompileOptions, "target" | "prune" | "calib" | "calibLabels" | "config"> {
   /** Model files compiled when imported without `?chip` (e.g. /\.onnx$/); none by default. */
   readonly include?: FilterPattern;
   /** Files never compiled, `?chip` imports included. */
@@ -36,7 +38,8 @@ function patterns(pattern: FilterPattern | undefined): (string | RegExp)[] {
 }
 
 export const qs4dcPlugin = createUnplugin((options: Qs4dcPluginOptions | undefined) => {
-  const { include, exclude, ...compileOptions } = options ?? {};
+  const { include, exclude, config = true, ...rest } = options ?? {};
+  const compileOptions = { ...rest, config };
   return {
     name: "qs4dc",
     // Before the bundlers' own handling of queries and of .json files.
@@ -54,7 +57,8 @@ export const qs4dcPlugin = createUnplugin((options: Qs4dcPluginOptions | undefin
       },
       handler(id) {
         const file = id.replace(CHIP_QUERY, "");
-        for (const input of [file, compileOptions.calib, compileOptions.calibLabels]) {
+        const configFile = config === true ? findProjectConfig(process.cwd()) : config;
+        for (const input of [file, compileOptions.calib, compileOptions.calibLabels, configFile]) {
           if (typeof input === "string") this.addWatchFile(input);
         }
         const { chip, manifest } = compile(file, { ...compileOptions, emit: "chip" });

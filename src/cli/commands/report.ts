@@ -15,7 +15,7 @@ interface ReportFlags extends LoweringFlags {
 
 function run(file: string, flags: ReportFlags): void {
   const { json, output, ...lowering } = flags;
-  const result = report(file, lowering);
+  const result = report(file, { ...lowering, config: true });
   const text = json === true ? reportJson(result) : formatReport(result);
   if (output === undefined) process.stdout.write(text);
   else writeFileAtomic(output, text);
