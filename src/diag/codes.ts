@@ -9,6 +9,7 @@ import { GENERAL } from "./areas/general.js";
 import { JSON_IMPORT } from "./areas/json.js";
 import { LOWERING } from "./areas/lowering.js";
 import { ONNX } from "./areas/onnx.js";
+import { REPORT } from "./areas/report.js";
 import { RUN } from "./areas/run.js";
 import { SIM } from "./areas/sim.js";
 import type { DiagnosticDef } from "./diagnostic.js";
@@ -22,7 +23,8 @@ export type DiagnosticCode =
   | (typeof EMULATE)[number]["code"]
   | (typeof RUN)[number]["code"]
   | (typeof ONNX)[number]["code"]
-  | (typeof SIM)[number]["code"];
+  | (typeof SIM)[number]["code"]
+  | (typeof REPORT)[number]["code"];
 
 export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...GENERAL,
@@ -33,6 +35,7 @@ export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...RUN,
   ...ONNX,
   ...SIM,
+  ...REPORT,
 ];
 
 const BY_CODE = new Map<string, DiagnosticDef<DiagnosticCode>>(DIAGNOSTICS.map((d) => [d.code, d]));
