@@ -7,7 +7,9 @@ export const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "
 
 const WIDTH = 460;
 const HEIGHT = 280;
-const MARGIN = { left: 62, right: 14, top: 30, bottom: 46 };
+const MARGIN = { left: 62, right: 14, top: 40, bottom: 46 };
+/** Bar charts with slanted category labels need more room below the axis. */
+const SLANTED_BOTTOM = 70;
 
 export interface Point {
   readonly x: number;
@@ -58,11 +60,28 @@ function linearScale(lo: number, hi: number, from: number, to: number): Scale {
   return { at: (v) => from + ((v - a) / (b - a)) * (to - from), ticks };
 }
 
+/** Ticks at 1, 2 and 5 times the powers of ten in range (every integer multiple if that is too few). */
+function logTicks(a: number, b: number): number[] {
+  const pick = (multiples: readonly number[]) => {
+    const ticks: number[] = [];
+    for (let d = Math.floor(a); d <= Math.ceil(b); d++)
+      for (const m of multiples) {
+        const t = m * 10 ** d;
+        if (Math.log10(t) >= a - 1e-9 && Math.log10(t) <= b + 1e-9)
+          ticks.push(Number(t.toPrecision(6)));
+      }
+    return ticks;
+  };
+  const coarse = pick([1, 2, 5]);
+  return coarse.length >= 3 ? coarse : pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}
+
 function logScale(lo: number, hi: number, from: number, to: number): Scale {
-  const a = Math.floor(Math.log10(lo));
-  const b = Math.max(Math.ceil(Math.log10(hi)), a + 1);
-  const ticks = Array.from({ length: b - a + 1 }, (_, i) => 10 ** (a + i));
-  return { at: (v) => from + ((Math.log10(v) - a) / (b - a)) * (to - from), ticks };
+  const span = Math.log10(hi) - Math.log10(lo);
+  const pad = span === 0 ? 0.5 : span * 0.06;
+  const a = Math.log10(lo) - pad;
+  const b = Math.log10(hi) + pad;
+  return { at: (v) => from + ((Math.log10(v) - a) / (b - a)) * (to - from), ticks: logTicks(a, b) };
 }
 
 function scaleOf(values: readonly number[], log: boolean, from: number, to: number): Scale {
@@ -73,8 +92,11 @@ function scaleOf(values: readonly number[], log: boolean, from: number, to: numb
   return log ? logScale(lo, hi, from, to) : linearScale(lo, hi, from, to);
 }
 
+/** A tick label: short, exponent form outside 0.01..10^4. */
 const fmt = (v: number) =>
-  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2) ? v.toExponential(0) : num(v, 3);
+  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2)
+    ? Number(v.toPrecision(3)).toExponential()
+    : num(v, 3);
 
 function frame(o: {
   className: string;
@@ -82,9 +104,10 @@ function frame(o: {
   xLabel: string;
   yLabel: string;
   body: string;
+  bottom: number;
 }): string {
   const midX = (MARGIN.left + WIDTH - MARGIN.right) / 2;
-  const midY = (MARGIN.top + HEIGHT - MARGIN.bottom) / 2;
+  const midY = (MARGIN.top + HEIGHT - o.bottom) / 2;
   return [
     `<svg class="plot ${o.className}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${esc(o.title)}">`,
     `<title>${esc(o.title)}</title>`,
@@ -96,10 +119,11 @@ function frame(o: {
   ].join("\n");
 }
 
-function axes(x: Scale, y: Scale, xTicks: boolean): string {
+/** The axes, horizontal grid lines and ticks (x ticks only for a numeric x axis). */
+function axes(x: Scale | null, y: Scale, bottom: number): string {
   const x0 = MARGIN.left;
   const x1 = WIDTH - MARGIN.right;
-  const y0 = HEIGHT - MARGIN.bottom;
+  const y0 = HEIGHT - bottom;
   const y1 = MARGIN.top;
   const parts = [`<path class="axis" d="M${x0} ${y1}V${y0}H${x1}"/>`];
   for (const t of y.ticks) {
@@ -108,7 +132,7 @@ function axes(x: Scale, y: Scale, xTicks: boolean): string {
       `<path class="grid" d="M${x0} ${py}H${x1}"/><text class="tick" x="${x0 - 4}" y="${py}" dy="0.32em" text-anchor="end">${fmt(t)}</text>`,
     );
   }
-  if (xTicks) {
+  if (x !== null) {
     for (const t of x.ticks) {
       const px = x.at(t).toFixed(1);
       parts.push(
@@ -121,11 +145,13 @@ function axes(x: Scale, y: Scale, xTicks: boolean): string {
 
 function legend(names: readonly string[]): string {
   if (names.length < 2) return "";
+  let x = MARGIN.left;
   return names
-    .map(
-      (name, i) =>
-        `<g class="legend"><rect x="${MARGIN.left + 8}" y="${MARGIN.top + 4 + i * 14}" width="10" height="10" fill="${COLOURS[i % COLOURS.length]}"/><text x="${MARGIN.left + 22}" y="${MARGIN.top + 13 + i * 14}">${esc(name)}</text></g>`,
-    )
+    .map((name, i) => {
+      const entry = `<g class="legend"><rect x="${x}" y="22" width="10" height="10" fill="${COLOURS[i % COLOURS.length]}"/><text x="${x + 14}" y="31">${esc(name)}</text></g>`;
+      x += 24 + name.length * 6;
+      return entry;
+    })
     .join("");
 }
 
@@ -146,7 +172,7 @@ export function plot(o: PlotOptions): string {
     MARGIN.top,
   );
   const shown = (p: Point) => (o.logX !== true || p.x > 0) && (o.logY !== true || p.y > 0);
-  const parts = [axes(x, y, true)];
+  const parts = [axes(x, y, MARGIN.bottom)];
   for (const r of o.refs ?? []) {
     const py = y.at(r.y).toFixed(1);
     parts.push(
@@ -176,7 +202,7 @@ export function plot(o: PlotOptions): string {
     }
   });
   parts.push(legend(o.series.map((s) => s.name)));
-  return frame({ ...o, body: parts.join("\n") });
+  return frame({ ...o, body: parts.join("\n"), bottom: MARGIN.bottom });
 }
 
 export interface BarOptions {
@@ -188,28 +214,23 @@ export interface BarOptions {
   readonly categories: readonly string[];
   /** One value per category in each group; groups are drawn side by side. */
   readonly groups: readonly { readonly name: string; readonly values: readonly number[] }[];
-  readonly logY?: boolean;
 }
 
-/** A bar chart; with many categories, only every n-th category is labelled. */
+/** A bar chart; with many categories, only every n-th is labelled, and long labels are slanted. */
 export function bars(o: BarOptions): string {
-  const values = o.groups.flatMap((g) => g.values);
-  const y = scaleOf(
-    o.logY === true ? values : [0, ...values],
-    o.logY === true,
-    HEIGHT - MARGIN.bottom,
-    MARGIN.top,
-  );
   const left = MARGIN.left + 2;
   const slot = (WIDTH - MARGIN.right - left) / Math.max(o.categories.length, 1);
-  const bar = (slot * 0.85) / o.groups.length;
   const every = Math.ceil(o.categories.length / 16);
-  const base = HEIGHT - MARGIN.bottom;
-  const parts = [axes(y, y, false)];
+  const longest = Math.max(0, ...o.categories.map((c) => c.length));
+  const slanted = longest * 6 > slot * every;
+  const bottom = slanted ? SLANTED_BOTTOM : MARGIN.bottom;
+  const base = HEIGHT - bottom;
+  const y = scaleOf([0, ...o.groups.flatMap((g) => g.values)], false, base, MARGIN.top);
+  const bar = (slot * 0.85) / o.groups.length;
+  const parts = [axes(null, y, bottom)];
   o.groups.forEach((g, gi) => {
     const colour = COLOURS[gi % COLOURS.length]!;
     g.values.forEach((v, i) => {
-      if (o.logY === true && v <= 0) return;
       const top = y.at(v);
       const px = left + i * slot + gi * bar;
       parts.push(
@@ -219,10 +240,13 @@ export function bars(o: BarOptions): string {
   });
   o.categories.forEach((c, i) => {
     if (i % every !== 0) return;
+    const cx = (left + (i + 0.5) * slot).toFixed(1);
     parts.push(
-      `<text class="tick" x="${(left + (i + 0.5) * slot).toFixed(1)}" y="${base + 14}" text-anchor="middle">${esc(c)}</text>`,
+      slanted
+        ? `<text class="tick" transform="translate(${cx} ${base + 8}) rotate(-40)" text-anchor="end">${esc(c)}</text>`
+        : `<text class="tick" x="${cx}" y="${base + 14}" text-anchor="middle">${esc(c)}</text>`,
     );
   });
   parts.push(legend(o.groups.map((g) => g.name)));
-  return frame({ ...o, body: parts.join("\n") });
+  return frame({ ...o, body: parts.join("\n"), bottom });
 }
