@@ -116,9 +116,15 @@ describe("the HTML report in Chromium", () => {
     expect(await page.locator("figure.heatmap").count()).toBe(arrays.length);
     // Every heatmap's PNG decoded, at one pixel per cell.
     const sizes = await page.$$eval("figure.heatmap img", (imgs) =>
-      (imgs as HTMLImageElement[]).map((i) =>
-        i.complete ? `${i.naturalWidth}x${i.naturalHeight}` : "not loaded",
-      ),
+      imgs.map((element) => {
+        // The test's types have no DOM: the fields of an HTMLImageElement it reads.
+        const img = element as unknown as {
+          complete: boolean;
+          naturalWidth: number;
+          naturalHeight: number;
+        };
+        return img.complete ? `${img.naturalWidth}x${img.naturalHeight}` : "not loaded";
+      }),
     );
     expect(sizes).toEqual(arrays.map((a) => `${a.cols}x${a.rows}`));
     expect(await page.locator("svg.histogram").count()).toBe(2);
