@@ -299,7 +299,7 @@ export function report(source: ModelSource, options: CompileOptions = {}): Compi
 }
 
 /**
- * The report as one self-contained HTML page (`qs4dc report --html`, docs/report.md): heatmaps
+ * The report as one self-contained HTML page (`qs4dc report --html`, docs/api.md): heatmaps
  * of the arrays, level histograms, quantization and precision, cost against float, cycles and
  * energy, and accuracy against noise and a sweep's Pareto fronts from the result files given;
  * with the report it draws.

@@ -3,7 +3,7 @@
 // quantization SQNR per tensor and worst modes, pruning savings, arrays and utilization, QS4D's
 // cost metrics (ACE, model size, ADC complexity). A model is compiled first (nothing is written
 // but the report); a chip.bin is reported from its manifest. --html also writes the report as
-// one self-contained page with the arrays' heatmaps and plots (docs/report.md).
+// one self-contained page with the arrays' heatmaps and plots (docs/api.md, "The HTML report").
 
 import type { Command } from "commander";
 import { formatReport, report, reportHtml, reportJson } from "../../api.js";

@@ -2,7 +2,7 @@
 // SVG and one small script; nothing loaded from anywhere, so it opens from disk): heatmaps of
 // every array, level histograms, quantization and the precision analysis, pruning, QS4D cost
 // metrics against float, cycles and energy, and, when given, accuracy against noise and a
-// sweep's Pareto fronts. docs/report.md describes each section.
+// sweep's Pareto fronts. docs/api.md ("The HTML report") describes each section.
 
 import type { ChipImage } from "../../emit/chip-image.js";
 import type { CompilationReport } from "../build.js";
