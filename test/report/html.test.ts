@@ -202,12 +202,11 @@ describe("result files", () => {
 });
 
 describe("charts", () => {
+  const labels = { className: "t", title: "t", xLabel: "x", yLabel: "y" };
+
   it("puts log ticks inside the data's range and joins a line's points in order", () => {
     const svg = plot({
-      className: "t",
-      title: "t",
-      xLabel: "x",
-      yLabel: "y",
+      ...labels,
       logX: true,
       series: [
         {
@@ -232,10 +231,7 @@ describe("charts", () => {
 
   it("draws one bar per category and group, and slants labels that would overlap", () => {
     const short = bars({
-      className: "b",
-      title: "t",
-      xLabel: "x",
-      yLabel: "y",
+      ...labels,
       categories: ["a", "b"],
       groups: [
         { name: "g", values: [1, 2] },
@@ -245,10 +241,7 @@ describe("charts", () => {
     expect(short.match(/<rect [^>]*><title>/g)).toHaveLength(4);
     expect(short).not.toContain("rotate(-40)");
     const long = bars({
-      className: "b",
-      title: "t",
-      xLabel: "x",
-      yLabel: "y",
+      ...labels,
       categories: Array.from({ length: 12 }, (_, i) => `layers.${i}.lambda`),
       groups: [{ name: "g", values: new Array(12).fill(1) }],
     });
