@@ -8,6 +8,7 @@ import type { Diagnostic } from "./diag/diagnostic.js";
 import { fail } from "./diag/error.js";
 import { chipBytes } from "./driver/artifact.js";
 import { type ProjectConfig, projectConfig, readConfig, withConfig } from "./driver/config.js";
+import { type HtmlResults, htmlReport } from "./driver/html-report.js";
 import { checkLabelRange, readInputs, readLabels } from "./driver/inputs.js";
 import { type Lowered, type LowerOptions, lowerModel } from "./driver/lower.js";
 import { LOWERING_CHOICE_KEYS, type LoweringChoices, passOptions } from "./driver/pass-options.js";
@@ -65,6 +66,7 @@ export {
   findConfig as findProjectConfig,
   type ProjectConfig,
 } from "./driver/config.js";
+export type { HtmlResults } from "./driver/html-report.js";
 export type { ChipImage, ChipManifest, ChipParams } from "./emit/chip-image.js";
 export type { InspectSummary } from "./emit/inspect.js";
 export type { EmulateOptions, EmulateResult, LayerCodes } from "./emulate/index.js";
@@ -305,6 +307,29 @@ export function inspectChip(bytes: Uint8Array, name = "chip.bin"): InspectSummar
  * here with `options` (the report then also has the cost metrics of the model as trained).
  */
 export function report(source: ModelSource, options: CompileOptions = {}): CompilationReport {
+  return reportedChip(source, options).report;
+}
+
+/**
+ * The report as one self-contained HTML page (`qs4dc report --html`, docs/api.md): heatmaps
+ * of the arrays, level histograms, quantization and precision, cost against float, cycles and
+ * energy, and accuracy against noise and a sweep's Pareto fronts from the result files given;
+ * with the report it draws.
+ */
+export function reportHtml(
+  source: ModelSource,
+  options: CompileOptions = {},
+  results: HtmlResults = {},
+): { readonly report: CompilationReport; readonly html: string } {
+  const { image, report } = reportedChip(source, options);
+  return { report, html: htmlReport(image, report, results) };
+}
+
+/** The chip of `source` (read, or compiled here) and its report. */
+function reportedChip(
+  source: ModelSource,
+  options: CompileOptions,
+): { image: ChipImage; report: CompilationReport } {
   const name = sourceName(source, options);
   const bytes =
     typeof source === "string"
@@ -320,13 +345,15 @@ export function report(source: ModelSource, options: CompileOptions = {}): Compi
         reason: `'${name}' is a chip.bin, already compiled for ${image.target.name}: ${given.join(", ")} apply to a model only`,
       });
     }
-    return buildReport(image, bytes.length, { trained: null, diagnostics: [] });
+    return { image, report: buildReport(image, bytes.length, { trained: null, diagnostics: [] }) };
   }
   const result = compile(bytes ?? source, { ...options, name, emit: "chip" });
-  return buildReport(readChip(result.chip, name), result.chip.length, {
+  const image = readChip(result.chip, name);
+  const report = buildReport(image, result.chip.length, {
     trained: result.imported,
     diagnostics: result.diagnostics,
   });
+  return { image, report };
 }
 
 /** The options given over the project config they ask for (`config`). */

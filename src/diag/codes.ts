@@ -9,6 +9,7 @@ import { GENERAL } from "./areas/general.js";
 import { JSON_IMPORT } from "./areas/json.js";
 import { LOWERING } from "./areas/lowering.js";
 import { ONNX } from "./areas/onnx.js";
+import { REPORT } from "./areas/report.js";
 import { RUN } from "./areas/run.js";
 import { SIM } from "./areas/sim.js";
 import { SWEEP } from "./areas/sweep.js";
@@ -24,7 +25,8 @@ export type DiagnosticCode =
   | (typeof RUN)[number]["code"]
   | (typeof ONNX)[number]["code"]
   | (typeof SIM)[number]["code"]
-  | (typeof SWEEP)[number]["code"];
+  | (typeof SWEEP)[number]["code"]
+  | (typeof REPORT)[number]["code"];
 
 export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...GENERAL,
@@ -36,6 +38,7 @@ export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...ONNX,
   ...SIM,
   ...SWEEP,
+  ...REPORT,
 ];
 
 const BY_CODE = new Map<string, DiagnosticDef<DiagnosticCode>>(DIAGNOSTICS.map((d) => [d.code, d]));
