@@ -44,6 +44,8 @@ export interface PointResult {
   /** Cycles of one sample's whole sequence (the latency). */
   readonly cycles: number;
   readonly energy: number;
+  /** The codes of the compiler's warnings and notes (e.g. a point over budget kept by allowLoss), when any. */
+  readonly diagnostics?: readonly string[];
 }
 
 export interface SweepRunOptions {
@@ -65,6 +67,7 @@ interface SweepData {
 interface Chip {
   readonly chip: Uint8Array;
   readonly sim: SimChip;
+  readonly diagnostics: readonly string[];
 }
 
 interface Refusal {
@@ -163,7 +166,8 @@ function compilePoint(data: SweepData, point: Record<string, AxisValue>): Chip {
   const lowered = lowerModel(data.model, lowering);
   const source = { modelPath: data.spec.model, modelBytes: data.modelBytes, lowering };
   const chip = chipBytes(lowered, source);
-  return { chip, sim: loadChip(chip, `${data.spec.file}#point`) };
+  const diagnostics = [...new Set(lowered.diagnostics.items.map((d) => d.code))].sort();
+  return { chip, sim: loadChip(chip, `${data.spec.file}#point`), diagnostics };
 }
 
 async function measure(
@@ -172,7 +176,7 @@ async function measure(
   compiled: Chip,
   options: SweepRunOptions,
 ): Promise<PointResult> {
-  const { chip, sim } = compiled;
+  const { chip, sim, diagnostics } = compiled;
   const spec = data.spec;
   const input = checkSimInput(data.inputs, sim.layout.dIn, spec.inputs, spec.file);
   const labels = checkLabels(data.labels, input.batch, sim.layout.classes, spec.labels);
@@ -192,6 +196,7 @@ async function measure(
     arrays: totals.arrays,
     cycles: result.report.timing.latencyCycles,
     energy: result.report.energy.totalPicojoulesPerSample,
+    ...(diagnostics.length > 0 ? { diagnostics } : {}),
   };
 }
 

@@ -117,6 +117,17 @@ describe("qs4dc sweep", () => {
     expect(seeds[0].accuracy).toBe(seeds[1].accuracy);
   });
 
+  it("a point kept over budget by allowLoss is measured, with the compiler's warning code", async () => {
+    const file = spec("loss.json", {
+      fixed: { allowLoss: true },
+      axes: { "target.adc.bits": [6] },
+    });
+    expect((await qs4dc(["sweep", file, "-q", "-o", at("loss.jsonl")])).exit).toBe(0);
+    const line = JSON.parse(readFileSync(at("loss.jsonl"), "utf8"));
+    expect(typeof line.accuracy).toBe("number");
+    expect(line.diagnostics).toContain("QS4D-W406");
+  });
+
   it("a point whose target variant is invalid is a line with the target's code", async () => {
     const file = spec("levels.json", { axes: { "target.cell.levels": [1] } });
     expect((await qs4dc(["sweep", file, "-q", "-o", at("levels.jsonl")])).exit).toBe(0);
