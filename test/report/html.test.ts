@@ -229,6 +229,31 @@ describe("charts", () => {
     expect(svg.match(/<circle/g)).toHaveLength(2);
   });
 
+  it("labels close ticks with as many digits as tell them apart, and a narrow log range by round steps", () => {
+    const svg = plot({
+      ...labels,
+      logY: true,
+      series: [
+        {
+          name: "s",
+          line: false,
+          points: [
+            { x: 0.99845, y: 0.0063 },
+            { x: 0.99885, y: 0.0073 },
+          ],
+        },
+      ],
+    });
+    const xTicks = [...svg.matchAll(/text-anchor="middle">([^<]+)<\/text>/g)]
+      .map((m) => m[1])
+      .filter((t) => /^0\.9/.test(t!));
+    expect(xTicks.length).toBeGreaterThan(2);
+    expect(new Set(xTicks).size).toBe(xTicks.length);
+    // 0.0063..0.0073 is a fifteenth of a decade: ticks every 5e-4.
+    const yTicks = [...svg.matchAll(/text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(yTicks).toEqual(["6.5e-3", "7e-3"]);
+  });
+
   it("draws one bar per category and group, and slants labels that would overlap", () => {
     const short = bars({
       ...labels,
