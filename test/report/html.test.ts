@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { compile, readChip, reportHtml } from "../../src/api.js";
+import { compile, readChip, reportHtml, simulate } from "../../src/api.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { Qs4dError } from "../../src/diag/error.js";
+import { chipRunCost } from "../../src/driver/html-report.js";
 import {
   arrayPixels,
   blockChannel,
@@ -22,7 +23,7 @@ import {
 import { indexedPng } from "../../src/report/html/png.js";
 import { paretoFront, readMonteCarlo, readSweep } from "../../src/report/html/results.js";
 import { bars, plot } from "../../src/report/html/svg.js";
-import { compiled, weightsPath } from "../sim/helpers.js";
+import { compiled, goldenInputs, weightsPath } from "../sim/helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qs4dc-html-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -298,6 +299,18 @@ describe("the page", () => {
     // No result files given: no noise or sweep section.
     expect(page).not.toContain('id="noise"');
     expect(page).not.toContain('id="sweep"');
+  });
+
+  it("gives the cycles and energy the simulator reports for a run of the same length", async () => {
+    const x = goldenInputs(NAME, 0, 2);
+    const { report } = await simulate(chip.bytes, x.data, [2, x.length, x.dIn], { threads: 1 });
+    const estimate = chipRunCost(chip.chip, x.length);
+    expect(estimate.energy).toEqual(report.energy);
+    expect(estimate.timing.cyclesPerStep).toBe(report.timing.cyclesPerStep);
+    expect(estimate.timing.latencyCycles).toBe(report.timing.latencyCycles);
+    // The page states them at the analysis length, the model's 64 steps.
+    expect(x.length).toBe(64);
+    expect(page).toContain(`${report.timing.latencyCycles} cycles`);
   });
 
   it("loads nothing: no external URL, stylesheet link or script source", () => {
