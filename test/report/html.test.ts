@@ -204,21 +204,16 @@ describe("result files", () => {
 
 describe("charts", () => {
   const labels = { className: "t", title: "t", xLabel: "x", yLabel: "y" };
+  /** A plot of one series through two points. */
+  const twoPoints = (line: boolean, a: [number, number], b: [number, number]) => [
+    { name: "s", line, points: [a, b].map(([x, y]) => ({ x, y })) },
+  ];
 
   it("puts log ticks inside the data's range and joins a line's points in order", () => {
     const svg = plot({
       ...labels,
       logX: true,
-      series: [
-        {
-          name: "s",
-          line: true,
-          points: [
-            { x: 800, y: 0.2 },
-            { x: 1500, y: 0.9 },
-          ],
-        },
-      ],
+      series: twoPoints(true, [800, 0.2], [1500, 0.9]),
     });
     // 800..1500 padded by 6% of the span in log10: 771..1560; too few of 1, 2, 5 x 10^k, so
     // every integer multiple.
@@ -234,16 +229,7 @@ describe("charts", () => {
     const svg = plot({
       ...labels,
       logY: true,
-      series: [
-        {
-          name: "s",
-          line: false,
-          points: [
-            { x: 0.99845, y: 0.0063 },
-            { x: 0.99885, y: 0.0073 },
-          ],
-        },
-      ],
+      series: twoPoints(false, [0.99845, 0.0063], [0.99885, 0.0073]),
     });
     const xTicks = [...svg.matchAll(/text-anchor="middle">([^<]+)<\/text>/g)]
       .map((m) => m[1])
