@@ -174,5 +174,5 @@ describe("the HTML report in Chromium", () => {
     expect(errors).toEqual([]);
     expect(requests).toEqual([pathToFileURL(html).href]);
     await page.close();
-  });
+  }, 120_000); // three Monte Carlo simulations and a browser, on a shared machine
 });

@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { compile, readChip, reportHtml } from "../../src/api.js";
+import { compile, readChip, reportHtml, simulate } from "../../src/api.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { Qs4dError } from "../../src/diag/error.js";
+import { chipRunCost } from "../../src/driver/html-report.js";
 import {
   arrayPixels,
   blockChannel,
@@ -22,7 +23,7 @@ import {
 import { indexedPng } from "../../src/report/html/png.js";
 import { paretoFront, readMonteCarlo, readSweep } from "../../src/report/html/results.js";
 import { bars, plot } from "../../src/report/html/svg.js";
-import { compiled, weightsPath } from "../sim/helpers.js";
+import { compiled, goldenInputs, weightsPath } from "../sim/helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qs4dc-html-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -203,21 +204,16 @@ describe("result files", () => {
 
 describe("charts", () => {
   const labels = { className: "t", title: "t", xLabel: "x", yLabel: "y" };
+  /** A plot of one series through two points. */
+  const twoPoints = (line: boolean, a: [number, number], b: [number, number]) => [
+    { name: "s", line, points: [a, b].map(([x, y]) => ({ x, y })) },
+  ];
 
   it("puts log ticks inside the data's range and joins a line's points in order", () => {
     const svg = plot({
       ...labels,
       logX: true,
-      series: [
-        {
-          name: "s",
-          line: true,
-          points: [
-            { x: 800, y: 0.2 },
-            { x: 1500, y: 0.9 },
-          ],
-        },
-      ],
+      series: twoPoints(true, [800, 0.2], [1500, 0.9]),
     });
     // 800..1500 padded by 6% of the span in log10: 771..1560; too few of 1, 2, 5 x 10^k, so
     // every integer multiple.
@@ -227,6 +223,22 @@ describe("charts", () => {
     expect(ticks).toEqual(["800", "900", "1000"]);
     expect(svg).toMatch(/<path class="line" d="M[\d.]+ [\d.]+L[\d.]+ [\d.]+"/);
     expect(svg.match(/<circle/g)).toHaveLength(2);
+  });
+
+  it("labels close ticks with as many digits as tell them apart, and a narrow log range by round steps", () => {
+    const svg = plot({
+      ...labels,
+      logY: true,
+      series: twoPoints(false, [0.99845, 0.0063], [0.99885, 0.0073]),
+    });
+    const xTicks = [...svg.matchAll(/text-anchor="middle">([^<]+)<\/text>/g)]
+      .map((m) => m[1])
+      .filter((t) => /^0\.9/.test(t!));
+    expect(xTicks.length).toBeGreaterThan(2);
+    expect(new Set(xTicks).size).toBe(xTicks.length);
+    // 0.0063..0.0073 is a fifteenth of a decade: ticks every 5e-4.
+    const yTicks = [...svg.matchAll(/text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(yTicks).toEqual(["6.5e-3", "7e-3"]);
   });
 
   it("draws one bar per category and group, and slants labels that would overlap", () => {
@@ -273,6 +285,18 @@ describe("the page", () => {
     // No result files given: no noise or sweep section.
     expect(page).not.toContain('id="noise"');
     expect(page).not.toContain('id="sweep"');
+  });
+
+  it("gives the cycles and energy the simulator reports for a run of the same length", async () => {
+    const x = goldenInputs(NAME, 0, 2);
+    const { report } = await simulate(chip.bytes, x.data, [2, x.length, x.dIn], { threads: 1 });
+    const estimate = chipRunCost(chip.chip, x.length);
+    expect(estimate.energy).toEqual(report.energy);
+    expect(estimate.timing.cyclesPerStep).toBe(report.timing.cyclesPerStep);
+    expect(estimate.timing.latencyCycles).toBe(report.timing.latencyCycles);
+    // The page states them at the analysis length, the model's 64 steps.
+    expect(x.length).toBe(64);
+    expect(page).toContain(`${report.timing.latencyCycles} cycles`);
   });
 
   it("loads nothing: no external URL, stylesheet link or script source", () => {

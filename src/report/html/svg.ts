@@ -73,7 +73,16 @@ function logTicks(a: number, b: number): number[] {
     return ticks;
   };
   const coarse = pick([1, 2, 5]);
-  return coarse.length >= 3 ? coarse : pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (coarse.length >= 3) return coarse;
+  const fine = pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (fine.length >= 2) return fine;
+  // Less than a tenth of a decade: round linear steps, placed logarithmically.
+  const [lo, hi] = [10 ** a, 10 ** b];
+  const step = niceStep(hi - lo);
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi; t += step)
+    ticks.push(Number(t.toPrecision(12)));
+  return ticks;
 }
 
 function logScale(lo: number, hi: number, from: number, to: number): Scale {
@@ -92,11 +101,20 @@ function scaleOf(values: readonly number[], log: boolean, from: number, to: numb
   return log ? logScale(lo, hi, from, to) : linearScale(lo, hi, from, to);
 }
 
-/** A tick label: short, exponent form outside 0.01..10^4. */
-const fmt = (v: number) =>
+/** A tick label: exponent form outside 0.01..10^4. */
+const tickLabel = (v: number, digits: number) =>
   Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2)
-    ? Number(v.toPrecision(3)).toExponential()
-    : num(v, 3);
+    ? Number(v.toPrecision(digits)).toExponential()
+    : num(v, digits);
+
+/** Tick labels with the fewest significant digits (3 at least) that tell every tick apart. */
+function tickLabels(ticks: readonly number[]): string[] {
+  for (let digits = 3; digits < 12; digits++) {
+    const labels = ticks.map((t) => tickLabel(t, digits));
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  return ticks.map((t) => String(t));
+}
 
 function frame(o: {
   className: string;
@@ -126,19 +144,21 @@ function axes(x: Scale | null, y: Scale, bottom: number): string {
   const y0 = HEIGHT - bottom;
   const y1 = MARGIN.top;
   const parts = [`<path class="axis" d="M${x0} ${y1}V${y0}H${x1}"/>`];
-  for (const t of y.ticks) {
+  const yLabels = tickLabels(y.ticks);
+  y.ticks.forEach((t, i) => {
     const py = y.at(t).toFixed(1);
     parts.push(
-      `<path class="grid" d="M${x0} ${py}H${x1}"/><text class="tick" x="${x0 - 4}" y="${py}" dy="0.32em" text-anchor="end">${fmt(t)}</text>`,
+      `<path class="grid" d="M${x0} ${py}H${x1}"/><text class="tick" x="${x0 - 4}" y="${py}" dy="0.32em" text-anchor="end">${yLabels[i]}</text>`,
     );
-  }
+  });
   if (x !== null) {
-    for (const t of x.ticks) {
+    const xLabels = tickLabels(x.ticks);
+    x.ticks.forEach((t, i) => {
       const px = x.at(t).toFixed(1);
       parts.push(
-        `<path class="axis" d="M${px} ${y0}v4"/><text class="tick" x="${px}" y="${y0 + 14}" text-anchor="middle">${fmt(t)}</text>`,
+        `<path class="axis" d="M${px} ${y0}v4"/><text class="tick" x="${px}" y="${y0 + 14}" text-anchor="middle">${xLabels[i]}</text>`,
       );
-    }
+    });
   }
   return parts.join("");
 }
