@@ -112,11 +112,7 @@ export function checkMirrors(
  * one straight pass, the rest block by block of one shape.
  */
 export function idealCodes(table: ConversionTable, registers: Int32Array, out: Int32Array): void {
-  const { pairs, pairGain, wideWeight } = table.ideal;
-  if (wideWeight !== null) {
-    wideCodes(table, registers, out, wideWeight);
-    return;
-  }
+  const { pairs, pairGain } = table.ideal;
   const limit = table.limit;
   for (let p = 0, g = 0; p < pairs.length; p += PAIR_RECORD, g += 2) {
     const c = pairs[p]!;
@@ -129,39 +125,10 @@ export function idealCodes(table: ConversionTable, registers: Int32Array, out: I
   blockCodes(table, registers, out);
 }
 
-/** The conversions of `program`, block by block. */
+/** The conversions of `program`, block by block; weights beyond int32 from `wideWeight`. */
 function blockCodes(table: ConversionTable, registers: Int32Array, out: Int32Array): void {
-  const { program, gain } = table.ideal;
+  const { program, gain, wideWeight: wide } = table.ideal;
   const limit = table.limit;
-  let p = 0;
-  let g = 0;
-  while (p < program.length) {
-    const count = program[p++]!;
-    const terms = program[p++]!;
-    const shape = p;
-    p += terms;
-    for (let i = 0; i < count; i++) {
-      const c = program[p++]!;
-      let analog = 0;
-      for (let k = shape; k < shape + terms; k++) {
-        let s = 0;
-        for (const end = p + 2 * program[k]!; p < end; p += 2)
-          s += program[p + 1]! * registers[program[p]!]!;
-        analog += gain[g++]! * s;
-      }
-      out[c] = adcCode(analog, limit[c]!);
-    }
-  }
-}
-
-/** idealCodes for weights beyond int32: the same walk, weights from `weight` in walk order. */
-function wideCodes(
-  table: ConversionTable,
-  registers: Int32Array,
-  out: Int32Array,
-  weight: Float64Array,
-): void {
-  const { program, gain } = table.ideal;
   let p = 0;
   let g = 0;
   let e = 0;
@@ -176,10 +143,10 @@ function wideCodes(
       for (let k = shape; k < shape + terms; k++) {
         let s = 0;
         for (const end = p + 2 * program[k]!; p < end; p += 2)
-          s += weight[e++]! * registers[program[p]!]!;
+          s += (wide === null ? program[p + 1]! : wide[e++]!) * registers[program[p]!]!;
         analog += gain[g++]! * s;
       }
-      out[c] = adcCode(analog, table.limit[c]!);
+      out[c] = adcCode(analog, limit[c]!);
     }
   }
 }
