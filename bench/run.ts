@@ -3,12 +3,13 @@
 // as functions named bench*); a benchmark expected here but not present yet is named, not run.
 
 import { existsSync, readdirSync } from "node:fs";
-import { arch, cpus, freemem, release, totalmem, type } from "node:os";
+import { arch, cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 
 /** Benchmarks other work provides; a missing one is a printed note. */
 const EXPECTED: Readonly<Record<string, string>> = {
   "compile.ts": "compile time per shared model and per pass, growth with model size",
-  "sim.ts": "simulation throughput and peak memory (the cycle-accurate simulator)",
+  "sim.ts":
+    "the whole qs4dc sim command against onnxruntime-node, worker threads, device model, C reference, peak memory",
 };
 
 const HERE = new URL(".", import.meta.url);
@@ -19,6 +20,10 @@ function machine(): string {
   return [
     `# machine: ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${cpu.length} cores`,
     `# ${type()} ${release()} ${arch()}, node ${process.version}, memory ${gib(totalmem())} (${gib(freemem())} free)`,
+    // Figures taken on a shared machine mean little without the load they ran under.
+    `# load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (1, 5, 15 min)`,
   ].join("\n");
 }
 

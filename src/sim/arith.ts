@@ -11,11 +11,16 @@
 // special function erf is platform arithmetic, like Math.exp: both executors take it from
 // src/util/erf.ts.
 
-/** Round half to even, then clamp to [-bound, bound]. */
+/**
+ * Round half to even, then clamp to [-bound, bound] (bound an integer). Clamped first: beyond
+ * an integer bound the rounded value is beyond it too, so the result is the same.
+ */
 export function roundClamp(x: number, bound: number): number {
+  if (x >= bound) return bound;
+  if (x <= -bound) return -bound;
   let r = Math.round(x); // half rounds toward +infinity
   if (r - x === 0.5 && r % 2 !== 0) r -= 1;
-  return Math.min(Math.max(r, -bound), bound);
+  return r;
 }
 
 /** ADC code: round half to even, then the readout's clamp. */

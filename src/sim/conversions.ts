@@ -34,16 +34,41 @@ export interface ConversionTable {
   /** [count * terms]: term signal (-1 unused) and gain. */
   readonly termSignal: Int32Array;
   readonly gain: Float64Array;
-  /** Ideal effective weights: term slot q's entries are [ptr[q], ptr[q + 1]). */
-  readonly ptr: Int32Array;
-  readonly index: Int32Array;
-  readonly weight: Float64Array;
+  /** The ideal chip's dot products, packed in the order a read walks them. */
+  readonly ideal: IdealKernel;
   /** Columns summed before the ADC: conversion c's are [wirePtr[c], wirePtr[c + 1]). */
   readonly wirePtr: Int32Array;
   readonly wireCol: Int32Array;
   /** Column sign x levels^slice. */
   readonly wireFactor: Float64Array;
 }
+
+/**
+ * The ideal effective weights of a table, laid out for the read loop (one walk front to back,
+ * no per-term pointer table). Most conversions of an SSM read are small: at most two terms of
+ * at most two entries (the state's lambda x and the input's B u). Those go to `pairs`, one
+ * fixed record of PAIR_RECORD int32 each: the conversion's index, then (register, weight) x 2
+ * for term 1 and x 2 for term 2, padded with (0, 0); their gains to `pairGain`, two per record
+ * (a missing term has gain 0). A padded entry adds 0 x r = 0 to S, a missing term 0 x 0 to
+ * the analog value: exact, as on the chip. The other conversions are in `program`, blocks of
+ * one shape (entries per non-empty term): the block's conversion count, its number of terms,
+ * each term's entry count, then per conversion its index and its (register, weight) pairs;
+ * `gain` holds their terms' gains in order. An empty term adds g x 0 = 0 and is left out.
+ * Weights are int32 (integer levels x slice weights); when some summed weight does not fit,
+ * every conversion is in `program`, with pairs (register, 0) and the weights in `wideWeight`.
+ */
+export interface IdealKernel {
+  readonly pairs: Int32Array;
+  readonly pairGain: Float64Array;
+  readonly program: Int32Array;
+  readonly gain: Float64Array;
+  readonly wideWeight: Float64Array | null;
+  /** Entries (nonzero effective weights) over all conversions: the MACs of one read. */
+  readonly entries: number;
+}
+
+/** Int32 per record of IdealKernel.pairs: index, then 4 (register, weight) pairs. */
+export const PAIR_RECORD = 9;
 
 /** A committed signal: its flat register range and clamp. */
 export interface WrittenSignal {
@@ -169,24 +194,129 @@ function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<numb
   return out;
 }
 
-/** Effective weights of one term: register index -> sum of factor x level x row polarity. */
+/**
+ * Scratch of the table build: one accumulator per register and the registers touched, so each
+ * term's effective weights are summed without a map per term.
+ */
+class WeightScratch {
+  readonly sum: Float64Array;
+  readonly touched: Int32Array;
+  /** The term that last touched each register (1-based), so a register is listed once. */
+  private readonly mark: Int32Array;
+  private term = 1;
+  count = 0;
+  constructor(registers: number) {
+    this.sum = new Float64Array(registers);
+    this.touched = new Int32Array(registers);
+    this.mark = new Int32Array(registers);
+  }
+
+  add(register: number, w: number): void {
+    if (this.mark[register] !== this.term) {
+      this.mark[register] = this.term;
+      this.touched[this.count++] = register;
+    }
+    this.sum[register]! += w;
+  }
+
+  /** The touched registers ascending with their nonzero sums; the scratch is cleared. */
+  take(into: { index: number[]; weight: number[] }): number {
+    const regs = this.touched.subarray(0, this.count).sort();
+    let n = 0;
+    for (const r of regs) {
+      const w = this.sum[r]!;
+      this.sum[r] = 0;
+      if (w === 0) continue;
+      into.index.push(r);
+      into.weight.push(w);
+      n++;
+    }
+    this.count = 0;
+    this.term++;
+    return n;
+  }
+}
+
+/** Adds one term's effective weights (factor x level x row polarity per register) to `scratch`. */
 function termWeights(
   a: ChipArray,
   cells: ColumnCells,
   wires: readonly [number, number][],
   signal: number,
   layout: ChipLayout,
-): Map<number, number> {
-  const weights = new Map<number, number>();
+  scratch: WeightScratch,
+): void {
+  const base = layout.offset[signal]!;
   for (const [col, factor] of wires) {
     for (let j = cells.start[col]!; j < cells.start[col + 1]!; j++) {
       const r = cells.row[j]!;
       if (a.row.signal[r] !== signal) continue;
-      const at = layout.offset[signal]! + a.row.element[r]!;
-      weights.set(at, (weights.get(at) ?? 0) + factor * cells.level[j]! * a.row.polarity[r]!);
+      scratch.add(base + a.row.element[r]!, factor * cells.level[j]! * a.row.polarity[r]!);
     }
   }
-  return weights;
+}
+
+/** Packs the terms' entries into the read loop's layout (IdealKernel). */
+function packKernel(
+  count: number,
+  terms: number,
+  gain: Float64Array,
+  ptr: Int32Array,
+  entries: { index: number[]; weight: number[] },
+): IdealKernel {
+  const slots = (c: number) =>
+    Array.from({ length: terms }, (_, k) => c * terms + k).filter((q) => ptr[q] !== ptr[q + 1]);
+  const wide = entries.weight.some((w) => (w | 0) !== w);
+  const small = (qs: number[]) =>
+    !wide && qs.length <= 2 && qs.every((q) => ptr[q + 1]! - ptr[q]! <= 2);
+  const pairs: number[] = [];
+  const pairGain: number[] = [];
+  const blocks = new Map<string, number[]>();
+  for (let c = 0; c < count; c++) {
+    const qs = slots(c);
+    if (small(qs)) {
+      pairs.push(c);
+      for (let k = 0; k < 2; k++) {
+        const q = qs[k];
+        pairGain.push(q === undefined ? 0 : gain[q]!);
+        for (let e = 0; e < 2; e++) {
+          const j = q === undefined ? -1 : ptr[q]! + e;
+          if (q !== undefined && j < ptr[q + 1]!) pairs.push(entries.index[j]!, entries.weight[j]!);
+          else pairs.push(0, 0);
+        }
+      }
+      continue;
+    }
+    const shape = qs.map((q) => ptr[q + 1]! - ptr[q]!).join(",");
+    const block = blocks.get(shape);
+    if (block === undefined) blocks.set(shape, [c]);
+    else block.push(c);
+  }
+  const program: number[] = [];
+  const gains: number[] = [];
+  const weights: number[] = [];
+  for (const [shape, members] of blocks) {
+    const sizes = shape === "" ? [] : shape.split(",").map(Number);
+    program.push(members.length, sizes.length, ...sizes);
+    for (const c of members) {
+      program.push(c);
+      for (const q of slots(c)) {
+        gains.push(gain[q]!);
+        for (let j = ptr[q]!; j < ptr[q + 1]!; j++) {
+          program.push(entries.index[j]!, wide ? 0 : entries.weight[j]!);
+          weights.push(entries.weight[j]!);
+        }
+      }
+    }
+  }
+  return {
+    pairs: Int32Array.from(pairs),
+    pairGain: Float64Array.from(pairGain),
+    program: Int32Array.from(program),
+    gain: Float64Array.from(gains),
+    wideWeight: wide ? Float64Array.from(weights) : null,
+    entries: entries.index.length,
+  };
 }
 
 function buildTable(
@@ -194,6 +324,7 @@ function buildTable(
   layout: ChipLayout,
   list: readonly Conversion[],
   terms: number,
+  scratch: WeightScratch,
 ): ConversionTable {
   const n = list.length;
   const t = {
@@ -206,11 +337,10 @@ function buildTable(
     dest: new Int32Array(n),
     termSignal: new Int32Array(n * terms).fill(-1),
     gain: new Float64Array(n * terms),
-    ptr: new Int32Array(n * terms + 1),
     wirePtr: new Int32Array(n + 1),
   };
-  const index: number[] = [];
-  const weight: number[] = [];
+  const ptr = new Int32Array(n * terms + 1);
+  const entries = { index: [] as number[], weight: [] as number[] };
   const wireCol: number[] = [];
   const wireFactor: number[] = [];
   list.forEach((c, i) => {
@@ -234,26 +364,19 @@ function buildTable(
     for (let k = 0; k < terms; k++) {
       const q = i * terms + k;
       const signal = k < a.terms ? a.term.signal[r * a.terms + k]! : -1;
-      if (signal >= 0) {
-        t.termSignal[q] = signal;
-        t.gain[q] = a.term.gain[r * a.terms + k]!;
-        const weights = [...termWeights(a, cells, c.wires, signal, layout)]
-          .filter(([, w]) => w !== 0)
-          .sort((x, y) => x[0] - y[0]);
-        for (const [at, w] of weights) {
-          index.push(at);
-          weight.push(w);
-        }
-      }
-      t.ptr[q + 1] = index.length;
+      ptr[q + 1] = ptr[q]!;
+      if (signal < 0) continue;
+      t.termSignal[q] = signal;
+      t.gain[q] = a.term.gain[r * a.terms + k]!;
+      termWeights(a, cells, c.wires, signal, layout, scratch);
+      ptr[q + 1]! += scratch.take(entries);
     }
   });
   return {
     count: n,
     terms,
     ...t,
-    index: Int32Array.from(index),
-    weight: Float64Array.from(weight),
+    ideal: packKernel(n, terms, t.gain, ptr, entries),
     wireCol: Int32Array.from(wireCol),
     wireFactor: Float64Array.from(wireFactor),
   };
@@ -292,17 +415,20 @@ export function readGroup(
     limit: image.signals[s]!.limit,
     accumulate: image.signals[s]!.accumulate === true,
   }));
+  const scratch = new WeightScratch(layout.registers);
   const primaries = buildTable(
     image,
     layout,
     all.filter((c) => polarity(c) > 0),
     terms,
+    scratch,
   );
   const mirrors = buildTable(
     image,
     layout,
     all.filter((c) => polarity(c) < 0),
     terms,
+    scratch,
   );
   const signalOf = (register: number) =>
     written.find((w) => register >= w.offset && register < w.offset + w.length)!;

@@ -78,7 +78,7 @@ export function countEvents(
     const written = group.written.reduce((n, w) => n + w.length, 0);
     // The accumulate commit reads each accumulated register before writing it back.
     registers += reads * (driven.registers + written + group.accumulated);
-    macs += reads * group.primaries.index.length;
+    macs += reads * group.primaries.ideal.entries;
     for (const k of group.arrays)
       cells += reads * passes * image.arrays[k]!.rows * image.arrays[k]!.cols;
   }

@@ -7,7 +7,7 @@
 
 import { fail } from "../diag/error.js";
 import { adcCode } from "./arith.js";
-import type { ConversionTable, ReadGroup } from "./conversions.js";
+import { type ConversionTable, PAIR_RECORD, type ReadGroup } from "./conversions.js";
 
 /** What a VCD trace sees of one read. */
 export interface ReadProbe {
@@ -107,20 +107,47 @@ export function checkMirrors(
 
 /**
  * The ideal chip: S_k exact (integers below 2^53 in binary64), a = (0 + g_1 S_1) + g_2 S_2 ...
- * An unused term slot has no entries and gain 0: it adds +0, which changes no sum.
+ * over the conversion's non-empty terms in slot order (an empty one adds g x 0 = 0, which
+ * changes no sum). The packed kernel (conversions.ts IdealKernel): its small conversions in
+ * one straight pass, the rest block by block of one shape.
  */
 export function idealCodes(table: ConversionTable, registers: Int32Array, out: Int32Array): void {
-  const { terms, gain, ptr, index, weight, limit } = table;
-  let q = 0;
-  for (let c = 0; c < table.count; c++) {
-    let analog = 0;
-    for (let k = 0; k < terms; k++, q++) {
-      let s = 0;
-      const end = ptr[q + 1]!;
-      for (let j = ptr[q]!; j < end; j++) s += weight[j]! * registers[index[j]!]!;
-      analog += gain[q]! * s;
+  const { pairs, pairGain } = table.ideal;
+  const limit = table.limit;
+  for (let p = 0, g = 0; p < pairs.length; p += PAIR_RECORD, g += 2) {
+    const c = pairs[p]!;
+    const s1 =
+      pairs[p + 2]! * registers[pairs[p + 1]!]! + pairs[p + 4]! * registers[pairs[p + 3]!]!;
+    const s2 =
+      pairs[p + 6]! * registers[pairs[p + 5]!]! + pairs[p + 8]! * registers[pairs[p + 7]!]!;
+    out[c] = adcCode(pairGain[g]! * s1 + pairGain[g + 1]! * s2, limit[c]!);
+  }
+  blockCodes(table, registers, out);
+}
+
+/** The conversions of `program`, block by block; weights beyond int32 from `wideWeight`. */
+function blockCodes(table: ConversionTable, registers: Int32Array, out: Int32Array): void {
+  const { program, gain, wideWeight: wide } = table.ideal;
+  const limit = table.limit;
+  let p = 0;
+  let g = 0;
+  let e = 0;
+  while (p < program.length) {
+    const count = program[p++]!;
+    const terms = program[p++]!;
+    const shape = p;
+    p += terms;
+    for (let i = 0; i < count; i++) {
+      const c = program[p++]!;
+      let analog = 0;
+      for (let k = shape; k < shape + terms; k++) {
+        let s = 0;
+        for (const end = p + 2 * program[k]!; p < end; p += 2)
+          s += (wide === null ? program[p + 1]! : wide[e++]!) * registers[program[p]!]!;
+        analog += gain[g++]! * s;
+      }
+      out[c] = adcCode(analog, limit[c]!);
     }
-    out[c] = adcCode(analog, limit[c]!);
   }
 }
 

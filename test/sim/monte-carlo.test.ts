@@ -69,6 +69,22 @@ describe("Monte Carlo", () => {
     expect(equal(two, await oneThread)).toBe(true);
   });
 
+  it("gives the same bytes for 1, 2 and 3 threads: the ideal chip's batch and seeded runs", async () => {
+    const bytes = (runs: readonly Float32Array[]) =>
+      Buffer.concat(runs.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+    const cases = [
+      { noise: NO_NOISE, seed: 0, runs: 1 },
+      { noise, seed: 7, runs: 2 },
+    ];
+    for (const options of cases) {
+      const results = [];
+      for (const threads of [1, 2, 3])
+        results.push(bytes(await monteCarlo(chip, c.bytes, input, { ...options, threads })));
+      expect(results[1]!.equals(results[0]!)).toBe(true);
+      expect(results[2]!.equals(results[0]!)).toBe(true);
+    }
+  });
+
   it("cuts work into units that cover every (run, sample) once", () => {
     const cut = units(3, 10, 4);
     const seen = new Set<string>();
