@@ -1,6 +1,6 @@
 // The flags every lowering command shares (`compile`, `emulate`): --target, --calib,
-// --calib-labels, --prune, --realize-modes, --realize-tolerance, and how they become
-// LowerOptions.
+// --calib-labels, --prune, --realize-modes, --realize-tolerance, --threads, and how they
+// become LowerOptions.
 
 import type { Command } from "commander";
 import { fail } from "../diag/error.js";
@@ -14,6 +14,7 @@ export interface LoweringFlags extends LoweringChoices {
   readonly target?: string;
   readonly calib?: string;
   readonly calibLabels?: string;
+  readonly threads?: string;
 }
 
 export function addLoweringOptions(command: Command): Command {
@@ -55,7 +56,18 @@ export function addLoweringOptions(command: Command): Command {
     .option(
       "--state-update <scheme>",
       "SSM state update: auto (the cheapest within the budget), plain, residual (default auto)",
+    )
+    .option(
+      "--threads <n>",
+      "worker threads of the --calib forwards (default: the machine's cores when the work is worth it); results do not depend on it",
     );
+}
+
+function threadCount(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1 || value > 1024)
+    fail("QS4D-E003", { reason: `--threads ${text}: expected an integer in [1, 1024]` });
+  return value;
 }
 
 export function loweringOptions(model: Model, flags: LoweringFlags): LowerOptions {
@@ -73,5 +85,6 @@ export function loweringOptions(model: Model, flags: LoweringFlags): LowerOption
     calibration,
     calibrationLabels,
     options: passOptions(flags),
+    ...(flags.threads === undefined ? {} : { threads: threadCount(flags.threads) }),
   };
 }
