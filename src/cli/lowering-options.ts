@@ -1,6 +1,6 @@
 // The flags every lowering command shares (`compile`, `emulate`): --target, --calib,
-// --calib-labels, --prune, --realize-modes, --realize-tolerance, and how they become
-// LowerOptions, over the defaults of the project's qs4dc.config.json (src/driver/config.ts).
+// --calib-labels, --prune, --realize-modes, --realize-tolerance, --threads, and how they
+// become LowerOptions, over the defaults of the project's qs4dc.config.json (src/driver/config.ts).
 
 import type { Command } from "commander";
 import { fail } from "../diag/error.js";
@@ -10,11 +10,13 @@ import type { LowerOptions } from "../driver/lower.js";
 import { type LoweringChoices, passOptions } from "../driver/pass-options.js";
 import type { Model } from "../ir/model.js";
 import { loadTarget } from "../target/load.js";
+import { integerOption } from "./integer-option.js";
 
 export interface LoweringFlags extends LoweringChoices {
   readonly target?: string;
   readonly calib?: string;
   readonly calibLabels?: string;
+  readonly threads?: string;
 }
 
 export function addLoweringOptions(command: Command): Command {
@@ -56,6 +58,10 @@ export function addLoweringOptions(command: Command): Command {
     .option(
       "--state-update <scheme>",
       "SSM state update: auto (the cheapest within the budget), plain, residual (default auto)",
+    )
+    .option(
+      "--threads <n>",
+      "worker threads of the --calib forwards and of verify's noisy runs (default: the machine's cores when the work is worth it); results do not depend on it",
     );
 }
 
@@ -75,5 +81,8 @@ export function loweringOptions(model: Model, given: LoweringFlags): LowerOption
     calibration,
     calibrationLabels,
     options: passOptions(flags),
+    ...(flags.threads === undefined
+      ? {}
+      : { threads: integerOption("--threads", flags.threads, 1, 1024) }),
   };
 }

@@ -7,16 +7,19 @@
 // are recorded in code units, which is what the arrays compute in that case. It lives in the
 // driver because it runs the emulator, which passes must not import (docs/architecture.md).
 
+import { availableParallelism } from "node:os";
 import { fail } from "../diag/error.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "../emulate/periphery.js";
 import { runProgram, type SsmOp } from "../emulate/program.js";
+import type { DigitalOp } from "../ir/hardware.js";
 import type { Model, SsmDiscrete } from "../ir/model.js";
 import { f64 } from "../ir/tensor.js";
 import type { CalibrationInputs, SsmStats } from "../passes/lib/calibrate.js";
 import { buildDigitalProgram } from "../passes/lib/digital-program.js";
 import { values } from "../passes/lib/tensors.js";
+import { statsOnWorkers } from "./calibrate-workers.js";
 
-interface FloatSsm {
+export interface FloatSsm {
   readonly H: number;
   readonly M: number;
   readonly lr: Float64Array;
@@ -46,30 +49,47 @@ function floatSsm(model: Model, layer: number): FloatSsm {
   };
 }
 
-/** The float recurrence on one sample's [L, H] input, updating the statistics. */
+/**
+ * The float recurrence on one sample's [L, H] input, updating the statistics. Per channel, mode
+ * after mode over the whole sequence, so that a mode's state and maximum stay in registers;
+ * y(t) still sums the modes in order (acc[t] gets mode 0, then mode 1, ...).
+ */
 function runFloat(s: FloatSsm, u: Buffer, stats: SsmStats, levels: number | null): Buffer {
   const { H, M } = s;
   const L = u.rows;
   const scale = levels === null ? 1 : sampleScale(maxAbs(u.data), levels);
   const y = makeBuffer(L, H);
+  const v = new Float64Array(L);
+  const acc = new Float64Array(L);
   for (let h = 0; h < H; h++) {
-    const xr = new Float64Array(M);
-    const xi = new Float64Array(M);
     for (let t = 0; t < L; t++) {
       const raw = u.data[t * H + h]!;
       stats.uMax[h] = Math.max(stats.uMax[h]!, Math.abs(raw));
-      const v = levels === null ? raw : sampleCode(raw, scale, levels);
-      let acc = 0;
-      for (let n = 0; n < M; n++) {
-        const k = h * M + n;
-        const r = s.lr[k]! * xr[n]! - s.li[k]! * xi[n]! + s.br[k]! * v;
-        const i = s.lr[k]! * xi[n]! + s.li[k]! * xr[n]! + s.bi[k]! * v;
-        xr[n] = r;
-        xi[n] = i;
-        stats.xMax[k] = Math.max(stats.xMax[k]!, Math.abs(r), Math.abs(i));
-        acc += s.cr[k]! * r - s.ci[k]! * i;
+      v[t] = levels === null ? raw : sampleCode(raw, scale, levels);
+    }
+    acc.fill(0);
+    for (let k = h * M; k < (h + 1) * M; k++) {
+      const lr = s.lr[k]!;
+      const li = s.li[k]!;
+      const br = s.br[k]!;
+      const bi = s.bi[k]!;
+      const cr = s.cr[k]!;
+      const ci = s.ci[k]!;
+      let xr = 0;
+      let xi = 0;
+      let max = stats.xMax[k]!;
+      for (let t = 0; t < L; t++) {
+        const r = lr * xr - li * xi + br * v[t]!;
+        const i = lr * xi + li * xr + bi * v[t]!;
+        xr = r;
+        xi = i;
+        max = Math.max(max, Math.abs(r), Math.abs(i));
+        acc[t] = acc[t]! + (cr * r - ci * i);
       }
-      const out = 2 * acc + s.d[h]! * v;
+      stats.xMax[k] = max;
+    }
+    for (let t = 0; t < L; t++) {
+      const out = 2 * acc[t]! + s.d[h]! * v[t]!;
       stats.yMax[h] = Math.max(stats.yMax[h]!, Math.abs(out));
       y.data[t * H + h] = levels === null ? out : out / scale;
     }
@@ -101,21 +121,42 @@ function placeholderSsm(model: Model) {
   };
 }
 
-/** Per-layer statistics over all calibration samples (model after discretize). */
-export function ssmStats(model: Model, data: CalibrationInputs): SsmStats[] {
+/**
+ * What computing the statistics over some samples needs, as plain data (a worker thread gets
+ * it structured-cloned): the float SSMs, the digital program and the samples [batch, L, dIn].
+ */
+export interface StatsJob {
+  readonly ssms: readonly FloatSsm[];
+  readonly perSample: readonly boolean[];
+  readonly program: readonly DigitalOp[];
+  readonly inputs: Float64Array;
+  readonly shape: readonly [number, number, number];
+}
+
+function statsJob(model: Model, data: CalibrationInputs): StatsJob {
   const [batch, length] = data.shape as [number, number];
-  const dIn = model.config.dIn;
-  const ssms = model.layers.map((_, i) => floatSsm(model, i));
-  const stats: SsmStats[] = ssms.map((s, i) => {
-    const u = model.layers[i]!.ssm.quant.u;
-    return {
-      perSample: u?.kind === "levels" && u.scope === "sample",
-      uMax: new Float64Array(s.H),
-      xMax: new Float64Array(s.H * s.M),
-      yMax: new Float64Array(s.H),
-    };
-  });
-  const program = buildDigitalProgram(model, placeholderSsm(model));
+  return {
+    ssms: model.layers.map((_, i) => floatSsm(model, i)),
+    perSample: model.layers.map(({ ssm }) => {
+      const u = ssm.quant.u;
+      return u?.kind === "levels" && u.scope === "sample";
+    }),
+    program: buildDigitalProgram(model, placeholderSsm(model)),
+    inputs: data.inputs,
+    shape: [batch, length, model.config.dIn],
+  };
+}
+
+/** The job's statistics, one sample after another in this thread. */
+export function jobStats(job: StatsJob): SsmStats[] {
+  const [batch, length, dIn] = job.shape;
+  const { ssms } = job;
+  const stats: SsmStats[] = ssms.map((s, i) => ({
+    perSample: job.perSample[i]!,
+    uMax: new Float64Array(s.H),
+    xMax: new Float64Array(s.H * s.M),
+    yMax: new Float64Array(s.H),
+  }));
   const hooks = {
     ssm(op: SsmOp, input: Buffer): Buffer {
       const levels = op.inputQuant.kind === "sample" ? op.inputQuant.levels : null;
@@ -127,8 +168,52 @@ export function ssmStats(model: Model, data: CalibrationInputs): SsmStats[] {
   };
   for (let b = 0; b < batch; b++) {
     const input = makeBuffer(length, dIn);
-    input.data.set(data.inputs.subarray(b * length * dIn, (b + 1) * length * dIn));
-    runProgram(program, input, hooks);
+    input.data.set(job.inputs.subarray(b * length * dIn, (b + 1) * length * dIn));
+    runProgram(job.program, input, hooks);
   }
   return stats;
+}
+
+/** Statistics over two sets of samples: every maximum the larger (order does not matter). */
+function mergeStats(a: SsmStats[], b: readonly SsmStats[]): SsmStats[] {
+  const max = (x: Float64Array, y: Float64Array) => x.map((v, i) => Math.max(v, y[i]!));
+  return a.map((s, i) => ({
+    perSample: s.perSample,
+    uMax: max(s.uMax, b[i]!.uMax),
+    xMax: max(s.xMax, b[i]!.xMax),
+    yMax: max(s.yMax, b[i]!.yMax),
+  }));
+}
+
+/** Mode updates a worker should have to do to be worth starting (about a second of work). */
+const MODE_STEPS_PER_WORKER = 1e8;
+
+/** The machine's parallelism, fewer threads when the work would not pay for starting them. */
+function defaultThreads(job: StatsJob): number {
+  const [batch, length] = job.shape;
+  const modes = job.ssms.reduce((n, s) => n + s.H * s.M, 0);
+  const worth = Math.floor((batch * length * modes) / MODE_STEPS_PER_WORKER);
+  return Math.max(1, Math.min(availableParallelism(), worth));
+}
+
+/**
+ * Per-layer statistics over all calibration samples (model after discretize), the samples
+ * cut into `threads` contiguous ranges (default: defaultThreads), each run on a worker thread
+ * (calibrate-workers.ts). Every statistic is a maximum, so the result is the same for any
+ * thread count.
+ */
+export function ssmStats(model: Model, data: CalibrationInputs, threads?: number): SsmStats[] {
+  const job = statsJob(model, data);
+  const [batch, length, dIn] = job.shape;
+  const count = Math.min(threads ?? defaultThreads(job), batch);
+  if (count <= 1) return jobStats(job);
+  const size = length * dIn;
+  const jobs = Array.from({ length: count }, (_, k): StatsJob => {
+    const from = Math.floor((k * batch) / count);
+    const to = Math.floor(((k + 1) * batch) / count);
+    const inputs = job.inputs.slice(from * size, to * size);
+    return { ...job, inputs, shape: [to - from, length, dIn] };
+  });
+  const results = statsOnWorkers(jobs);
+  return results.slice(1).reduce(mergeStats, results[0]!);
 }

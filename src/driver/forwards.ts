@@ -25,7 +25,12 @@ export function emulatorAccuracy(
   return correct / batch;
 }
 
-export const CHIP_FORWARDS: CalibrationForwards = {
-  ssmStats,
-  accuracy: emulatorAccuracy,
-};
+/** The forwards, the statistics on `threads` threads (default: as the work is worth). */
+export function chipForwards(threads?: number): CalibrationForwards {
+  return {
+    ssmStats: (model, data) => ssmStats(model, data, threads),
+    accuracy: emulatorAccuracy,
+  };
+}
+
+export const CHIP_FORWARDS: CalibrationForwards = chipForwards();

@@ -11,7 +11,7 @@ import { type RunPassesOptions, runPasses } from "../passes/manager.js";
 import type { PassContext, PassOptionValue } from "../passes/pass.js";
 import { DEFAULT_PIPELINE } from "../passes/pipeline.js";
 import type { LoadedTarget } from "../target/types.js";
-import { CHIP_FORWARDS } from "./forwards.js";
+import { chipForwards } from "./forwards.js";
 
 export interface LowerOptions {
   readonly target: LoadedTarget;
@@ -23,6 +23,8 @@ export interface LowerOptions {
   /** Passes to run instead of the default pipeline. */
   readonly passes?: readonly string[];
   readonly run?: RunPassesOptions;
+  /** Threads of the calibration forwards (default: the machine's cores, as the work is worth). */
+  readonly threads?: number;
 }
 
 export interface Lowered {
@@ -39,7 +41,8 @@ export function lowerModel(model: Model, options: LowerOptions): Lowered {
   const context: PassContext = {
     target: options.target.description,
     options: options.options ?? {},
-    calibration: calibration === null ? null : { ...calibration, forwards: CHIP_FORWARDS },
+    calibration:
+      calibration === null ? null : { ...calibration, forwards: chipForwards(options.threads) },
     calibrationLabels: options.calibrationLabels ?? null,
     diagnostics,
     reports: new Map(),

@@ -3,7 +3,6 @@
 // signal (over its one column, or its +/- column pair), then the analog value
 // ((0 + g_1 S_1) + g_2 S_2) in binary64, then the ADC: round half to even, clamp.
 
-import { clamp, roundHalfEven } from "../arith/numeric.js";
 import {
   CELL_COL,
   CELL_FIELDS,
@@ -14,7 +13,6 @@ import {
   RO_COL_PLUS,
   RO_ELEMENT,
   RO_FIELDS,
-  RO_LIMIT,
   RO_POLARITY,
   RO_SIGNAL,
   RO_SLICE,
@@ -124,38 +122,6 @@ export function indexCrossbar(
       (v) => 2 ** v,
     ),
   };
-}
-
-/** The ADC code of readout r for the register file's current contents. */
-export function readout(
-  x: ReadableCrossbar,
-  r: number,
-  file: Int32Array,
-  sums: Float64Array,
-): number {
-  const list = x.entries[r]!;
-  let analog: number;
-  if (x.terms === 2) {
-    // The layouts' case (state + one input group), without the general path's array.
-    let s0 = 0;
-    let s1 = 0;
-    for (let i = 0; i < list.length; i += 3) {
-      const v = list[i + 2]! * file[list[i + 1]!]!;
-      if (list[i] === 0) s0 += v;
-      else s1 += v;
-    }
-    analog = 0 + x.termGains[2 * r]! * s0;
-    analog += x.termGains[2 * r + 1]! * s1;
-  } else {
-    sums.fill(0, 0, x.terms);
-    for (let i = 0; i < list.length; i += 3) {
-      sums[list[i]!] = sums[list[i]!]! + list[i + 2]! * file[list[i + 1]!]!;
-    }
-    analog = 0;
-    for (let k = 0; k < x.terms; k++) analog += x.termGains[r * x.terms + k]! * sums[k]!;
-  }
-  const limit = x.readouts[r * RO_FIELDS + RO_LIMIT]!;
-  return clamp(roundHalfEven(analog), -limit, limit);
 }
 
 export interface ReadoutTarget {

@@ -1,6 +1,6 @@
 // The integer emulator: the lowered IR executed as the ideal chip would, one sample at a time
-// (docs/chip-arithmetic.md). Written to be obviously right, not fast: every readout of every
-// array is evaluated from its cells at every step. `emulate` gives logits and, on request, the
+// (docs/chip-arithmetic.md). Written to be obviously right: every readout of every array is
+// evaluated from its programmed cells at every step (read-plan.ts lays them out for the loop). `emulate` gives logits and, on request, the
 // per-layer SSM integers (u codes in, y codes out) that the golden traces check.
 
 import { fail, Qs4dError } from "../diag/error.js";
@@ -11,7 +11,7 @@ import { verifyHardware } from "../ir/verify-hardware.js";
 import { checkFiniteLogits } from "../util/finite.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "./periphery.js";
 import { type CrossbarLinearOp, runProgram, type SsmOp } from "./program.js";
-import { ArrayEngine, denseCodes, dequantizeOutput, quantizeInput } from "./ssm.js";
+import { ArrayEngine, dequantizeOutput, quantizeInput, readWork } from "./ssm.js";
 
 /**
  * A dense layer on tiles, one time step at a time: x scaled per sample (over the whole buffer)
@@ -24,10 +24,12 @@ function runDense(engine: ArrayEngine, op: CrossbarLinearOp, x: Buffer): Buffer 
   const m = step.length;
   const out = makeBuffer(x.rows, m);
   const xq = new Int32Array(x.cols);
+  const bound = engine.bind([op.outputSignal]);
+  const work = readWork(bound);
   for (let t = 0; t < x.rows; t++) {
     for (let i = 0; i < x.cols; i++)
       xq[i] = sampleCode(x.data[t * x.cols + i]!, scale, op.inputLevels);
-    const codes = denseCodes(engine, op, xq);
+    const codes = engine.readOnce(bound, op.inputSignal, xq, work, t);
     for (let o = 0; o < m; o++) {
       const y = Math.fround(Math.fround(codes[o]! * step[o]!) / scale);
       out.data[t * m + o] = y + (bias === null ? 0 : bias[o]!);

@@ -7,28 +7,30 @@ import { clamp, fround, roundHalfEven } from "../arith/numeric.js";
 import { fail } from "../diag/error.js";
 import type { HardwareProgram } from "../ir/hardware.js";
 import { dataOf } from "../ir/tensor.js";
-import {
-  indexCrossbar,
-  type ReadableCrossbar,
-  type ReadoutTarget,
-  readout,
-  readoutCount,
-  readoutTarget,
-} from "./crossbar.js";
+import { indexCrossbar, type ReadableCrossbar, type ReadoutTarget } from "./crossbar.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "./periphery.js";
-import type { CrossbarLinearOp, SsmOp } from "./program.js";
+import type { SsmOp } from "./program.js";
+import { planReads, type ReadPlan, readAll } from "./read-plan.js";
 
-interface Bound {
-  readonly crossbar: ReadableCrossbar;
-  readonly readouts: readonly number[];
-  readonly targets: readonly ReadoutTarget[];
+/** The plan of one op's reads, and where each readout's code goes in the op's `next` sums. */
+export interface BoundReads {
+  readonly plan: ReadPlan;
+  /** The signals written, and each one's offset in `next`. */
+  readonly signals: readonly number[];
+  readonly offsets: readonly number[];
+  /** Per readout: offset of its signal + its element, and whether it is a mirror column. */
+  readonly destination: Int32Array;
+  readonly mirror: Uint8Array;
+  /** How many mirror columns are read (and checked). */
+  readonly mirrors: number;
+  /** Per readout: what one code adds to the register (2^shift). */
+  readonly step: Float64Array;
+  readonly size: number;
 }
 
 export class ArrayEngine {
   private readonly crossbars: ReadableCrossbar[];
-  /** Term slots of the widest conversion, the size of a read's term sums (<= MAX_TERMS). */
-  private readonly termSlots: number;
-  private readonly bindings = new Map<string, Bound[]>();
+  private readonly bindings = new Map<string, BoundReads>();
   /** All signals' registers in one file; `registers[s]` is signal s's view of it. */
   private readonly file: Int32Array;
   readonly registers: Int32Array[];
@@ -45,110 +47,116 @@ export class ArrayEngine {
       this.file.subarray(offsets[i]!, offsets[i]! + s.length),
     );
     this.crossbars = hw.crossbars.map((c) => indexCrossbar(c, hw.params.levels, offsets));
-    this.termSlots = Math.max(0, ...this.crossbars.map((c) => c.terms));
   }
 
-  /** The readouts that write the given signals, per crossbar (computed once per op). */
-  private bind(signals: readonly number[]): Bound[] {
+  /** The reads that write the given signals (computed once per op, then looked up per call). */
+  bind(signals: readonly number[]): BoundReads {
     const key = signals.join(",");
     const known = this.bindings.get(key);
     if (known !== undefined) return known;
-    const bound: Bound[] = [];
-    for (const crossbar of this.crossbars) {
-      const readouts: number[] = [];
-      const targets: ReadoutTarget[] = [];
-      for (let r = 0; r < readoutCount(crossbar); r++) {
-        const target = readoutTarget(crossbar, r);
-        // Slices k > 0 are summed into their slice-0 readout's single conversion.
-        if (!signals.includes(target.signal) || target.slice > 0) continue;
-        readouts.push(r);
-        targets.push(target);
-      }
-      if (readouts.length > 0) bound.push({ crossbar, readouts, targets });
+    const plan = planReads(this.crossbars, signals);
+    const offsets: number[] = [];
+    let size = 0;
+    for (const s of signals) {
+      offsets.push(size);
+      size += this.registers[s]!.length;
     }
+    const at = (t: ReadoutTarget) => offsets[signals.indexOf(t.signal)]! + t.element;
+    const bound: BoundReads = {
+      plan,
+      signals,
+      offsets,
+      destination: Int32Array.from(plan.targets, at),
+      mirror: Uint8Array.from(plan.targets, (t) => (t.polarity < 0 ? 1 : 0)),
+      mirrors: plan.targets.filter((t) => t.polarity < 0).length,
+      step: Float64Array.from(plan.targets, (t) => t.step),
+      size,
+    };
     this.bindings.set(key, bound);
     return bound;
   }
 
-  /** One read of the readouts writing `output`, with `input` driven by `codes`. */
-  readOnce(input: number, output: number, codes: Int32Array): Int32Array {
-    const regs = this.registers;
-    regs[input]!.set(codes);
-    const next = new Float64Array(regs[output]!.length);
-    const sums = new Float64Array(this.termSlots);
-    for (const { crossbar, readouts, targets } of this.bind([output])) {
-      for (let i = 0; i < readouts.length; i++) {
-        if (targets[i]!.polarity < 0) continue;
-        const e = targets[i]!.element;
-        next[e] = next[e]! + readout(crossbar, readouts[i]!, this.file, sums) * targets[i]!.step;
+  /**
+   * One read of `bound` and its commit (docs/chip-arithmetic.md §2): each element's sum of
+   * shifted primary codes (exact in binary64: each term below 2^31, the verifier checks); an
+   * accumulating signal adds it to the register, any other replaces it.
+   */
+  private readAndCommit(bound: BoundReads, work: ReadWork, t: number): void {
+    const { plan, destination, mirror, step } = bound;
+    const { sums, codes, next } = work;
+    readAll(plan, this.file, sums, codes);
+    next.fill(0);
+    for (let r = 0; r < plan.count; r++) {
+      const d = destination[r]!;
+      if (mirror[r] === 0) next[d] = next[d]! + codes[r]! * step[r]!;
+    }
+    if (bound.mirrors > 0) this.checkMirrors(bound, work, t);
+    for (let k = 0; k < bound.signals.length; k++) {
+      const { limit, accumulate } = this.hw.signals[bound.signals[k]!]!;
+      const reg = this.registers[bound.signals[k]!]!;
+      const base = bound.offsets[k]!;
+      for (let e = 0; e < reg.length; e++) {
+        reg[e] = clamp((accumulate === true ? reg[e]! : 0) + next[base + e]!, -limit, limit);
       }
     }
-    this.commit(output, next);
-    return regs[output]!.slice();
   }
 
   /**
-   * The commit of one read (docs/chip-arithmetic.md §2): `sums` holds each element's sum of
-   * shifted primary codes; an accumulating signal adds it to the register, any other replaces.
+   * The mirror columns read (those not proven to agree, read-plan.ts) compute the negation of
+   * their element's sum; on the ideal chip they always agree, else E351 at step `t`.
    */
-  private commit(signal: number, sums: Float64Array): void {
-    const { limit, accumulate } = this.hw.signals[signal]!;
-    const reg = this.registers[signal]!;
-    for (let e = 0; e < sums.length; e++) {
-      reg[e] = clamp((accumulate === true ? reg[e]! : 0) + sums[e]!, -limit, limit);
+  private checkMirrors(bound: BoundReads, work: ReadWork, t: number): void {
+    const { plan, destination, mirror, step } = bound;
+    const { codes, next, negated, mirrored } = work;
+    negated.fill(0);
+    mirrored.fill(0);
+    for (let r = 0; r < plan.count; r++) {
+      if (mirror[r] === 0) continue;
+      const d = destination[r]!;
+      negated[d] = negated[d]! - codes[r]! * step[r]!;
+      mirrored[d] = 1;
     }
+    for (let d = 0; d < bound.size; d++) {
+      if (mirrored[d] === 0 || negated[d] === next[d]) continue;
+      const k = bound.offsets.findLastIndex((o) => o <= d);
+      const signal = this.hw.signals[bound.signals[k]!]!.name;
+      fail("QS4D-E351", { signal, element: d - bound.offsets[k]!, step: t });
+    }
+  }
+
+  /** Read `t` of `bound` (one signal) with `input` driven by `codes`: its new codes. */
+  readOnce(
+    bound: BoundReads,
+    input: number,
+    codes: Int32Array,
+    work: ReadWork,
+    t: number,
+  ): Int32Array {
+    this.registers[input]!.set(codes);
+    this.readAndCommit(bound, work, t);
+    return this.registers[bound.signals[0]!]!;
   }
 
   /** Runs the arrays of `op` on input codes uq [L, H]; returns output codes [L, H]. */
   runCodes(op: SsmOp, uq: Int32Array, length: number): Int32Array {
     const H = this.hw.signals[op.inputSignal]!.length;
-    const written = [op.stateSignal, op.outputSignal];
-    const bound = this.bind(written);
+    const bound = this.bind([op.stateSignal, op.outputSignal]);
+    const work = readWork(bound);
     const regs = this.registers;
-    for (const s of [op.inputSignal, op.inputDelayedSignal, ...written])
+    for (const s of [op.inputSignal, op.inputDelayedSignal, ...bound.signals])
       if (s >= 0) regs[s]!.fill(0);
     const yq = new Int32Array(length * H);
     const lagged = op.outputMode === "lagged";
     const reads = lagged ? length + 1 : length;
-    // Sums of shifted codes are exact in binary64 (each term below 2^31, the verifier checks).
-    const next = written.map((s) => new Float64Array(regs[s]!.length));
-    const mirror = written.map((s) => new Float64Array(regs[s]!.length));
-    const mirrored = written.map((s) => new Uint8Array(regs[s]!.length));
-    const sums = new Float64Array(this.termSlots);
+    const input = regs[op.inputSignal]!;
+    const out = regs[op.outputSignal]!;
     for (let t = 0; t < reads; t++) {
-      const input = regs[op.inputSignal]!;
       if (t < length) input.set(uq.subarray(t * H, (t + 1) * H));
       else input.fill(0);
       if (op.inputDelayedSignal >= 0 && t > 0) {
         regs[op.inputDelayedSignal]!.set(uq.subarray((t - 1) * H, t * H));
       }
-      for (let k = 0; k < 2; k++) {
-        next[k]!.fill(0);
-        mirror[k]!.fill(0);
-        mirrored[k]!.fill(0);
-      }
-      for (const { crossbar, readouts, targets } of bound) {
-        for (let i = 0; i < readouts.length; i++) {
-          const target = targets[i]!;
-          const k = target.signal === written[0] ? 0 : 1;
-          const code = readout(crossbar, readouts[i]!, this.file, sums) * target.step;
-          if (target.polarity > 0) next[k]![target.element] = next[k]![target.element]! + code;
-          else {
-            mirror[k]![target.element] = mirror[k]![target.element]! - code;
-            mirrored[k]![target.element] = 1;
-          }
-        }
-      }
-      written.forEach((s, k) => {
-        for (let e = 0; e < next[k]!.length; e++) {
-          // A mirror column computes the negation; on the ideal chip it always agrees.
-          if (mirrored[k]![e] === 1 && mirror[k]![e] !== next[k]![e]) {
-            fail("QS4D-E351", { signal: this.hw.signals[s]!.name, element: e, step: t });
-          }
-        }
-        this.commit(s, next[k]!);
-      });
-      const out = regs[op.outputSignal]!;
+      this.readAndCommit(bound, work, t);
       const at = lagged ? t - 1 : t;
       if (at >= 0) yq.set(out, at * H);
     }
@@ -156,9 +164,23 @@ export class ArrayEngine {
   }
 }
 
-/** One read of the dense tiles of `op` with input codes xq; the output codes. */
-export function denseCodes(engine: ArrayEngine, op: CrossbarLinearOp, xq: Int32Array): Int32Array {
-  return engine.readOnce(op.inputSignal, op.outputSignal, xq);
+/** The scratch of one op's reads, allocated once per op call, not per step. */
+export interface ReadWork {
+  readonly sums: Float64Array;
+  readonly codes: Float64Array;
+  readonly next: Float64Array;
+  readonly negated: Float64Array;
+  readonly mirrored: Uint8Array;
+}
+
+export function readWork(bound: BoundReads): ReadWork {
+  return {
+    sums: new Float64Array(bound.plan.gain.length),
+    codes: new Float64Array(bound.plan.count),
+    next: new Float64Array(bound.size),
+    negated: new Float64Array(bound.size),
+    mirrored: new Uint8Array(bound.size),
+  };
 }
 
 /** DAC codes of the SSM input and the scale s of a per-sample quantizer (1 when static). */

@@ -7,13 +7,34 @@ import { affineCode, maxQuantBound, maxQuantCode, maxQuantValue } from "../arith
 import { gelu, roundToF32, sigmoid } from "./numeric.js";
 import type { DensePlan, LayerPlan, MixingPlan, NormPlan, StaticActQuant } from "./plan.js";
 
-/** out = W x[offset ..] + b */
+/**
+ * out = W x[offset ..] + b, each row summed in column order from its bias. Four rows at a
+ * time, so that each x[c] is loaded once for four products; every sum is still its own.
+ */
 export function dense(p: DensePlan, x: Float64Array, offset: number, out: Float64Array): void {
   const { rows, cols, w, b } = p;
-  for (let r = 0; r < rows; r++) {
-    let acc = b === null ? 0 : b[r]!;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    let a0 = b === null ? 0 : b[r]!;
+    let a1 = b === null ? 0 : b[r + 1]!;
+    let a2 = b === null ? 0 : b[r + 2]!;
+    let a3 = b === null ? 0 : b[r + 3]!;
     const row = r * cols;
-    for (let c = 0; c < cols; c++) acc += w[row + c]! * x[offset + c]!;
+    for (let c = 0; c < cols; c++) {
+      const v = x[offset + c]!;
+      a0 += w[row + c]! * v;
+      a1 += w[row + cols + c]! * v;
+      a2 += w[row + 2 * cols + c]! * v;
+      a3 += w[row + 3 * cols + c]! * v;
+    }
+    out[r] = a0;
+    out[r + 1] = a1;
+    out[r + 2] = a2;
+    out[r + 3] = a3;
+  }
+  for (; r < rows; r++) {
+    let acc = b === null ? 0 : b[r]!;
+    for (let c = 0; c < cols; c++) acc += w[r * cols + c]! * x[offset + c]!;
     out[r] = acc;
   }
 }

@@ -145,6 +145,10 @@ describe("qs4dc compile / emulate / targets", () => {
       code: "QS4D-E003",
       exit: 2,
     });
+    expect(await qs4dc(["compile", QAT8, "-o", out, "--threads", "0"])).toEqual({
+      code: "QS4D-E609",
+      exit: 2,
+    });
     const kernelOnly = fixturePath("kernelonly-digits-h32n16-l2", "weights.json");
     expect(await qs4dc(["compile", kernelOnly, "-o", out, "--realize-modes", "0"])).toEqual({
       code: "QS4D-E418",

@@ -32,7 +32,6 @@ interface VerifyFlags extends LoweringFlags {
   readonly noise?: string;
   readonly runs?: string;
   readonly seed: string;
-  readonly threads?: string;
 }
 
 /** Monte Carlo runs when --noise is given without --runs: enough for a mean, quick on a laptop. */
@@ -107,8 +106,7 @@ export function register(program: Command): void {
       "also simulate the chip under device noise ('target' or overrides, as in `qs4dc sim --noise`) over --runs programmings; exit 1 when their mean falls outside the budget",
     )
     .option("--runs <k>", `Monte Carlo runs with --noise (default ${DEFAULT_NOISY_RUNS})`)
-    .option("--seed <n>", "seed of every random draw with --noise", "0")
-    .option("--threads <n>", "worker threads for the noisy runs (default: the machine's cores)");
+    .option("--seed <n>", "seed of every random draw with --noise", "0");
   addLoweringOptions(command).action(async (modelPath: string, flags: VerifyFlags) => {
     await verify(modelPath, flags);
   });

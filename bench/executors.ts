@@ -1,0 +1,193 @@
+// Executor benchmark (`npm run bench:exec`, also part of `npm run bench`): time, samples per
+// second and peak memory of the integer emulator (`emulate`), the float reference executor
+// (`run`) and the calibration forwards of `compile --calib`, each beside onnxruntime-node (one
+// thread, the float model.onnx, the same inputs) measured in the same bench run. Every figure
+// comes from a child process of its own, so that its peak resident memory (maxRSS) is its own;
+// memory is measured at growing sequence lengths: it must not grow with the length. Figures
+// are printed, never asserted; times are the best of the repetitions after a warm-up.
+//
+// Recorded on the 2-core AMD EPYC shared by 7 sessions (load average 11-17, so wall times are
+// 5-10x the CPU times; the CPU times are the comparable figures), before (fde21e2) -> after:
+//   emulate big ideal, 4 x L=1024:     38.4 s CPU (24.1x onnxruntime) -> 14.9 s (9.9x)
+//   run big, 4 x L=1024:                2.28 s CPU (1.43x onnxruntime) -> 2.04 s (1.36x)
+//   calibration big, 8 x L=1024:       +5.42 s CPU (2.20x onnxruntime's 8) -> +2.48 s (1.01x)
+//   emulate spoken-qat6, 2 x L=4000:    3.07 s CPU -> 2.01 s
+//   peak RSS, L=1024 -> 4096: run 168 -> 177 MiB, emulate 356 -> 374 MiB, calibration 290 -> 294
+//   MiB (emulator and calibration still hold each op's [L, H] buffers: not yet streamed).
+
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import * as ort from "onnxruntime-node";
+import { lowerModel } from "../src/driver/lower.js";
+import { emulate } from "../src/emulate/index.js";
+import { importModel } from "../src/import/index.js";
+import type { Model } from "../src/ir/model.js";
+import { runModel } from "../src/run/index.js";
+import { loadTarget } from "../src/target/load.js";
+
+const MODELS = new URL("../fixtures/models/", import.meta.url);
+const BIG = "big-h128n128-l4-L1024";
+const SPOKEN = "spoken-qat6-h32n32-l4";
+
+interface Inputs {
+  readonly data: Float32Array;
+  readonly shape: [number, number, number];
+}
+
+/** The first `batch` golden inputs of a model, each cut to `length` steps or repeated to it. */
+function inputs(name: string, batch: number, length: number): Inputs {
+  const dir = new URL(`${name}/golden/`, MODELS);
+  const manifest = JSON.parse(readFileSync(new URL("manifest.json", dir), "utf8"));
+  const [, L, dIn] = manifest.files["inputs.f32"].shape as [number, number, number];
+  const raw = readFileSync(new URL("inputs.f32", dir));
+  const golden = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const data = new Float32Array(batch * length * dIn);
+  for (let b = 0; b < batch; b++) {
+    const sample = golden.subarray(b * L * dIn, (b + 1) * L * dIn);
+    for (let at = 0; at < length; at += L) {
+      const steps = Math.min(L, length - at);
+      data.set(sample.subarray(0, steps * dIn), (b * length + at) * dIn);
+    }
+  }
+  return { data, shape: [batch, length, dIn] };
+}
+
+const model = (name: string): Model =>
+  importModel(new URL(`${name}/weights.json`, MODELS).pathname);
+
+interface Time {
+  /** Wall time. */
+  readonly seconds: number;
+  /** CPU time of the whole process (every thread): on a loaded machine, the steadier figure. */
+  readonly cpu: number;
+}
+
+/** The best of `repeats` timed calls, after `warmUps` untimed ones. */
+async function best(warmUps: number, repeats: number, work: () => unknown): Promise<Time> {
+  for (let w = 0; w < warmUps; w++) await work();
+  let time = { seconds: Number.POSITIVE_INFINITY, cpu: Number.POSITIVE_INFINITY };
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    const cpu = process.cpuUsage();
+    await work();
+    const used = process.cpuUsage(cpu);
+    const t = { seconds: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 };
+    if (t.seconds < time.seconds) time = t;
+  }
+  return time;
+}
+
+/** The model lowered for `ideal`, calibrated on its first `samples` golden inputs. */
+function lowered(name: string, samples: number, length: number): Model {
+  const m = model(name);
+  const x = inputs(name, samples, length);
+  const calibration = { inputs: Float64Array.from(x.data), shape: x.shape };
+  return lowerModel(m, { target: loadTarget("ideal"), calibration }).model;
+}
+
+/** One measurement, run in a child process: [what, model, samples, length] -> seconds. */
+const PARTS: Record<
+  string,
+  (name: string, batch: number, length: number, threads: number) => Promise<Time>
+> = {
+  async ort(name, batch, length) {
+    const session = await ort.InferenceSession.create(
+      new URL(`${name}/model.onnx`, MODELS).pathname,
+      { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1 },
+    );
+    const x = inputs(name, batch, length);
+    const feed = { [session.inputNames[0]!]: new ort.Tensor("float32", x.data, x.shape) };
+    return best(1, 2, () => session.run(feed));
+  },
+  async run(name, batch, length) {
+    const m = model(name);
+    const x = inputs(name, batch, length);
+    return best(0, 1, () => runModel(m, x.data, x.shape));
+  },
+  async emulate(name, batch, length) {
+    const m = lowered(name, Math.min(batch, 8), length);
+    const x = inputs(name, batch, length);
+    return best(0, 1, () => emulate(m, x.data, x.shape));
+  },
+  /** What calibrating on `batch` samples adds to the plain lowering. */
+  async calibrate(name, batch, length, threads) {
+    const m = model(name);
+    const x = inputs(name, batch, length);
+    const calibration = { inputs: Float64Array.from(x.data), shape: x.shape };
+    const target = loadTarget("ideal");
+    const plain = await best(1, 1, () => lowerModel(m, { target }));
+    const calibrated = await best(0, 1, () => lowerModel(m, { target, calibration, threads }));
+    return { seconds: calibrated.seconds - plain.seconds, cpu: calibrated.cpu - plain.cpu };
+  },
+};
+
+interface Figure extends Time {
+  readonly peakMiB: number;
+}
+
+/** Runs one part in a child process (same loader flags as this one). */
+function measure(part: string, name: string, batch: number, length: number, threads = 1): Figure {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), part, name, `${batch}`];
+  const child = spawnSync(process.execPath, [...args, `${length}`, `${threads}`], {
+    encoding: "utf8",
+  });
+  const line = child.stdout.trim().split("\n").at(-1) ?? "";
+  if (child.status !== 0 || !line.startsWith("{"))
+    throw new Error(`bench part ${part} ${name} failed:\n${child.stderr}`);
+  return JSON.parse(line) as Figure;
+}
+
+/** Wall and CPU time, samples per second (wall), peak memory, and the ratios to onnxruntime. */
+function row(label: string, batch: number, f: Figure, ort: Figure | null): string {
+  const ratio =
+    ort === null
+      ? ""
+      : `  ${(f.seconds / ort.seconds).toFixed(2)}x onnxruntime wall, ${(f.cpu / ort.cpu).toFixed(2)}x CPU`;
+  const rate = `${(batch / f.seconds).toFixed(2)} samples/s`;
+  const times = `${f.seconds.toFixed(2).padStart(7)} s wall ${f.cpu.toFixed(2).padStart(7)} s CPU`;
+  return `${label.padEnd(46)} ${times} ${rate.padStart(16)}  peak RSS ${f.peakMiB.toFixed(0).padStart(5)} MiB${ratio}`;
+}
+
+export function benchExecutors(): void {
+  console.log(
+    `# executors (best after warm-up; one thread unless said), ${cpus()[0]?.model.trim() ?? "cpu"} x ${cpus().length}, node ${process.version}`,
+  );
+  const ort4 = measure("ort", BIG, 4, 1024);
+  const ort8 = measure("ort", BIG, 8, 1024);
+  console.log(row(`onnxruntime-node ${BIG}, 4 x L=1024`, 4, ort4, null));
+  console.log(row(`onnxruntime-node ${BIG}, 8 x L=1024`, 8, ort8, null));
+  console.log(row(`run ${BIG}, 4 x L=1024`, 4, measure("run", BIG, 4, 1024), ort4));
+  console.log(row(`emulate ${BIG} ideal, 4 x L=1024`, 4, measure("emulate", BIG, 4, 1024), ort4));
+  for (const threads of [1, cpus().length]) {
+    const f = measure("calibrate", BIG, 8, 1024, threads);
+    console.log(row(`calibration ${BIG}, 8 x L=1024, ${threads} thr`, 8, f, ort8));
+  }
+  const spoken = measure("emulate", SPOKEN, 2, 4000);
+  console.log(row(`emulate ${SPOKEN} ideal, 2 x L=4000`, 2, spoken, null));
+  // Memory against sequence length: one sample (two for calibration), lengths growing.
+  for (const length of [1024, 4096]) {
+    for (const part of ["run", "emulate", "calibrate"]) {
+      const f = measure(part, BIG, part === "calibrate" ? 2 : 1, length);
+      console.log(
+        `  ${part.padEnd(10)} ${BIG}, L=${String(length).padStart(5)}: peak RSS ${f.peakMiB.toFixed(0)} MiB`,
+      );
+    }
+  }
+}
+
+export default benchExecutors;
+
+async function child(part: string, args: readonly string[]): Promise<void> {
+  const [name, batch, length, threads] = args;
+  const time = await PARTS[part]!(name!, Number(batch), Number(length), Number(threads));
+  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ ...time, peakMiB }));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [part, ...args] = process.argv.slice(2);
+  if (part === undefined) benchExecutors();
+  else await child(part, args);
+}

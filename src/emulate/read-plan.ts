@@ -1,0 +1,157 @@
+// The readouts one op reads at every step (those writing its output signals, from every
+// crossbar), laid out for the step loop in flat typed arrays: per readout its term slots, per
+// cell its term slot, register and coefficient. The arithmetic is crossbar.ts's, as
+// docs/chip-arithmetic.md §2 defines it: S_k = sum of coefficient x register (exact integers
+// in binary64, so the order of the cells does not matter), the analog value
+// ((0 + g_1 S_1) + g_2 S_2 ...) in term order, round half to even, clamp. A read is two flat
+// loops: every cell into its term's sum, then every readout's conversion; a loop per term
+// would run one to three cells at a time, mostly branching.
+
+import { clamp, roundHalfEven } from "../arith/numeric.js";
+import { RO_FIELDS, RO_LIMIT } from "../ir/hardware.js";
+import {
+  type ReadableCrossbar,
+  type ReadoutTarget,
+  readoutCount,
+  readoutTarget,
+} from "./crossbar.js";
+
+export interface ReadPlan {
+  /** Readouts read (slice-0 readouts only: the slices of an output are one conversion). */
+  readonly count: number;
+  /** Readout r's term slots are termStart[r] .. termStart[r + 1] - 1. */
+  readonly termStart: Int32Array;
+  /** Term slot k's gain g_k. */
+  readonly gain: Float64Array;
+  /** Per cell: its term slot, the register it reads (index into the register file), its coefficient. */
+  readonly slot: Int32Array;
+  readonly register: Int32Array;
+  readonly coefficient: Int32Array;
+  /** Per readout: the ADC's clamp and what it writes. */
+  readonly limit: Float64Array;
+  readonly targets: readonly ReadoutTarget[];
+}
+
+interface Candidate {
+  readonly x: ReadableCrossbar;
+  readonly r: number;
+  readonly target: ReadoutTarget;
+}
+
+/**
+ * What readout r converts, as a string: its gains, ADC limit and step, and its cells
+ * (term, register, coefficient x sign) sorted. Equal for a mirror (sign -1) and its primary
+ * (sign +1) exactly when the mirror's code is always the negated primary code: the sums are
+ * exact integers, negation is exact in binary64, round half to even and the clamp are odd.
+ */
+function conversionKey({ x, r, target }: Candidate, sign: number): string {
+  const entries = x.entries[r]!;
+  const cells: string[] = [];
+  for (let i = 0; i < entries.length; i += 3)
+    cells.push(`${entries[i]},${entries[i + 1]},${sign * entries[i + 2]!}`);
+  const gains = x.termGains.subarray(r * x.terms, (r + 1) * x.terms);
+  const limit = x.readouts[r * RO_FIELDS + RO_LIMIT];
+  return `${gains.join(",")}|${limit}|${target.step}|${cells.sort().join(";")}`;
+}
+
+/**
+ * The mirror readouts that provably agree with their primaries: an output element's mirrors
+ * when their conversions are, one for one, its primaries' negated (conversionKey). They cannot
+ * raise E351, so they need not be read; every other mirror is read and checked at each step.
+ */
+function provenMirrors(candidates: readonly Candidate[]): Set<Candidate> {
+  const byElement = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const key = `${c.target.signal}:${c.target.element}`;
+    const group = byElement.get(key);
+    if (group === undefined) byElement.set(key, [c]);
+    else group.push(c);
+  }
+  const proven = new Set<Candidate>();
+  for (const group of byElement.values()) {
+    const keys = (polarity: number) =>
+      group
+        .filter((c) => Math.sign(c.target.polarity) === polarity)
+        .map((c) => conversionKey(c, polarity))
+        .sort()
+        .join("\n");
+    if (keys(-1) !== keys(1)) continue;
+    for (const c of group) if (c.target.polarity < 0) proven.add(c);
+  }
+  return proven;
+}
+
+/**
+ * The slice-0 readouts of `crossbars` that write one of `signals`, in crossbar order, less the
+ * mirrors proven to agree with their primaries.
+ */
+export function planReads(
+  crossbars: readonly ReadableCrossbar[],
+  signals: readonly number[],
+): ReadPlan {
+  const candidates: Candidate[] = [];
+  for (const x of crossbars) {
+    for (let r = 0; r < readoutCount(x); r++) {
+      const target = readoutTarget(x, r);
+      if (signals.includes(target.signal) && target.slice === 0) candidates.push({ x, r, target });
+    }
+  }
+  const proven = provenMirrors(candidates);
+  const termStart = [0];
+  const gain: number[] = [];
+  const slot: number[] = [];
+  const register: number[] = [];
+  const coefficient: number[] = [];
+  const limit: number[] = [];
+  const targets: ReadoutTarget[] = [];
+  for (const c of candidates) {
+    if (proven.has(c)) continue;
+    const { x, r, target } = c;
+    const entries = x.entries[r]!;
+    for (let k = 0; k < x.terms; k++) {
+      for (let i = 0; i < entries.length; i += 3) {
+        if (entries[i] !== k) continue;
+        slot.push(gain.length);
+        register.push(entries[i + 1]!);
+        coefficient.push(entries[i + 2]!);
+      }
+      gain.push(x.termGains[r * x.terms + k]!);
+    }
+    termStart.push(gain.length);
+    limit.push(x.readouts[r * RO_FIELDS + RO_LIMIT]!);
+    targets.push(target);
+  }
+  return {
+    count: targets.length,
+    termStart: Int32Array.from(termStart),
+    gain: Float64Array.from(gain),
+    slot: Int32Array.from(slot),
+    register: Int32Array.from(register),
+    coefficient: Int32Array.from(coefficient),
+    limit: Float64Array.from(limit),
+    targets,
+  };
+}
+
+/**
+ * One read: every readout's ADC code for the register file's current contents, into codes;
+ * `sums` (one per term slot) is scratch.
+ */
+export function readAll(
+  p: ReadPlan,
+  file: Int32Array,
+  sums: Float64Array,
+  codes: Float64Array,
+): void {
+  const { termStart, gain, slot, register, coefficient, limit } = p;
+  sums.fill(0);
+  for (let j = 0; j < slot.length; j++) {
+    const k = slot[j]!;
+    sums[k] = sums[k]! + coefficient[j]! * file[register[j]!]!;
+  }
+  for (let r = 0; r < p.count; r++) {
+    let analog = 0;
+    for (let k = termStart[r]!; k < termStart[r + 1]!; k++) analog += gain[k]! * sums[k]!;
+    codes[r] = clamp(roundHalfEven(analog), -limit[r]!, limit[r]!);
+  }
+}
