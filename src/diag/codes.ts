@@ -4,6 +4,7 @@
 // is not a row (a misspelling in `fail("QS4D-E9xx")` or `warn(...)`) does not compile.
 
 import { CHIP } from "./areas/chip.js";
+import { CLI } from "./areas/cli.js";
 import { EMULATE } from "./areas/emulate.js";
 import { GENERAL } from "./areas/general.js";
 import { JSON_IMPORT } from "./areas/json.js";
@@ -22,7 +23,8 @@ export type DiagnosticCode =
   | (typeof EMULATE)[number]["code"]
   | (typeof RUN)[number]["code"]
   | (typeof ONNX)[number]["code"]
-  | (typeof SIM)[number]["code"];
+  | (typeof SIM)[number]["code"]
+  | (typeof CLI)[number]["code"];
 
 export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...GENERAL,
@@ -33,6 +35,7 @@ export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...RUN,
   ...ONNX,
   ...SIM,
+  ...CLI,
 ];
 
 const BY_CODE = new Map<string, DiagnosticDef<DiagnosticCode>>(DIAGNOSTICS.map((d) => [d.code, d]));

@@ -18,7 +18,15 @@ export function readInputs(model: Model, file: string): { inputs: Float64Array; 
   };
 }
 
-export function readLabels(file: string, batch: number): Int32Array {
+/**
+ * Class labels from a .npy file: [batch] integers. A mismatch names what the labels go with:
+ * the --calib batch (QS4D-E417, the default) or the --input batch (QS4D-E810).
+ */
+export function readLabels(
+  file: string,
+  batch: number,
+  code: "QS4D-E417" | "QS4D-E810" = "QS4D-E417",
+): Int32Array {
   const npy: NpyArray = readNpy(file);
   const data = npy.data;
   const count = npy.shape.reduce((a, b) => a * b, 1);
@@ -28,11 +36,7 @@ export function readLabels(file: string, batch: number): Int32Array {
     data instanceof Float32Array ||
     data instanceof Float64Array
   ) {
-    fail(
-      "QS4D-E417",
-      { file, shape: `[${npy.shape.join(", ")}]`, dtype: npy.dtype, batch },
-      { file },
-    );
+    fail(code, { file, shape: `[${npy.shape.join(", ")}]`, dtype: npy.dtype, batch }, { file });
   }
   return Int32Array.from(data as Int32Array, (v) => Number(v));
 }

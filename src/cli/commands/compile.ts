@@ -8,11 +8,11 @@ import { formatDiagnostic } from "../../diag/diagnostic.js";
 import { fail } from "../../diag/error.js";
 import { type ChipSource, chipBytes, csvFiles } from "../../driver/artifact.js";
 import { type Lowered, lowerModel } from "../../driver/lower.js";
-import { importModel } from "../../import/index.js";
 import { printModel } from "../../ir/text/index.js";
 import { writeDirAtomic, writeFileAtomic } from "../../util/atomic-write.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { loweringSummary, reportsJson } from "../lowering-summary.js";
+import { importModelFor } from "../model-file.js";
 import { addPipelineOptions, type PipelineFlags, pipelineFromFlags } from "../pipeline-options.js";
 
 /** An artifact writer: the lowered model in, the file's bytes or text (or a folder's files) out. */
@@ -57,7 +57,10 @@ function compile(modelPath: string, flags: CompileFlags): void {
       reason: `--emit ${flags.emit}: expected one of ${Object.keys(EMITTERS).join(", ")}`,
     });
   }
-  const model = importModel(modelPath);
+  if (flags.emit === "csv" && /\.csv$/i.test(flags.output)) {
+    fail("QS4D-E809", { output: flags.output, folder: flags.output.replace(/\.csv$/i, "") });
+  }
+  const model = importModelFor(modelPath, "compile");
   const pipeline = pipelineFromFlags(flags);
   const lowering = {
     ...loweringOptions(model, flags),

@@ -5,10 +5,10 @@
 // no output behind.
 
 import { type Command, Option } from "commander";
-import { importModel } from "../../import/index.js";
 import { type LayerTrace, runModel } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { writeLogits, writeTraceDir } from "../batch-outputs.js";
+import { importModelFor } from "../model-file.js";
 
 interface RunFlags {
   readonly input: string;
@@ -39,7 +39,7 @@ function traceFiles(
 }
 
 function run(modelPath: string, flags: RunFlags): void {
-  const model = importModel(modelPath);
+  const model = importModelFor(modelPath, "run");
   const input = readNpy(flags.input);
   const result = runModel(model, input.data, input.shape, {
     form: flags.form,

@@ -12,9 +12,9 @@ import { readInputs, readLabels } from "../../driver/inputs.js";
 import { lowerModel } from "../../driver/lower.js";
 import { type VerifyResult, verifyChip } from "../../driver/verify.js";
 import { readChip } from "../../emit/chip-read.js";
-import { importModel } from "../../import/index.js";
 import { requantizeOptions } from "../../passes/requantize.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
+import { importModelFor } from "../model-file.js";
 import { failIfInexact, formatVerify } from "../verify-output.js";
 
 interface VerifyFlags extends LoweringFlags {
@@ -23,9 +23,10 @@ interface VerifyFlags extends LoweringFlags {
 }
 
 function verify(modelPath: string, flags: VerifyFlags): void {
-  const model = importModel(modelPath);
+  const model = importModelFor(modelPath, "verify");
   const { inputs, shape } = readInputs(model, flags.input);
-  const labels = flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!);
+  const labels =
+    flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!, "QS4D-E810");
   const lowering = loweringOptions(model, flags);
   const lowered = lowerModel(model, lowering);
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
