@@ -18,6 +18,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./compile.js"),
   },
   {
+    name: "diff",
+    example: "qs4dc diff golden.chip.bin chip.bin --json",
+    load: () => import("./diff.js"),
+  },
+  {
     name: "emulate",
     example: "qs4dc emulate model.onnx --input inputs.npy --labels labels.npy",
     load: () => import("./emulate.js"),
