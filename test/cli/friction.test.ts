@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { report } from "../../src/api.js";
 import { COMMANDS } from "../../src/cli/commands/index.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import { modelNameFromPath } from "../../src/import/spec.js";
@@ -227,5 +228,20 @@ describe("a closed pipe (`2>&1 | head -1`) keeps the exit code", () => {
 
   it("a good run stays exit 0", async () => {
     expect(await exitWithClosedPipes(["inspect", chipPath])).toBe(0);
+  });
+});
+
+describe("wrong facts in the report", () => {
+  it("pruning changes the compiled cost column, not the float reference; layers are named", async () => {
+    const full = report(MODEL);
+    const pruned = report(MODEL, { prune: "energy:0.05", allowLoss: true });
+    expect(pruned.cost.float).toEqual(full.cost.float);
+    expect(full.cost.compiled.shape.state).toBe(16);
+    expect(pruned.cost.compiled.shape.state).toBeLessThan(16);
+    for (const metric of ["ace", "modelBits", "adcComplexity"] as const)
+      expect(pruned.cost.compiled.metrics[metric]).toBeLessThan(full.cost.compiled.metrics[metric]);
+    const text = (await qs4dc("report", MODEL)).stdout;
+    expect(text).toContain("QS4D cost per time step (2 layers, H=32, N=16,");
+    expect(text).not.toContain("L=2");
   });
 });
