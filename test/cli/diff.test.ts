@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../src/cli/run-cli.js";
 import type { ChipImage } from "../../src/emit/chip-image.js";
 import { readChip } from "../../src/emit/chip-read.js";
 import { diffChips, formatDiff } from "../../src/emit/diff.js";
 import { chipMatchers, UPDATE_GOLDEN_ENV } from "../../src/testing.js";
 import { compiled } from "../sim/helpers.js";
+import { qs4dcInProcess } from "./in-process.js";
 
 const NAME = "digits-qat8-h32n16-l2";
 const dir = mkdtempSync(join(tmpdir(), "qs4dc-diff-"));
@@ -27,22 +27,7 @@ const put = (name: string, bytes: Uint8Array) => {
 const imssaPath = put("imssa.bin", imssa);
 const idealPath = put("ideal.bin", ideal);
 
-async function qs4dc(...args: string[]): Promise<{ exit: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const exit = await runCli(args, (text) => {
-      stderr += text;
-    });
-    return { exit, stdout, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const qs4dc = (...args: string[]) => qs4dcInProcess(args);
 
 /** The image with one programmed cell of array 0 one level up, and one program constant changed. */
 function edited(image: ChipImage): ChipImage {

@@ -8,13 +8,13 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { report } from "../../src/api.js";
 import { COMMANDS } from "../../src/cli/commands/index.js";
-import { runCli } from "../../src/cli/run-cli.js";
 import { modelNameFromPath } from "../../src/import/spec.js";
 import { writeNpy } from "../../src/util/npy.js";
 import { compiled, goldenInputs, goldenLabels } from "../sim/helpers.js";
+import { type CliRun, qs4dcInProcess } from "./in-process.js";
 
 const NAME = "digits-qat8-h32n16-l2";
 const MODEL = `fixtures/models/${NAME}/model.onnx`;
@@ -38,34 +38,8 @@ const shortLabels = put(
 );
 const INPUTS = readdirSync(dir);
 
-interface Run {
-  readonly exit: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** qs4dc in-process: exit code, and everything written to stdout and stderr. */
-async function qs4dc(...args: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const exit = await runCli(args, (text) => {
-      stderr += text;
-    });
-    return { exit, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+type Run = CliRun;
+const qs4dc = (...args: string[]) => qs4dcInProcess(args);
 
 /** A refusal: exit 2, one coded line and its hint on stderr, no help, nothing new in `dir`. */
 function expectRefused(run: Run, code: string): void {

@@ -16,9 +16,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../src/cli/run-cli.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { writeNpy } from "../../src/util/npy.js";
+import { type CliRun, qs4dcInProcess } from "../cli/in-process.js";
 import { goldenInputs, goldenLabels } from "../sim/helpers.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -92,23 +92,14 @@ function workspace(name: string): string {
   return dir;
 }
 
-/** qs4dc in-process in `dir`; its stdout and stderr are kept for the failure message. */
-async function runIn(dir: string, args: string[]): Promise<{ exit: number; output: string }> {
-  let output = "";
-  const keep = (chunk: unknown) => {
-    output += String(chunk);
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, "write").mockImplementation(keep);
-  const err = vi.spyOn(process.stderr, "write").mockImplementation(keep);
+/** qs4dc in-process in `dir`. */
+async function runIn(dir: string, args: string[]): Promise<CliRun> {
   const cwd = process.cwd();
   process.chdir(dir);
   try {
-    return { exit: await runCli(args, keep), output };
+    return await qs4dcInProcess(args);
   } finally {
     process.chdir(cwd);
-    out.mockRestore();
-    err.mockRestore();
   }
 }
 
@@ -128,8 +119,9 @@ describe("the commands the docs show", () => {
     it(`${file}: ${commands.length} commands run`, async () => {
       const dir = workspace(file);
       for (const c of commands) {
-        const { exit, output } = await runIn(dir, c.args);
-        expect(exit, `${c.file}:${c.line}: qs4dc ${c.args.join(" ")}\n${output}`).toBe(c.exit);
+        const { exit, stdout, stderr } = await runIn(dir, c.args);
+        const where = `${c.file}:${c.line}: qs4dc ${c.args.join(" ")}`;
+        expect(exit, `${where}\n${stdout}${stderr}`).toBe(c.exit);
       }
     });
   }
