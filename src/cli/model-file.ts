@@ -7,6 +7,7 @@ import { fail } from "../diag/error.js";
 import { MAGIC } from "../emit/container.js";
 import { importModel } from "../import/index.js";
 import type { Model } from "../ir/model.js";
+import { step } from "./progress.js";
 
 function startsWithChipMagic(file: string): boolean {
   const head = new Uint8Array(MAGIC.length);
@@ -25,5 +26,5 @@ function startsWithChipMagic(file: string): boolean {
 /** The model at `file` for `qs4dc <command>`; QS4D-E807 when the file is a chip.bin. */
 export function importModelFor(file: string, command: string): Model {
   if (startsWithChipMagic(file)) fail("QS4D-E807", { file, command: `qs4dc ${command}` }, { file });
-  return importModel(file);
+  return step(`importing ${file}`, () => importModel(file));
 }

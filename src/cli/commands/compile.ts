@@ -14,6 +14,7 @@ import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowe
 import { loweringSummary, reportsJson } from "../lowering-summary.js";
 import { importModelFor } from "../model-file.js";
 import { addPipelineOptions, type PipelineFlags, pipelineFromFlags } from "../pipeline-options.js";
+import { step } from "../progress.js";
 
 /** An artifact writer: the lowered model in, the file's bytes or text (or a folder's files) out. */
 export interface Emitter {
@@ -67,7 +68,7 @@ function compile(modelPath: string, flags: CompileFlags): void {
     passes: pipeline.passes,
     run: pipeline.options,
   };
-  const lowered = lowerModel(model, lowering);
+  const lowered = step("lowering", () => lowerModel(model, lowering));
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   const artifact = emitter.emit(lowered, flags, { modelPath, lowering });
   if (flags.report !== undefined) writeFileAtomic(flags.report, reportsJson(lowered));

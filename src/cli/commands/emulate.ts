@@ -15,6 +15,7 @@ import { writeNpy } from "../../util/npy.js";
 import { batchSummary, writeLogits, writeTraceDir } from "../batch-outputs.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { importModelFor } from "../model-file.js";
+import { step } from "../progress.js";
 
 interface EmulateFlags extends LoweringFlags {
   readonly input: string;
@@ -26,7 +27,7 @@ interface EmulateFlags extends LoweringFlags {
 
 function lowered(model: Model, flags: EmulateFlags): Model {
   if (model.hardware !== null && model.hardware.program.length > 0) return model;
-  const result = lowerModel(model, loweringOptions(model, flags));
+  const result = step("lowering", () => lowerModel(model, loweringOptions(model, flags)));
   for (const d of result.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   return result.model;
 }
@@ -50,7 +51,9 @@ function run(modelPath: string, flags: EmulateFlags): void {
   const labels =
     flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!, "QS4D-E810");
   const model = lowered(source, flags);
-  const result = emulate(model, inputs, shape, { trace: flags.trace !== undefined });
+  const result = step("emulating", () =>
+    emulate(model, inputs, shape, { trace: flags.trace !== undefined }),
+  );
   if (flags.trace !== undefined && result.traces !== null) {
     const files = traceFiles(result.traces, [shape[0]!, model.config.channels, shape[1]!]);
     writeTraceDir(flags.trace, files);

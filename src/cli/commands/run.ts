@@ -9,6 +9,7 @@ import { type LayerTrace, runModel } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { writeLogits, writeTraceDir } from "../batch-outputs.js";
 import { importModelFor } from "../model-file.js";
+import { step } from "../progress.js";
 
 interface RunFlags {
   readonly input: string;
@@ -41,12 +42,14 @@ function traceFiles(
 function run(modelPath: string, flags: RunFlags): void {
   const model = importModelFor(modelPath, "run");
   const input = readNpy(flags.input);
-  const result = runModel(model, input.data, input.shape, {
-    form: flags.form,
-    quantize: flags.quant,
-    trace: flags.trace !== undefined,
-    inputName: flags.input,
-  });
+  const result = step("running the reference", () =>
+    runModel(model, input.data, input.shape, {
+      form: flags.form,
+      quantize: flags.quant,
+      trace: flags.trace !== undefined,
+      inputName: flags.input,
+    }),
+  );
   if (flags.trace !== undefined && result.traces !== null) {
     const files = traceFiles(result.traces, result.batch, model.config.channels, result.length);
     writeTraceDir(flags.trace, files);

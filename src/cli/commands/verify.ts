@@ -15,6 +15,7 @@ import { readChip } from "../../emit/chip-read.js";
 import { requantizeOptions } from "../../passes/requantize.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { importModelFor } from "../model-file.js";
+import { step } from "../progress.js";
 import { failIfInexact, formatVerify } from "../verify-output.js";
 
 interface VerifyFlags extends LoweringFlags {
@@ -28,17 +29,19 @@ function verify(modelPath: string, flags: VerifyFlags): void {
   const labels =
     flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!, "QS4D-E810");
   const lowering = loweringOptions(model, flags);
-  const lowered = lowerModel(model, lowering);
+  const lowered = step("lowering", () => lowerModel(model, lowering));
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   const chip = readChip(chipBytes(lowered, { modelPath, lowering }), `${modelPath} (chip.bin)`);
-  const result = verifyChip({
-    model,
-    lowered: lowered.model,
-    chip,
-    inputs,
-    shape: shape as [number, number, number],
-    labels,
-  });
+  const result = step("verifying", () =>
+    verifyChip({
+      model,
+      lowered: lowered.model,
+      chip,
+      inputs,
+      shape: shape as [number, number, number],
+      labels,
+    }),
+  );
   process.stdout.write(formatVerify(result));
   failIfInexact(result);
   failIfOutsideBudget(result, requantizeOptions(lowering.options ?? {}).maxAccuracyDrop);
