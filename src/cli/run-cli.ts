@@ -20,8 +20,9 @@ export async function runCli(
   const previous = process.exitCode;
   process.exitCode = undefined;
   try {
-    const program = buildProgram();
-    await program.parseAsync(expandShortForm(program, argv), { from: "user" });
+    const args = expandShortForm(argv);
+    const program = await buildProgram(args);
+    await program.parseAsync(args, { from: "user" });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     return exitCodeOf(error, writeError);
@@ -36,7 +37,7 @@ function exitCodeOf(error: unknown, writeError: ErrorWriter): number {
     return error.exitCode;
   }
   if (error instanceof Error && "exitCode" in error && "code" in error) {
-    // commander's own usage errors were already printed by commander.
+    // Parser errors are Qs4dErrors (usage-errors.ts); what is left is a help or version display.
     const code = String((error as { code: unknown }).code);
     if (code === "commander.helpDisplayed" || code === "commander.version") return 0;
     return 2;

@@ -4,6 +4,7 @@
 // is not a row (a misspelling in `fail("QS4D-E9xx")` or `warn(...)`) does not compile.
 
 import { CHIP } from "./areas/chip.js";
+import { CLI } from "./areas/cli.js";
 import { EMULATE } from "./areas/emulate.js";
 import { GENERAL } from "./areas/general.js";
 import { JSON_IMPORT } from "./areas/json.js";
@@ -26,7 +27,8 @@ export type DiagnosticCode =
   | (typeof ONNX)[number]["code"]
   | (typeof SIM)[number]["code"]
   | (typeof SWEEP)[number]["code"]
-  | (typeof REPORT)[number]["code"];
+  | (typeof REPORT)[number]["code"]
+  | (typeof CLI)[number]["code"];
 
 export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...GENERAL,
@@ -39,6 +41,7 @@ export const DIAGNOSTICS: readonly DiagnosticDef<DiagnosticCode>[] = [
   ...SIM,
   ...SWEEP,
   ...REPORT,
+  ...CLI,
 ];
 
 const BY_CODE = new Map<string, DiagnosticDef<DiagnosticCode>>(DIAGNOSTICS.map((d) => [d.code, d]));

@@ -18,8 +18,17 @@ export function readInputs(model: Model, file: string): { inputs: Float64Array; 
   };
 }
 
-/** Labels [batch] of a model with `classes` classes, from an integer .npy file. */
-export function readLabels(file: string, batch: number, classes: number): Int32Array {
+/**
+ * Labels [batch] of a model with `classes` classes, from an integer .npy file. A batch mismatch
+ * names what the labels go with: the --calib batch (QS4D-E417, the default) or the --input batch
+ * (QS4D-E810).
+ */
+export function readLabels(
+  file: string,
+  batch: number,
+  classes: number,
+  code: "QS4D-E417" | "QS4D-E810" = "QS4D-E417",
+): Int32Array {
   const npy: NpyArray = readNpy(file);
   const data = npy.data;
   const count = npy.shape.reduce((a, b) => a * b, 1);
@@ -29,11 +38,7 @@ export function readLabels(file: string, batch: number, classes: number): Int32A
     data instanceof Float32Array ||
     data instanceof Float64Array
   ) {
-    fail(
-      "QS4D-E417",
-      { file, shape: `[${npy.shape.join(", ")}]`, dtype: npy.dtype, batch },
-      { file },
-    );
+    fail(code, { file, shape: `[${npy.shape.join(", ")}]`, dtype: npy.dtype, batch }, { file });
   }
   return checkLabelRange(data as ArrayLike<number | bigint>, classes, file);
 }

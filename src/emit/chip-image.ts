@@ -29,11 +29,17 @@ export interface ChipImage {
 /** A compile option as chip.bin's manifest records it: a pass option as given, or a digest. */
 export type ManifestOptionValue = string | number | boolean;
 
+/** The compile options a manifest records: the target's name, and each other option by name. */
+export interface ManifestOptions {
+  readonly target: string;
+  readonly [option: string]: ManifestOptionValue;
+}
+
 export interface ChipManifest {
   readonly compiler: { readonly name: string; readonly version: string };
   /** The model's name, the SHA-256 (hex) of the bytes of the file it was compiled from, its provenance. */
   readonly source: { readonly model: string; readonly digest: string; readonly meta: JsonObject };
-  readonly options: JsonObject;
+  readonly options: ManifestOptions;
   readonly passes: readonly string[];
   /** Per-pass reports (quantization, pruning, utilization), keyed by pass name. */
   readonly reports: JsonObject;

@@ -18,6 +18,8 @@ import type {
   ChipSignal,
   ChipTarget,
   ChipTensor,
+  ManifestOptions,
+  ManifestOptionValue,
 } from "./chip-image.js";
 import { SIGNAL_KINDS } from "./chip-image.js";
 import {
@@ -79,6 +81,16 @@ function jsonOf(container: Container, name: string): JsonFields {
   return new JsonFields(section.value, ref);
 }
 
+/** The recorded options: a target name and scalar values (docs/chip-format.md, manifest). */
+function readOptions(o: JsonFields): ManifestOptions {
+  const target = o.string("target");
+  for (const [key, value] of Object.entries(o.json)) {
+    if (!["string", "number", "boolean"].includes(typeof value))
+      o.fail("expected a string, a number or a boolean", key);
+  }
+  return { ...(o.json as Record<string, ManifestOptionValue>), target };
+}
+
 function readManifest(m: JsonFields): ChipManifest {
   if (m.string("format") !== CHIP_FORMAT) m.fail(`expected "${CHIP_FORMAT}"`, "format");
   const compiler = m.object("compiler");
@@ -88,7 +100,7 @@ function readManifest(m: JsonFields): ChipManifest {
   return {
     compiler: { name: compiler.string("name"), version: compiler.string("version") },
     source: { model: source.string("model"), digest, meta: source.object("meta").json },
-    options: m.object("options").json,
+    options: readOptions(m.object("options")),
     passes: m.strings("passes"),
     reports: m.object("reports").json,
   };

@@ -71,14 +71,38 @@ export interface ImportSpec {
 
 const GENERIC_STEMS = new Set(["model", "weights", "model.folded", "state_dict", "checkpoint"]);
 
+/** Folders that say where a file lives in a project, not which model it is. */
+const GENERIC_FOLDERS = new Set([
+  "src",
+  "source",
+  "models",
+  "model",
+  "export",
+  "exports",
+  "out",
+  "output",
+  "outputs",
+  "build",
+  "dist",
+  "data",
+  "checkpoints",
+  "weights",
+  "tmp",
+  ".",
+  "..",
+]);
+
 /**
- * The model's name from its path: the file's stem, or the folder's name when the stem is a
- * generic one (model.onnx, weights.json), so that both files of one model get the same name.
+ * The model's name from its path: the file's stem; for a generic stem (model.onnx,
+ * weights.json) the folder's name, so that both files of one model get the same name
+ * (digits-qat8/model.onnx is "digits-qat8"), unless the folder is generic too (src/model.onnx
+ * is "model", not "src").
  */
 export function modelNameFromPath(path: string): string {
   const parts = path.split(/[\\/]/).filter((p) => p !== "");
   const file = parts.at(-1) ?? "model";
   const stem = file.replace(/\.(onnx|json)$/i, "");
   if (!GENERIC_STEMS.has(stem)) return stem;
-  return parts.at(-2) ?? stem;
+  const folder = parts.at(-2);
+  return folder === undefined || GENERIC_FOLDERS.has(folder.toLowerCase()) ? stem : folder;
 }

@@ -61,8 +61,9 @@ export interface PruneReport {
 export function parseCriterion(text: string | undefined): PruneCriterion {
   if (text === undefined || text === "" || text === "none") return { kind: "none" };
   if (text === "zero") return { kind: "zero" };
-  const [kind, arg] = text.split(":");
-  const value = Number(arg);
+  // Number("") is 0: an empty or blank value ("energy:") is refused, not taken as 0.
+  const [kind, arg = "", ...rest] = text.split(":");
+  const value = arg.trim() === "" || rest.length > 0 ? Number.NaN : Number(arg);
   if (kind === "energy" && value >= 0 && value < 1) return { kind, threshold: value };
   if (kind === "ratio" && value >= 0 && value < 1) return { kind, ratio: value };
   return fail("QS4D-E416", { value: text });

@@ -64,9 +64,10 @@ export interface ReportContext {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-function costEntry(shape: CostShape, bits: BitWidths): CostEntry {
+/** The metrics of `shape` at `bits`, and how much smaller they are than `float`'s. */
+function costEntry(shape: CostShape, bits: BitWidths, float: CostMetrics): CostEntry {
   const metrics = qs4dCost(shape, bits);
-  return { shape, bits, metrics, vsFloat: costRatios(qs4dCost(shape, FLOAT_WIDTHS), metrics) };
+  return { shape, bits, metrics, vsFloat: costRatios(float, metrics) };
 }
 
 function pruneSavings(image: ChipImage): PruneSavings | null {
@@ -83,7 +84,8 @@ export function buildReport(
 ): CompilationReport {
   const summary = inspectChip(image, bytes);
   const { requantize } = manifestReports(image.manifest);
-  const shape = chipCostShape(image);
+  // The float reference is the model before pruning; the compiled column counts held modes only.
+  const float = qs4dCost(chipCostShape(image, false), FLOAT_WIDTHS);
   const m = image.manifest;
   return {
     file: image.file,
@@ -98,12 +100,16 @@ export function buildReport(
     totals: summary.totals,
     arrays: summary.arrays,
     cost: {
-      float: qs4dCost(shape, FLOAT_WIDTHS),
-      compiled: costEntry(shape, compiledBits(image, requantize?.layers ?? [])),
+      float,
+      compiled: costEntry(
+        chipCostShape(image, true),
+        compiledBits(image, requantize?.layers ?? []),
+        float,
+      ),
       trained:
         context.trained === null
           ? null
-          : costEntry(modelCostShape(context.trained), trainedBits(context.trained)),
+          : costEntry(modelCostShape(context.trained), trainedBits(context.trained), float),
     },
     diagnostics: context.diagnostics,
   };

@@ -6,7 +6,9 @@
 //   - dense layers: crossbar tiles hold weights of the cells' capacity; digital ones run in
 //     the target's digital word.
 // The shape comes from the program: the encoder reads the input buffer, the decoder writes
-// the logits, every other dense op is a mixing layer; each SSM's state register holds H*N codes.
+// the logits, every other dense op is a mixing layer; N is the state codes the arrays write
+// (a readout per held real dimension) per channel and layer, so pruned modes do not count: after
+// --prune it is a mean, and fractional.
 
 import type { ChipImage, ChipOp } from "../emit/chip-image.js";
 import { INPUT_BUFFER, LOGITS_BUFFER } from "../emit/chip-sections.js";
@@ -29,7 +31,25 @@ function features(image: ChipImage, op: DenseOp): { in: number; out: number } {
   };
 }
 
-export function chipCostShape(image: ChipImage): CostShape {
+/** State codes some readout writes, summed over the SSMs: the state the chip holds. */
+function heldStateCodes(image: ChipImage, ssms: readonly SsmOp[]): number {
+  const states = new Set(ssms.map((op) => op.stateSignal));
+  const held = new Set<string>();
+  for (const array of image.arrays) {
+    const { signal, element, polarity } = array.readout;
+    for (let r = 0; r < array.readouts; r++) {
+      if (polarity[r] === 1 && states.has(signal[r]!)) held.add(`${signal[r]}:${element[r]}`);
+    }
+  }
+  return held.size;
+}
+
+/**
+ * The chip's shape for the cost metrics. `held`: N counts the state codes the arrays write (the
+ * chip as compiled, pruned modes left out); otherwise the state registers' size (the model
+ * before pruning, the float reference).
+ */
+export function chipCostShape(image: ChipImage, held: boolean): CostShape {
   const ssms = image.program.filter(isSsm);
   const dense = image.program.filter(isDense);
   const encoder = dense.find((op) => op.input === INPUT_BUFFER);
@@ -37,11 +57,14 @@ export function chipCostShape(image: ChipImage): CostShape {
   const mixing = dense.filter((op) => op !== encoder && op !== decoder);
   const first = ssms[0];
   const channels = first === undefined ? 0 : image.signals[first.inputSignal]!.length;
-  const stateCodes = first === undefined ? 0 : image.signals[first.stateSignal]!.length;
+  const perLayer = channels * ssms.length;
+  const registers =
+    first === undefined ? 0 : image.signals[first.stateSignal]!.length * ssms.length;
+  const stateCodes = held ? heldStateCodes(image, ssms) : registers;
   return {
     layers: ssms.length,
     channels,
-    state: channels === 0 ? 0 : stateCodes / channels,
+    state: perLayer === 0 ? 0 : stateCodes / perLayer,
     dIn: encoder === undefined ? 0 : features(image, encoder).in,
     classes: decoder === undefined ? 0 : features(image, decoder).out,
     mixOut: Math.max(0, ...mixing.map((op) => features(image, op).out)),

@@ -127,6 +127,11 @@ const METRICS: readonly [keyof CostMetrics, string][] = [
   ["adcComplexity", "ADC complexity"],
 ];
 
+/** N as held: an integer, or after pruning the mean held per channel and layer. */
+function stateText(n: number): string {
+  return Number.isInteger(n) ? String(n) : `${n.toFixed(2)} (mean held after pruning)`;
+}
+
 function cost(r: CompilationReport): string[] {
   const columns: [string, CostEntry][] = [["compiled", r.cost.compiled]];
   if (r.cost.trained !== null) columns.unshift(["trained", r.cost.trained]);
@@ -140,7 +145,7 @@ function cost(r: CompilationReport): string[] {
   const row = (label: string, cells: string[]) =>
     `  ${label.padEnd(30)}${cells.map((c) => c.padStart(20)).join("")}`;
   return [
-    `QS4D cost per time step (L=${s.layers}, H=${s.channels}, N=${s.state}, d_in=${s.dIn}, d_out=${s.classes}, mixing ${s.channels}->${s.mixOut})`,
+    `QS4D cost per time step (${s.layers} layers, H=${s.channels}, N=${stateText(s.state)}, d_in=${s.dIn}, d_out=${s.classes}, mixing ${s.channels}->${s.mixOut})`,
     row("", [...columns.map(([name]) => name), "float32"]),
     row("bits A/B/C/x/act/lin/enc/dec", [...columns.map(([, e]) => bits(e)), "32 each"]),
     ...METRICS.map(([key, label]) =>

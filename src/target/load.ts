@@ -2,15 +2,23 @@
 
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { fail } from "../diag/error.js";
 import { canonicalJson, type JsonValue } from "../util/canonical-json.js";
 import { BUILTIN_TARGETS, DEFAULT_TARGET } from "./builtins.js";
 import { TARGET_SCHEMA } from "./schema.js";
 import type { LoadedTarget, TargetDescription } from "./types.js";
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-const validate = ajv.compile<TargetDescription>(TARGET_SCHEMA);
+let validator: ValidateFunction<TargetDescription> | null = null;
+
+/** The schema's validator, compiled on first use: a command that reads no target file
+ *  (`qs4dc --help`, a built-in target) does not pay for ajv's compilation at start-up. */
+function targetValidator(): ValidateFunction<TargetDescription> {
+  validator ??= new Ajv2020({ allErrors: true, strict: true }).compile<TargetDescription>(
+    TARGET_SCHEMA,
+  );
+  return validator;
+}
 
 /** SHA-256 (hex) of the canonical JSON of a target description. */
 export function targetDigest(description: TargetDescription): string {
@@ -58,6 +66,7 @@ export function parseTarget(text: string, file: string): TargetDescription {
   } catch (error) {
     fail("QS4D-E401", { file, reason: (error as Error).message }, { file });
   }
+  const validate = targetValidator();
   if (!validate(json)) {
     const first = validate.errors?.[0];
     const path = first?.instancePath === "" ? "/" : (first?.instancePath ?? "/");

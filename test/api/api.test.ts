@@ -40,7 +40,7 @@ const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes
 
 /** Run the CLI in-process and return the file it wrote. */
 async function cli(args: string[], output: string): Promise<Buffer> {
-  const program = buildProgram();
+  const program = await buildProgram();
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   await program.parseAsync([...args, "-o", output, "-q"], { from: "user" });
   return readFileSync(output);

@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const QAT8 = fixturePath("digits-qat8-h32n16-l2", "weights.json");
 
 async function qs4dc(args: string[]): Promise<{ code: string; exit: number } | null> {
-  const program = buildProgram();
+  const program = await buildProgram();
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
@@ -159,7 +159,7 @@ describe("qs4dc compile / emulate / targets", () => {
 
   it("targets lists the built-ins, --json prints them in full", async () => {
     const writes: string[] = [];
-    const program = buildProgram();
+    const program = await buildProgram();
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
       writes.push(String(s));
       return true;

@@ -24,7 +24,7 @@ let outputs = 0;
 /** Run a command in-process with `-o FILE` and return what it wrote. */
 async function qs4dc(args: string[]): Promise<string> {
   const out = join(dir, `out-${outputs++}`);
-  const program = buildProgram();
+  const program = await buildProgram();
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   await program.parseAsync([...args, "-o", out], { from: "user" });
   return readFileSync(out, "utf8");
@@ -123,7 +123,7 @@ describe("qs4dc report MODEL", () => {
 describe("qs4dc report CHIP.bin", () => {
   it("reports a chip as the model it was compiled from, less the trained view", async () => {
     const chip = join(dir, "qs4d.bin");
-    const program = buildProgram();
+    const program = await buildProgram();
     await program.parseAsync(["compile", QS4D, "-o", chip, "-q"], { from: "user" });
     const fromChip = await json(["report", chip, "--json"]);
     const fromModel = await json(["report", QS4D, "--json"]);

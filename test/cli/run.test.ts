@@ -39,7 +39,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Run `qs4dc run ...` in-process; the coded error's code and exit code, or null on success. */
 async function qs4dcRun(args: string[]): Promise<{ code: string; exit: number } | null> {
-  const program = buildProgram();
+  const program = await buildProgram();
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   try {
     await program.parseAsync(["run", ...args], { from: "user" });

@@ -27,7 +27,7 @@ describe("qs4dc MODEL -o chip.bin", () => {
     const result = cli([model, "-o", short]);
     expect(result.status, result.stderr).toBe(0);
     const long = join(dir, "long.bin");
-    const program = buildProgram();
+    const program = await buildProgram();
     await program.parseAsync(["compile", model, "-o", long, "-q"], { from: "user" });
     expect(readFileSync(short).equals(readFileSync(long))).toBe(true);
   });

@@ -33,7 +33,7 @@ const labelsPath = file(
 );
 
 async function qs4dc(args: string[]): Promise<{ code: string; exit: number } | null> {
-  const program = buildProgram();
+  const program = await buildProgram();
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   try {
     await program.parseAsync(args, { from: "user" });

@@ -64,7 +64,7 @@ describe("qs4dc verify", () => {
       out += String(chunk);
       return true;
     });
-    const program = buildProgram();
+    const program = await buildProgram();
     try {
       await program.parseAsync(
         ["verify", weightsPath(NAME), "--input", input, "--labels", labelFile],

@@ -28,7 +28,7 @@ async function cli(...args: string[]): Promise<string> {
   });
   const quiet = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   try {
-    await buildProgram().parseAsync(args, { from: "user" });
+    await (await buildProgram()).parseAsync(args, { from: "user" });
   } finally {
     spy.mockRestore();
     quiet.mockRestore();

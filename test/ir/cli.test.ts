@@ -28,7 +28,7 @@ async function cli(...args: string[]): Promise<string> {
     return true;
   });
   try {
-    await buildProgram().parseAsync(args, { from: "user" });
+    await (await buildProgram()).parseAsync(args, { from: "user" });
   } finally {
     spy.mockRestore();
   }

@@ -80,7 +80,7 @@ async function writeReport(): Promise<string> {
   const sweepPath = join(dir, "sweep.jsonl");
   writeFileSync(sweepPath, `${sweep.join("\n")}\n`);
   const html = join(dir, "report.html");
-  const program = buildProgram();
+  const program = await buildProgram();
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   const args = [
     "report",

@@ -327,7 +327,7 @@ describe("the page", () => {
 
 describe("qs4dc report --html", () => {
   async function run(args: string[]): Promise<string | null> {
-    const program = buildProgram();
+    const program = await buildProgram();
     program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
     try {
       await program.parseAsync(args, { from: "user" });

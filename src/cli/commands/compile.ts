@@ -8,12 +8,13 @@ import { formatDiagnostic } from "../../diag/diagnostic.js";
 import { fail } from "../../diag/error.js";
 import { type ChipSource, chipBytes, csvFiles } from "../../driver/artifact.js";
 import { type Lowered, lowerModel } from "../../driver/lower.js";
-import { importModel } from "../../import/index.js";
 import { printModel } from "../../ir/text/index.js";
 import { type Output, writeOutputs } from "../../util/atomic-write.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { loweringSummary, reportsJson } from "../lowering-summary.js";
+import { importModelFor } from "../model-file.js";
 import { addPipelineOptions, type PipelineFlags, pipelineFromFlags } from "../pipeline-options.js";
+import { step } from "../progress.js";
 
 /** An artifact writer: the lowered model in, the file's bytes or text (or a folder's files) out. */
 export interface Emitter {
@@ -58,14 +59,17 @@ function compile(modelPath: string, flags: CompileFlags): void {
       reason: `--emit ${flags.emit}: expected one of ${Object.keys(EMITTERS).join(", ")}`,
     });
   }
-  const model = importModel(modelPath);
+  if (flags.emit === "csv" && /\.csv$/i.test(flags.output)) {
+    fail("QS4D-E809", { output: flags.output, folder: flags.output.replace(/\.csv$/i, "") });
+  }
+  const model = importModelFor(modelPath, "compile");
   const pipeline = pipelineFromFlags(flags);
   const lowering = {
     ...loweringOptions(model, flags),
     passes: pipeline.passes,
     run: pipeline.options,
   };
-  const lowered = lowerModel(model, lowering);
+  const lowered = step("lowering", () => lowerModel(model, lowering));
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   const artifact = emitter.emit(lowered, flags, { modelPath, lowering });
   const main: Output =

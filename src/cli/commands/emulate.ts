@@ -1,30 +1,35 @@
-// `qs4dc emulate MODEL --input X.npy -o Y.npy [--target T] [--calib ..] [--prune ..]
-// [--trace DIR]`: lower the model for the target and run the integer emulator of the ideal
-// chip on a batch; logits to a float32 .npy [batch, classes]. A model that is already lowered
-// (.qs4d text written by `compile --emit ir --print-tensors`) is run as it is.
+// `qs4dc emulate MODEL --input X.npy [-o Y.npy] [--labels L.npy] [--target T] [--calib ..]
+// [--prune ..] [--trace DIR]`: lower the model for the target and run the integer emulator of
+// the ideal chip on a batch; a summary on stderr (the accuracy with --labels), the logits to a
+// float32 .npy [batch, classes] with -o. A model that is already lowered (.qs4d text written
+// by `compile --emit ir --print-tensors`) is run as it is.
 
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
-import { readInputs } from "../../driver/inputs.js";
+import { fail } from "../../diag/error.js";
+import { readInputs, readLabels } from "../../driver/inputs.js";
 import { lowerModel } from "../../driver/lower.js";
 import { emulate, type LayerCodes } from "../../emulate/index.js";
-import { importModel } from "../../import/index.js";
 import type { Model } from "../../ir/model.js";
 import { writeNpy } from "../../util/npy.js";
-import { writeBatchOutputs } from "../batch-outputs.js";
+import { batchSummary, writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
+import { importModelFor } from "../model-file.js";
+import { step } from "../progress.js";
 
 interface EmulateFlags extends LoweringFlags {
   readonly input: string;
-  readonly output: string;
+  readonly output?: string;
+  readonly labels?: string;
   readonly trace?: string;
   readonly force?: boolean;
+  readonly quiet?: boolean;
 }
 
 function lowered(model: Model, flags: EmulateFlags): Model {
   if (model.hardware !== null && model.hardware.program.length > 0) return model;
-  const result = lowerModel(model, loweringOptions(model, flags));
+  const result = step("lowering", () => lowerModel(model, loweringOptions(model, flags)));
   for (const d of result.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   return result.model;
 }
@@ -39,17 +44,27 @@ function traceFiles(traces: readonly LayerCodes[], shape: number[]): Map<string,
 }
 
 function run(modelPath: string, flags: EmulateFlags): void {
+  if (flags.quiet === true && flags.output === undefined && flags.trace === undefined) {
+    fail("QS4D-E811", { command: "qs4dc emulate", reason: "-q without -o or --trace" });
+  }
   // The inputs first: a bad file is reported as such before any lowering work.
-  const source = importModel(modelPath);
+  const source = importModelFor(modelPath, "emulate");
   const { inputs, shape } = readInputs(source, flags.input);
   noteInputLength(source, shape[1]!, flags.input);
+  const labels =
+    flags.labels === undefined
+      ? null
+      : readLabels(flags.labels, shape[0]!, source.config.classes, "QS4D-E810");
   const model = lowered(source, flags);
-  const result = emulate(model, inputs, shape, { trace: flags.trace !== undefined });
+  const result = step("emulating", () =>
+    emulate(model, inputs, shape, { trace: flags.trace !== undefined }),
+  );
   const traces =
     result.traces === null
       ? null
       : traceFiles(result.traces, [shape[0]!, model.config.channels, shape[1]!]);
   writeBatchOutputs(flags, result, traces);
+  if (flags.quiet !== true) process.stderr.write(`emulate: ${batchSummary(result, labels)}`);
 }
 
 export function register(program: Command): void {
@@ -63,7 +78,9 @@ export function register(program: Command): void {
       "--input <file>",
       "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1)",
     )
-    .requiredOption("-o, --output <file>", "logits .npy [batch, classes], float32")
+    .option("-o, --output <file>", "write the logits .npy [batch, classes], float32")
+    .option("--labels <file>", "labels .npy [batch] (integers): the accuracy in the summary")
+    .option("-q, --quiet", "no summary on stderr")
     .option(
       "--trace <dir>",
       "also write the per-layer SSM codes trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy [batch, H, L]",

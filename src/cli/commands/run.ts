@@ -5,11 +5,12 @@
 // no output behind.
 
 import { type Command, Option } from "commander";
-import { importModel } from "../../import/index.js";
 import { type LayerTrace, runModel } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
+import { importModelFor } from "../model-file.js";
+import { step } from "../progress.js";
 
 interface RunFlags {
   readonly input: string;
@@ -41,14 +42,16 @@ function traceFiles(
 }
 
 function run(modelPath: string, flags: RunFlags): void {
-  const model = importModel(modelPath);
+  const model = importModelFor(modelPath, "run");
   const input = readNpy(flags.input);
-  const result = runModel(model, input.data, input.shape, {
-    form: flags.form,
-    quantize: flags.quant,
-    trace: flags.trace !== undefined,
-    inputName: flags.input,
-  });
+  const result = step("running the reference", () =>
+    runModel(model, input.data, input.shape, {
+      form: flags.form,
+      quantize: flags.quant,
+      trace: flags.trace !== undefined,
+      inputName: flags.input,
+    }),
+  );
   noteInputLength(model, result.length, flags.input);
   const traces =
     result.traces === null

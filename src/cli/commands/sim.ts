@@ -1,4 +1,4 @@
-// `qs4dc sim CHIP.bin --input X.npy -o Y.npy [--report R.json] [--labels L.npy]
+// `qs4dc sim CHIP.bin --input X.npy [-o Y.npy] [--report R.json] [--labels L.npy]
 // [--noise SPEC --seed N --runs K --threads T] [--trace FILE.vcd --trace-window S:C]`:
 // the cycle-accurate simulator of chip.bin alone (docs/simulator.md). Every input is checked
 // before anything runs and every output is written atomically after the whole run, so a bad
@@ -27,7 +27,7 @@ import { integerOption } from "../integer-option.js";
 
 interface SimFlags {
   readonly input: string;
-  readonly output: string;
+  readonly output?: string;
   readonly report?: string;
   readonly labels?: string;
   readonly noise?: string;
@@ -88,7 +88,21 @@ function conversionsPerStep(chip: SimChip): number {
   return n;
 }
 
+/** The runs' logits as one float32 .npy: [batch, classes], or [runs, batch, classes]. */
+function logitsNpy(perRun: readonly Float32Array[], batch: number, classes: number): Uint8Array {
+  const logits = new Float32Array(perRun.length * batch * classes);
+  perRun.forEach((l, r) => {
+    logits.set(l, r * batch * classes);
+  });
+  const shape = perRun.length === 1 ? [batch, classes] : [perRun.length, batch, classes];
+  return writeNpy({ dtype: "float32", shape, data: logits });
+}
+
 async function sim(chipPath: string, flags: SimFlags): Promise<void> {
+  const writes = [flags.output, flags.report, flags.trace].some((f) => f !== undefined);
+  if (flags.quiet === true && !writes) {
+    fail("QS4D-E811", { command: "qs4dc sim", reason: "-q without -o, --report or --trace" });
+  }
   const bytes = readFileBytes(chipPath);
   const chip = loadChip(bytes, chipPath);
   const input = checkSimInput(readNpy(flags.input), chip.layout.dIn, flags.input, chipPath);
@@ -119,15 +133,12 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
       runs * input.batch * input.length * conversionsPerStep(chip),
     ),
   });
-  const classes = chip.layout.classes;
-  const logits = new Float32Array(runs * input.batch * classes);
-  result.logits.forEach((l, r) => {
-    logits.set(l, r * input.batch * classes);
-  });
-  const shape = runs === 1 ? [input.batch, classes] : [runs, input.batch, classes];
-  const outputs: Output[] = [
-    { path: flags.output, data: writeNpy({ dtype: "float32", shape, data: logits }) },
-  ];
+  const outputs: Output[] = [];
+  if (flags.output !== undefined)
+    outputs.push({
+      path: flags.output,
+      data: logitsNpy(result.logits, input.batch, chip.layout.classes),
+    });
   if (flags.report !== undefined)
     outputs.push({ path: flags.report, data: `${JSON.stringify(result.report, null, 2)}\n` });
   if (flags.trace !== undefined) outputs.push({ path: flags.trace, data: result.vcd! });
@@ -146,9 +157,9 @@ export function register(program: Command): void {
       "--input <file>",
       "inputs .npy [batch, length, d_in] (or [batch, length] when d_in = 1), float32 or float64",
     )
-    .requiredOption(
+    .option(
       "-o, --output <file>",
-      "logits .npy, float32: [batch, classes], or [runs, batch, classes] with --runs > 1",
+      "write the logits .npy, float32: [batch, classes], or [runs, batch, classes] with --runs > 1",
     )
     .option(
       "--report <file>",

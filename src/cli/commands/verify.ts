@@ -18,12 +18,13 @@ import {
 import { readInputs, readLabels } from "../../driver/inputs.js";
 import { lowerModel } from "../../driver/lower.js";
 import { readChip } from "../../emit/chip-read.js";
-import { importModel } from "../../import/index.js";
 import { requantizeOptions } from "../../passes/requantize.js";
 import { parseNoise, targetNoise } from "../../sim/index.js";
 import { noteInputLength } from "../input-length.js";
 import { integerOption } from "../integer-option.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
+import { importModelFor } from "../model-file.js";
+import { step } from "../progress.js";
 import { failIfInexact, failIfOutsideBudget, formatVerify } from "../verify-output.js";
 
 interface VerifyFlags extends LoweringFlags {
@@ -59,19 +60,23 @@ function noisyRuns(flags: VerifyFlags): (Omit<NoisyRuns, "noise"> & { spec: stri
 
 async function verify(modelPath: string, flags: VerifyFlags): Promise<void> {
   const noisy = noisyRuns(flags);
-  const model = importModel(modelPath);
+  const model = importModelFor(modelPath, "verify");
   const { inputs, shape } = readInputs(model, flags.input);
   noteInputLength(model, shape[1]!, flags.input);
   const labels =
-    flags.labels === undefined ? null : readLabels(flags.labels, shape[0]!, model.config.classes);
+    flags.labels === undefined
+      ? null
+      : readLabels(flags.labels, shape[0]!, model.config.classes, "QS4D-E810");
   const lowering = loweringOptions(model, flags);
-  const lowered = lowerModel(model, lowering);
+  const lowered = step("lowering", () => lowerModel(model, lowering));
   for (const d of lowered.diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
   const bytes = chipBytes(lowered, { modelPath, lowering });
   const file = `${modelPath} (chip.bin)`;
   const batch = { inputs, shape: shape as [number, number, number], labels };
   const chip = readChip(bytes, file);
-  const result = verifyChip({ model, lowered: lowered.model, chip, ...batch });
+  const result = step("verifying", () =>
+    verifyChip({ model, lowered: lowered.model, chip, ...batch }),
+  );
   let underNoise: NoisyResult | null = null;
   if (noisy !== null) {
     const noise = parseNoise(noisy.spec, targetNoise(chip.target.description));
