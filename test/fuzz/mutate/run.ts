@@ -13,6 +13,7 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
+import { positiveMinutes, wholeNumber } from "../args.js";
 import { buildCorpus, type CaseResult, newRoot, runMutationCase } from "./harness.js";
 
 const { values } = parseArgs({
@@ -25,27 +26,17 @@ const { values } = parseArgs({
   },
 });
 
-function whole(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    console.error(`--${name}: expected a whole number, got '${text}'`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const seed = whole("seed", values.seed, Date.now() % 1_000_000);
-const minutes = Number(values.minutes);
+const seed = wholeNumber("seed", values.seed, Date.now() % 1_000_000);
+const minutes = positiveMinutes(values.minutes);
 const maxCases =
-  values.cases === undefined ? Number.POSITIVE_INFINITY : whole("cases", values.cases, 0);
-const from = whole("from", values.from, 0);
+  values.cases === undefined ? Number.POSITIVE_INFINITY : wholeNumber("cases", values.cases, 0);
+const from = wholeNumber("from", values.from, 0);
 
 const root = newRoot(tmpdir());
 const corpus = await buildCorpus(root);
 
 if (values.case !== undefined) {
-  const r = await runMutationCase(corpus, seed, whole("case", values.case, 0));
+  const r = await runMutationCase(corpus, seed, wholeNumber("case", values.case, 0));
   console.log(`seed ${seed} case ${r.index}: ${r.kind}, exit ${r.exit}, ${r.finding ?? "clean"}`);
   console.log(`qs4dc ${r.argv.join(" ")}`);
   console.log(r.stderr);
