@@ -145,12 +145,3 @@ export function writeOutputs(outputs: readonly Output[]): void {
 export function writeFileAtomic(path: string, data: OutputData): void {
   writeOutputs([{ path, data }]);
 }
-
-/** A whole output folder: refused when it exists and is not empty, unless `force`. */
-export function writeDirAtomic(
-  path: string,
-  files: ReadonlyMap<string, OutputData>,
-  force = false,
-): void {
-  writeOutputs([{ path, files, force }]);
-}

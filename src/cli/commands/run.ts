@@ -1,8 +1,8 @@
 // `qs4dc run MODEL --input X.npy -o Y.npy`: the reference executor on a batch of inputs.
 // Logits go to a float32 .npy [batch, classes]; --trace DIR adds the per-layer SSM integers
 // of a quantized model (trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy, [batch, H, L]).
-// Every file is written atomically, and only after the whole batch ran: a failed run leaves
-// no output behind.
+// The files are written as one transaction, and only after the whole batch ran: a failed run
+// leaves no output behind.
 
 import { type Command, Option } from "commander";
 import { importModel } from "../../import/index.js";

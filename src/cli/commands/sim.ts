@@ -1,8 +1,8 @@
 // `qs4dc sim CHIP.bin --input X.npy -o Y.npy [--report R.json] [--labels L.npy]
 // [--noise SPEC --seed N --runs K --threads T] [--trace FILE.vcd --trace-window S:C]`:
 // the cycle-accurate simulator of chip.bin alone (docs/simulator.md). Every input is checked
-// before anything runs and every output is written atomically after the whole run, so a bad
-// input leaves no file behind. Logits: float32 [batch, classes], or [runs, batch, classes].
+// before anything runs and the outputs are written as one transaction after the whole run, so
+// a bad input leaves no file behind. Logits: float32 [batch, classes], or [runs, batch, classes].
 
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
