@@ -10,6 +10,13 @@ import { buildCorpus, type Corpus, newRoot, runMutationCase } from "./mutate/har
 
 const SEED = 20261204;
 const CASES = 150;
+
+/**
+ * Cases of seed 7 that failed before issue 11 was fixed (the fuzzer run against fde21e2):
+ * an IR tensor of 2^32+ elements (exit 3, "Invalid typed array length") and NaN logits
+ * written by run and sim from finite or edited inputs (chip.bin Inf tensors, 1e300 inputs).
+ */
+const REGRESSIONS: readonly number[] = [72, 1016, 1361, 54, 131, 100, 106, 242, 723];
 const root = newRoot(tmpdir());
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -31,4 +38,13 @@ describe("mutation fuzz, quick seeded run", () => {
     expect(exits).toContain(0);
     expect(exits).toContain(2);
   }, 180_000);
+
+  it("the cases it found before the fixes stay fixed", async () => {
+    const findings: string[] = [];
+    for (const index of REGRESSIONS) {
+      const r = await runMutationCase(corpus, 7, index);
+      if (r.finding !== null) findings.push(`seed 7 case ${index} (${r.kind}): ${r.finding}`);
+    }
+    expect(findings).toEqual([]);
+  }, 60_000);
 });
