@@ -6,7 +6,16 @@
 // Every filesystem error is the coded QS4D-E002 naming the output.
 
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fail } from "../diag/error.js";
 
@@ -107,13 +116,32 @@ function rollBack(placed: readonly Placed[], temps: readonly string[]): void {
   for (const temp of temps) remove(temp);
 }
 
+/**
+ * Keeps what is at `path` under a temporary name until the commit is done; null when there is
+ * nothing. A file is kept as a second link (or a copy), so that `path` never goes missing and
+ * a concurrent command writing the same file still finds it; a folder is moved aside.
+ */
+function setAside(path: string): string | null {
+  const kind = kindAt(path);
+  if (kind === "none") return null;
+  const aside = tempPathFor(path, "old");
+  if (kind !== "file") renameSync(path, aside);
+  else {
+    try {
+      linkSync(path, aside);
+    } catch {
+      copyFileSync(path, aside);
+    }
+  }
+  return aside;
+}
+
 /** Moves each staged output into place; on failure puts everything back as it was. */
 function commit(outputs: readonly Output[], temps: readonly string[]): void {
   const placed: Placed[] = [];
   for (const [i, output] of outputs.entries()) {
     try {
-      const aside = kindAt(output.path) === "none" ? null : tempPathFor(output.path, "old");
-      if (aside !== null) renameSync(output.path, aside);
+      const aside = setAside(output.path);
       const entry: Placed = { path: output.path, aside, done: false };
       placed.push(entry);
       renameSync(temps[i]!, output.path);

@@ -47,7 +47,7 @@ async function cli(...argv: string[]): Promise<Outcome> {
 
 /** `qs4dc sim` of the fixture's chip on the fixture's input, with `args`. */
 function simFloat(...args: string[]): Promise<Outcome> {
-  return simFloat(...args);
+  return cli("sim", CHIP, "--input", INPUT, ...args);
 }
 
 /** `qs4dc compile` of the float fixture for the ideal target, with `args`. */

@@ -91,3 +91,14 @@ describe("outputs as one transaction", () => {
     expect(readdirSync(scratch).filter((n) => n.startsWith("."))).toEqual([]);
   });
 });
+
+describe("replacing an existing file", () => {
+  it("puts the new content in place and keeps no copy of the old", () => {
+    const dir = mkdtempSync(join(scratch, "replace-"));
+    const file = join(dir, "chip.bin");
+    writeFileSync(file, "old");
+    writeFileAtomic(file, "new");
+    expect(readFileSync(file, "utf8")).toBe("new");
+    expect(readdirSync(dir)).toEqual(["chip.bin"]);
+  });
+});
