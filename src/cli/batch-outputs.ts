@@ -1,7 +1,7 @@
 // What the batch commands (`run`, `emulate`) write: logits as a float32 .npy [batch, classes]
 // and, with --trace DIR, one .npy per trace file in DIR: all of them in one transaction.
 
-import { type Output, writeOutputs } from "../util/atomic-write.js";
+import { checkOutputs, type Output, writeOutputs } from "../util/atomic-write.js";
 import { writeNpy } from "../util/npy.js";
 
 export interface BatchLogits {
@@ -14,6 +14,15 @@ export interface BatchOutputFlags {
   readonly output: string;
   readonly trace?: string;
   readonly force?: boolean;
+}
+
+/** Before the run: the outputs' paths can take them (checked again when they are written). */
+export function checkBatchOutputs(flags: BatchOutputFlags): void {
+  const trace =
+    flags.trace === undefined
+      ? []
+      : [{ path: flags.trace, folder: true, force: flags.force === true }];
+  checkOutputs([{ path: flags.output, folder: false }, ...trace]);
 }
 
 /** The logits at --output and, when there are traces, the --trace folder: all or none. */

@@ -190,6 +190,29 @@ describe("F5-F7: outputs as one transaction", () => {
     expect(readFileSync(file, "utf8")).toBe("user data");
   });
 
+  it("outputs are checked before the work: a mistyped folder ends the command first", async () => {
+    const missing = at("no-such-folder/y.npy");
+    // The input would fail the run (E300, wrong rank) if the run started.
+    const bad = write(
+      "rank.npy",
+      writeNpy({ dtype: "float64", shape: [64], data: new Float64Array(64) }),
+    );
+    for (const command of ["run", "emulate"]) {
+      const outcome = await cli(
+        command,
+        `${FLOAT}/weights.json`,
+        ...IDEAL.slice(command === "run" ? 2 : 0),
+        "--input",
+        bad,
+        "-o",
+        missing,
+      );
+      expectRefused(outcome, "QS4D-E002");
+    }
+    expectRefused(await simFloat("-o", at("y.npy"), "--report", missing), "QS4D-E002");
+    expectRefused(await compileFloat("-o", missing), "QS4D-E002");
+  });
+
   it("a folder given as a file output is refused, not replaced", async () => {
     const dir = at("a-folder");
     mkdirSync(dir);

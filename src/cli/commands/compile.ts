@@ -10,7 +10,7 @@ import { type ChipSource, chipBytes, csvFiles } from "../../driver/artifact.js";
 import { type Lowered, lowerModel } from "../../driver/lower.js";
 import { importModel } from "../../import/index.js";
 import { printModel } from "../../ir/text/index.js";
-import { type Output, writeOutputs } from "../../util/atomic-write.js";
+import { checkOutputs, type Output, writeOutputs } from "../../util/atomic-write.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { loweringSummary, reportsJson } from "../lowering-summary.js";
 import { addPipelineOptions, type PipelineFlags, pipelineFromFlags } from "../pipeline-options.js";
@@ -18,6 +18,8 @@ import { addPipelineOptions, type PipelineFlags, pipelineFromFlags } from "../pi
 /** An artifact writer: the lowered model in, the file's bytes or text (or a folder's files) out. */
 export interface Emitter {
   readonly description: string;
+  /** Whether -o names a folder (of several files) rather than a file. */
+  readonly folder: boolean;
   emit(
     lowered: Lowered,
     flags: CompileFlags,
@@ -28,14 +30,17 @@ export interface Emitter {
 export const EMITTERS: Record<string, Emitter> = {
   chip: {
     description: "chip.bin, the device programming artifact (docs/chip-format.md)",
+    folder: false,
     emit: (lowered, _flags, source) => chipBytes(lowered, source),
   },
   csv: {
     description: "a folder of per-array CSV programming lists (-o names the folder)",
+    folder: true,
     emit: (lowered, flags, source) => csvFiles(lowered, source, flags.output),
   },
   ir: {
     description: "the lowered IR as text (.qs4d)",
+    folder: false,
     emit: (lowered, flags) =>
       printModel(lowered.model, { tensors: flags.printTensors === true ? "full" : "digest" }),
   },
@@ -58,6 +63,9 @@ function compile(modelPath: string, flags: CompileFlags): void {
       reason: `--emit ${flags.emit}: expected one of ${Object.keys(EMITTERS).join(", ")}`,
     });
   }
+  const report = flags.report === undefined ? [] : [{ path: flags.report, folder: false }];
+  const force = flags.force === true;
+  checkOutputs([{ path: flags.output, folder: emitter!.folder, force }, ...report]);
   const model = importModel(modelPath);
   const pipeline = pipelineFromFlags(flags);
   const lowering = {
@@ -70,11 +78,10 @@ function compile(modelPath: string, flags: CompileFlags): void {
   const artifact = emitter.emit(lowered, flags, { modelPath, lowering });
   const main: Output =
     artifact instanceof Map
-      ? { path: flags.output, files: artifact, force: flags.force === true }
+      ? { path: flags.output, files: artifact, force }
       : { path: flags.output, data: artifact as string | Uint8Array };
-  const report =
-    flags.report === undefined ? [] : [{ path: flags.report, data: reportsJson(lowered) }];
-  writeOutputs([main, ...report]);
+  const reportJson = report.map(({ path }) => ({ path, data: reportsJson(lowered) }));
+  writeOutputs([main, ...reportJson]);
   if (flags.quiet !== true) process.stderr.write(loweringSummary(lowered));
 }
 

@@ -11,7 +11,7 @@ import { emulate, type LayerCodes } from "../../emulate/index.js";
 import { importModel } from "../../import/index.js";
 import type { Model } from "../../ir/model.js";
 import { writeNpy } from "../../util/npy.js";
-import { writeBatchOutputs } from "../batch-outputs.js";
+import { checkBatchOutputs, writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 
@@ -40,6 +40,7 @@ function traceFiles(traces: readonly LayerCodes[], shape: number[]): Map<string,
 
 function run(modelPath: string, flags: EmulateFlags): void {
   // The inputs first: a bad file is reported as such before any lowering work.
+  checkBatchOutputs(flags);
   const source = importModel(modelPath);
   const { inputs, shape } = readInputs(source, flags.input);
   noteInputLength(source, shape[1]!, flags.input);

@@ -8,7 +8,7 @@ import { type Command, Option } from "commander";
 import { importModel } from "../../import/index.js";
 import { type LayerTrace, runModel } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
-import { writeBatchOutputs } from "../batch-outputs.js";
+import { checkBatchOutputs, writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
 
 interface RunFlags {
@@ -41,6 +41,7 @@ function traceFiles(
 }
 
 function run(modelPath: string, flags: RunFlags): void {
+  checkBatchOutputs(flags);
   const model = importModel(modelPath);
   const input = readNpy(flags.input);
   const result = runModel(model, input.data, input.shape, {

@@ -20,7 +20,7 @@ import {
 } from "../../sim/index.js";
 import { formatSummary } from "../../sim/report.js";
 import type { TraceWindow } from "../../sim/vcd.js";
-import { type Output, writeOutputs } from "../../util/atomic-write.js";
+import { checkOutputs, type Output, writeOutputs } from "../../util/atomic-write.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { readFileBytes } from "../../util/read-file.js";
 
@@ -112,6 +112,11 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
   const spec = flags.noise ?? (runs > 1 ? "target" : "none");
   const noise: NoiseParams = parseNoise(spec, targetNoise(chip.image.target.description));
   const trace = traceWindow(flags);
+  checkOutputs(
+    [flags.output, flags.report, flags.trace]
+      .filter((path) => path !== undefined)
+      .map((path) => ({ path, folder: false })),
+  );
   const result = await simulateChip(chip, bytes, input, {
     noise,
     seed,
