@@ -2,7 +2,7 @@
 // and, with --trace DIR, one .npy per trace file in DIR: all of them in one transaction; and
 // the summary line of a batch (accuracy, or the predicted classes).
 
-import { type Output, writeOutputs } from "../util/atomic-write.js";
+import { checkOutputs, type Output, writeOutputs } from "../util/atomic-write.js";
 import { writeNpy } from "../util/npy.js";
 
 export interface BatchLogits {
@@ -16,6 +16,16 @@ export interface BatchOutputFlags {
   readonly output?: string;
   readonly trace?: string;
   readonly force?: boolean;
+}
+
+/** Before the run: the outputs' paths can take them (checked again when they are written). */
+export function checkBatchOutputs(flags: BatchOutputFlags): void {
+  const trace =
+    flags.trace === undefined
+      ? []
+      : [{ path: flags.trace, folder: true, force: flags.force === true }];
+  const logits = flags.output === undefined ? [] : [{ path: flags.output, folder: false }];
+  checkOutputs([...logits, ...trace]);
 }
 
 /** The logits at --output and, when there are traces, the --trace folder: all or none. */

@@ -1,10 +1,12 @@
 // `--target NAME|FILE`: a built-in by name, or a JSON file validated against the schema.
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { fail } from "../diag/error.js";
 import { canonicalJson, type JsonValue } from "../util/canonical-json.js";
+import { jsonTooDeepAt, MAX_JSON_DEPTH } from "../util/json-limits.js";
+import { readFileText } from "../util/read-file.js";
 import { BUILTIN_TARGETS, DEFAULT_TARGET } from "./builtins.js";
 import { TARGET_SCHEMA } from "./schema.js";
 import type { LoadedTarget, TargetDescription } from "./types.js";
@@ -48,18 +50,17 @@ export function loadTarget(spec: string | undefined): LoadedTarget {
 }
 
 export function loadTargetFile(file: string): LoadedTarget {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    fail("QS4D-E001", { file, reason: (error as Error).message }, { file });
-  }
+  const text = readFileText(file);
   const description = parseTarget(text, file);
   return { description, digest: targetDigest(description), origin: file };
 }
 
 /** Parse and validate target JSON text; `file` only names it in diagnostics. */
 export function parseTarget(text: string, file: string): TargetDescription {
+  if (jsonTooDeepAt(text) >= 0) {
+    const reason = `objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels`;
+    fail("QS4D-E401", { file, reason }, { file });
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -6,7 +6,16 @@
 // Every filesystem error is the coded QS4D-E002 naming the output.
 
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fail } from "../diag/error.js";
 
@@ -45,15 +54,29 @@ function kindAt(path: string): "none" | "empty folder" | "folder" | "file" {
   }
 }
 
-/** Before anything is written: each output's folder exists and its path takes this output. */
-function checkOutput(output: Output): void {
+/** Where an output goes and what it is, before its content exists. */
+export interface OutputPlan {
+  readonly path: string;
+  readonly folder: boolean;
+  /** A folder output may replace an existing non-empty folder (--force). */
+  readonly force?: boolean;
+}
+
+function planOf(output: Output): OutputPlan {
+  return "data" in output
+    ? { path: output.path, folder: false }
+    : { path: output.path, folder: true, force: output.force === true };
+}
+
+/** Each output's folder exists and its path takes this kind of output. */
+function checkOutput(output: OutputPlan): void {
   const folder = dirname(output.path);
   const parent = kindAt(folder);
   if (parent === "none") cannotWrite(output.path, new Error(`no folder '${folder}'`));
   if (parent === "file") cannotWrite(output.path, new Error(`'${folder}' is a file, not a folder`));
   const existing = kindAt(output.path);
   const file = output.path;
-  if ("data" in output) {
+  if (!output.folder) {
     if (existing === "folder" || existing === "empty folder") {
       fail("QS4D-E064", { file, found: "a folder", expected: "a file" }, { file });
     }
@@ -64,12 +87,17 @@ function checkOutput(output: Output): void {
   }
 }
 
-function checkDistinct(outputs: readonly Output[]): void {
+/**
+ * The checks writeOutputs makes first, for a command to make before its work: a long run
+ * then does not end on a mistyped output path. writeOutputs checks again (things change).
+ */
+export function checkOutputs(outputs: readonly OutputPlan[]): void {
   const seen = new Set<string>();
-  for (const { path } of outputs) {
-    const key = resolve(path);
-    if (seen.has(key)) fail("QS4D-E066", { file: path }, { file: path });
+  for (const output of outputs) {
+    const key = resolve(output.path);
+    if (seen.has(key)) fail("QS4D-E066", { file: output.path }, { file: output.path });
     seen.add(key);
+    checkOutput(output);
   }
 }
 
@@ -107,13 +135,32 @@ function rollBack(placed: readonly Placed[], temps: readonly string[]): void {
   for (const temp of temps) remove(temp);
 }
 
+/**
+ * Keeps what is at `path` under a temporary name until the commit is done; null when there is
+ * nothing. A file is kept as a second link (or a copy), so that `path` never goes missing and
+ * a concurrent command writing the same file still finds it; a folder is moved aside.
+ */
+function setAside(path: string): string | null {
+  const kind = kindAt(path);
+  if (kind === "none") return null;
+  const aside = tempPathFor(path, "old");
+  if (kind !== "file") renameSync(path, aside);
+  else {
+    try {
+      linkSync(path, aside);
+    } catch {
+      copyFileSync(path, aside);
+    }
+  }
+  return aside;
+}
+
 /** Moves each staged output into place; on failure puts everything back as it was. */
 function commit(outputs: readonly Output[], temps: readonly string[]): void {
   const placed: Placed[] = [];
   for (const [i, output] of outputs.entries()) {
     try {
-      const aside = kindAt(output.path) === "none" ? null : tempPathFor(output.path, "old");
-      if (aside !== null) renameSync(output.path, aside);
+      const aside = setAside(output.path);
       const entry: Placed = { path: output.path, aside, done: false };
       placed.push(entry);
       renameSync(temps[i]!, output.path);
@@ -128,8 +175,7 @@ function commit(outputs: readonly Output[], temps: readonly string[]): void {
 
 /** Writes every output or none (see the top of this file). */
 export function writeOutputs(outputs: readonly Output[]): void {
-  checkDistinct(outputs);
-  for (const output of outputs) checkOutput(output);
+  checkOutputs(outputs.map(planOf));
   const temps = outputs.map((o) => tempPathFor(o.path, "tmp"));
   outputs.forEach((output, i) => {
     try {
@@ -144,13 +190,4 @@ export function writeOutputs(outputs: readonly Output[]): void {
 
 export function writeFileAtomic(path: string, data: OutputData): void {
   writeOutputs([{ path, data }]);
-}
-
-/** A whole output folder: refused when it exists and is not empty, unless `force`. */
-export function writeDirAtomic(
-  path: string,
-  files: ReadonlyMap<string, OutputData>,
-  force = false,
-): void {
-  writeOutputs([{ path, files, force }]);
 }

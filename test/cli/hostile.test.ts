@@ -45,6 +45,16 @@ async function cli(...argv: string[]): Promise<Outcome> {
   }
 }
 
+/** `qs4dc sim` of the fixture's chip on the fixture's input, with `args`. */
+function simFloat(...args: string[]): Promise<Outcome> {
+  return cli("sim", CHIP, "--input", INPUT, ...args);
+}
+
+/** `qs4dc compile` of the float fixture for the ideal target, with `args`. */
+function compileFloat(...args: string[]): Promise<Outcome> {
+  return cli("compile", ...IDEAL, `${FLOAT}/weights.json`, ...args);
+}
+
 /** Exit 2 with `code` on stderr, and no stack trace. */
 function expectRefused(outcome: Outcome, code: string): void {
   expect(outcome.stderr).toContain(code);
@@ -75,7 +85,7 @@ let irText = "";
 
 beforeAll(async () => {
   writeFileSync(INPUT, input(Array.from({ length: 128 }, (_, i) => Math.sin(i / 5))));
-  expect((await cli("compile", ...IDEAL, `${FLOAT}/weights.json`, "-o", CHIP, "-q")).code).toBe(0);
+  expect((await compileFloat("-o", CHIP, "-q")).code).toBe(0);
   const printed = await cli("ir", `${FLOAT}/weights.json`, "--print-tensors", "-o", at("m.qs4d"));
   expect(printed.code).toBe(0);
   irText = readFileSync(at("m.qs4d"), "utf8");
@@ -131,21 +141,9 @@ describe("F1-F4: reader limits instead of deep recursion and unbounded sizes", (
 describe("F5-F7: outputs as one transaction", () => {
   it("F5: -o under a regular file is a coded error and leaves nothing", async () => {
     const file = write("plain-file", "user data");
-    expectRefused(
-      await cli("compile", ...IDEAL, `${FLOAT}/weights.json`, "-o", join(file, "c.bin")),
-      "QS4D-E002",
-    );
+    expectRefused(await compileFloat("-o", join(file, "c.bin")), "QS4D-E002");
     const y = at("f5-y.npy");
-    const outcome = await cli(
-      "sim",
-      CHIP,
-      "--input",
-      INPUT,
-      "-o",
-      y,
-      "--trace",
-      join(file, "t.vcd"),
-    );
+    const outcome = await simFloat("-o", y, "--trace", join(file, "t.vcd"));
     expectRefused(outcome, "QS4D-E002");
     expect(existsSync(y)).toBe(false);
     expect(readFileSync(file, "utf8")).toBe("user data");
@@ -153,31 +151,14 @@ describe("F5-F7: outputs as one transaction", () => {
 
   it("F6: sim writes all its outputs or none", async () => {
     const y = at("f6-y.npy");
-    const outcome = await cli(
-      "sim",
-      CHIP,
-      "--input",
-      INPUT,
-      "-o",
-      y,
-      "--report",
-      at("missing-dir/r.json"),
-    );
+    const outcome = await simFloat("-o", y, "--report", at("missing-dir/r.json"));
     expectRefused(outcome, "QS4D-E002");
     expect(existsSync(y)).toBe(false);
   });
 
   it("F6: compile with a report it cannot write leaves no chip.bin", async () => {
     const out = at("f6-chip.bin");
-    const outcome = await cli(
-      "compile",
-      ...IDEAL,
-      `${FLOAT}/weights.json`,
-      "-o",
-      out,
-      "--report",
-      at("missing-dir/r.json"),
-    );
+    const outcome = await compileFloat("-o", out, "--report", at("missing-dir/r.json"));
     expectRefused(outcome, "QS4D-E002");
     expect(existsSync(out)).toBe(false);
   });
@@ -186,15 +167,7 @@ describe("F5-F7: outputs as one transaction", () => {
     const dir = at("user-folder");
     mkdirSync(dir);
     writeFileSync(join(dir, "thesis.tex"), "precious");
-    const outcome = await cli(
-      "compile",
-      ...IDEAL,
-      `${FLOAT}/weights.json`,
-      "--emit",
-      "csv",
-      "-o",
-      dir,
-    );
+    const outcome = await compileFloat("--emit", "csv", "-o", dir);
     expectRefused(outcome, "QS4D-E063");
     expect(readFileSync(join(dir, "thesis.tex"), "utf8")).toBe("precious");
   });
@@ -203,17 +176,7 @@ describe("F5-F7: outputs as one transaction", () => {
     const dir = at("forced-folder");
     mkdirSync(dir);
     writeFileSync(join(dir, "old.csv"), "old");
-    const outcome = await cli(
-      "compile",
-      ...IDEAL,
-      `${FLOAT}/weights.json`,
-      "--emit",
-      "csv",
-      "-o",
-      dir,
-      "--force",
-      "-q",
-    );
+    const outcome = await compileFloat("--emit", "csv", "-o", dir, "--force", "-q");
     expect(outcome.code).toBe(0);
     expect(readdirSync(dir)).not.toContain("old.csv");
     expect(readdirSync(dir).length).toBeGreaterThan(0);
@@ -221,25 +184,40 @@ describe("F5-F7: outputs as one transaction", () => {
 
   it("F7: an existing file given as a folder output is refused, not replaced", async () => {
     const file = write("not-a-folder", "user data");
-    const outcome = await cli(
-      "compile",
-      ...IDEAL,
-      `${FLOAT}/weights.json`,
-      "--emit",
-      "csv",
-      "-o",
-      file,
-    );
+    const outcome = await compileFloat("--emit", "csv", "-o", file);
     expectRefused(outcome, "QS4D-E064");
     expect(statSync(file).isFile()).toBe(true);
     expect(readFileSync(file, "utf8")).toBe("user data");
+  });
+
+  it("outputs are checked before the work: a mistyped folder ends the command first", async () => {
+    const missing = at("no-such-folder/y.npy");
+    // The input would fail the run (E300, wrong rank) if the run started.
+    const bad = write(
+      "rank.npy",
+      writeNpy({ dtype: "float64", shape: [64], data: new Float64Array(64) }),
+    );
+    for (const command of ["run", "emulate"]) {
+      const outcome = await cli(
+        command,
+        `${FLOAT}/weights.json`,
+        ...IDEAL.slice(command === "run" ? 2 : 0),
+        "--input",
+        bad,
+        "-o",
+        missing,
+      );
+      expectRefused(outcome, "QS4D-E002");
+    }
+    expectRefused(await simFloat("-o", at("y.npy"), "--report", missing), "QS4D-E002");
+    expectRefused(await compileFloat("-o", missing), "QS4D-E002");
   });
 
   it("a folder given as a file output is refused, not replaced", async () => {
     const dir = at("a-folder");
     mkdirSync(dir);
     writeFileSync(join(dir, "keep"), "x");
-    const outcome = await cli("compile", ...IDEAL, `${FLOAT}/weights.json`, "-o", dir);
+    const outcome = await compileFloat("-o", dir);
     expectRefused(outcome, "QS4D-E064");
     expect(readFileSync(join(dir, "keep"), "utf8")).toBe("x");
   });
@@ -274,16 +252,7 @@ describe("F8-F11: semantic checks at every entry point", () => {
   });
 
   it("F8: sim refuses an int64 label of 2^40", async () => {
-    const outcome = await cli(
-      "sim",
-      CHIP,
-      "--input",
-      INPUT,
-      "-o",
-      at("f8-y.npy"),
-      "--labels",
-      labels([2 ** 40, 0], "int64"),
-    );
+    const outcome = await simFloat("-o", at("f8-y.npy"), "--labels", labels([2 ** 40, 0], "int64"));
     expectRefused(outcome, "QS4D-E606");
     expect(existsSync(at("f8-y.npy"))).toBe(false);
   });

@@ -19,6 +19,7 @@
 
 import { type ChildProcess, fork } from "node:child_process";
 import { parseArgs } from "node:util";
+import { positiveMinutes, wholeNumber } from "./args.js";
 import { caseAt, describeCase, describeInput } from "./cases.js";
 import { type Finding, type Outcome, runCase, signature } from "./harness.js";
 import { knownBug } from "./known.js";
@@ -39,22 +40,8 @@ const { values } = parseArgs({
   },
 });
 
-function integer(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    console.error(`--${name}: expected a whole number, got '${text}'`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const seed = integer("seed", values.seed, Date.now() % 1_000_000);
-const minutes = Number(values.minutes);
-if (!(minutes > 0)) {
-  console.error(`--minutes: expected a positive number, got '${values.minutes}'`);
-  process.exit(2);
-}
+const seed = wholeNumber("seed", values.seed, Date.now() % 1_000_000);
+const minutes = positiveMinutes(values.minutes);
 
 /** Messages of the child process that runs the cases. */
 type Message =
@@ -92,14 +79,14 @@ function print(outcome: Outcome): void {
 }
 
 if (values.case !== undefined) {
-  const index = integer("case", values.case, 0);
+  const index = wholeNumber("case", values.case, 0);
   const c = caseAt(seed, index);
   console.log(`case (seed ${seed}, index ${index})\n${describeCase(c)}`);
   const outcome = await runCase(c);
   print(outcome);
   const slowCase = values["shrink-slow"];
   if ((values.shrink && outcome.kind === "finding") || slowCase !== undefined) {
-    const ms = integer("shrink-slow", slowCase, 0);
+    const ms = wholeNumber("shrink-slow", slowCase, 0);
     const keep =
       outcome.kind === "finding" && slowCase === undefined
         ? failsLike(outcome.finding)
@@ -120,10 +107,10 @@ if (values.case !== undefined) {
   process.exit(outcome.kind === "finding" ? 1 : 0);
 }
 
-const first = integer("from", values.from, 0);
-const limit = integer("cases", values.cases, Number.MAX_SAFE_INTEGER);
-const slowMs = integer("slow", values.slow, 5000);
-const timeoutMs = 1000 * integer("timeout", values.timeout, 120);
+const first = wholeNumber("from", values.from, 0);
+const limit = wholeNumber("cases", values.cases, Number.MAX_SAFE_INTEGER);
+const slowMs = wholeNumber("slow", values.slow, 5000);
+const timeoutMs = 1000 * wholeNumber("timeout", values.timeout, 120);
 const deadline = Date.now() + minutes * 60_000;
 const refusals = new Map<string, number>();
 const findings = new Map<string, { finding: Finding; indices: number[] }>();

@@ -6,7 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
-import { writeDirAtomic, writeFileAtomic, writeOutputs } from "../../src/util/atomic-write.js";
+import { type OutputData, writeFileAtomic, writeOutputs } from "../../src/util/atomic-write.js";
+
+/** One folder output, replacing an existing non-empty folder only with `force`. */
+function writeFolder(path: string, files: ReadonlyMap<string, OutputData>, force = false): void {
+  writeOutputs([{ path, files, force }]);
+}
 
 const scratch = mkdtempSync(join(tmpdir(), "qs4dc-write-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -28,7 +33,7 @@ describe("unwritable outputs: QS4D-E002", () => {
 
   it.each([
     ["a file", () => writeFileAtomic(join(file, "chip.bin"), "data")],
-    ["a folder", () => writeDirAtomic(join(file, "csv"), new Map([["a.csv", "1"]]))],
+    ["a folder", () => writeFolder(join(file, "csv"), new Map([["a.csv", "1"]]))],
     [
       "a second output of a transaction",
       () =>
@@ -76,13 +81,24 @@ describe("outputs as one transaction", () => {
 
   it("an existing empty folder is replaced; a non-empty one only with force", () => {
     const dir = mkdtempSync(join(scratch, "folder-"));
-    writeDirAtomic(dir, new Map([["a.csv", "1"]]));
+    writeFolder(dir, new Map([["a.csv", "1"]]));
     expect(readdirSync(dir)).toEqual(["a.csv"]);
-    expect(refusal(() => writeDirAtomic(dir, new Map([["b.csv", "2"]]))).diagnostic.code).toBe(
+    expect(refusal(() => writeFolder(dir, new Map([["b.csv", "2"]]))).diagnostic.code).toBe(
       "QS4D-E063",
     );
-    writeDirAtomic(dir, new Map([["b.csv", "2"]]), true);
+    writeFolder(dir, new Map([["b.csv", "2"]]), true);
     expect(readdirSync(dir)).toEqual(["b.csv"]);
     expect(readdirSync(scratch).filter((n) => n.startsWith("."))).toEqual([]);
+  });
+});
+
+describe("replacing an existing file", () => {
+  it("puts the new content in place and keeps no copy of the old", () => {
+    const dir = mkdtempSync(join(scratch, "replace-"));
+    const file = join(dir, "chip.bin");
+    writeFileSync(file, "old");
+    writeFileAtomic(file, "new");
+    expect(readFileSync(file, "utf8")).toBe("new");
+    expect(readdirSync(dir)).toEqual(["chip.bin"]);
   });
 });

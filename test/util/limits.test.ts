@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Qs4dError } from "../../src/diag/error.js";
 import { allocateValues, MAX_ONNX_ELEMENTS } from "../../src/import/onnx/tensor.js";
 import { checkIrTextLimits, MAX_IR_LINE, MAX_IR_NESTING } from "../../src/ir/text/limits.js";
+import { parseTarget } from "../../src/target/load.js";
 import { jsonTooDeepAt, MAX_JSON_DEPTH } from "../../src/util/json-limits.js";
 import { MAX_NPY_ELEMENTS, readNpy } from "../../src/util/npy.js";
 import { MAX_INPUT_BYTES, readFileBytes } from "../../src/util/read-file.js";
@@ -86,5 +87,12 @@ describe("sizes", () => {
     bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length + 1, 0]);
     bytes.set(new TextEncoder().encode(`${header}\n`), 10);
     expect(codeOf(() => readNpy(bytes, "nested.npy"))).toBe("QS4D-E262");
+  });
+});
+
+describe("target JSON", () => {
+  it("a target file nested deeper than the JSON limit is refused before parsing", () => {
+    const deep = `{"name": ${"[".repeat(MAX_JSON_DEPTH + 1)}${"]".repeat(MAX_JSON_DEPTH + 1)}}`;
+    expect(codeOf(() => parseTarget(deep, "deep-target.json"))).toBe("QS4D-E401");
   });
 });

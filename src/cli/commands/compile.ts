@@ -9,7 +9,7 @@ import { fail } from "../../diag/error.js";
 import { type ChipSource, chipBytes, csvFiles } from "../../driver/artifact.js";
 import { type Lowered, lowerModel } from "../../driver/lower.js";
 import { printModel } from "../../ir/text/index.js";
-import { type Output, writeOutputs } from "../../util/atomic-write.js";
+import { checkOutputs, type Output, writeOutputs } from "../../util/atomic-write.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { loweringSummary, reportsJson } from "../lowering-summary.js";
 import { importModelFor } from "../model-file.js";
@@ -19,6 +19,8 @@ import { step } from "../progress.js";
 /** An artifact writer: the lowered model in, the file's bytes or text (or a folder's files) out. */
 export interface Emitter {
   readonly description: string;
+  /** Whether -o names a folder (of several files) rather than a file. */
+  readonly folder: boolean;
   emit(
     lowered: Lowered,
     flags: CompileFlags,
@@ -29,14 +31,17 @@ export interface Emitter {
 export const EMITTERS: Record<string, Emitter> = {
   chip: {
     description: "chip.bin, the device programming artifact (docs/chip-format.md)",
+    folder: false,
     emit: (lowered, _flags, source) => chipBytes(lowered, source),
   },
   csv: {
     description: "a folder of per-array CSV programming lists (-o names the folder)",
+    folder: true,
     emit: (lowered, flags, source) => csvFiles(lowered, source, flags.output),
   },
   ir: {
     description: "the lowered IR as text (.qs4d)",
+    folder: false,
     emit: (lowered, flags) =>
       printModel(lowered.model, { tensors: flags.printTensors === true ? "full" : "digest" }),
   },
@@ -62,6 +67,9 @@ function compile(modelPath: string, flags: CompileFlags): void {
   if (flags.emit === "csv" && /\.csv$/i.test(flags.output)) {
     fail("QS4D-E809", { output: flags.output, folder: flags.output.replace(/\.csv$/i, "") });
   }
+  const report = flags.report === undefined ? [] : [{ path: flags.report, folder: false }];
+  const force = flags.force === true;
+  checkOutputs([{ path: flags.output, folder: emitter!.folder, force }, ...report]);
   const model = importModelFor(modelPath, "compile");
   const pipeline = pipelineFromFlags(flags);
   const lowering = {
@@ -74,11 +82,10 @@ function compile(modelPath: string, flags: CompileFlags): void {
   const artifact = emitter.emit(lowered, flags, { modelPath, lowering });
   const main: Output =
     artifact instanceof Map
-      ? { path: flags.output, files: artifact, force: flags.force === true }
+      ? { path: flags.output, files: artifact, force }
       : { path: flags.output, data: artifact as string | Uint8Array };
-  const report =
-    flags.report === undefined ? [] : [{ path: flags.report, data: reportsJson(lowered) }];
-  writeOutputs([main, ...report]);
+  const reportJson = report.map(({ path }) => ({ path, data: reportsJson(lowered) }));
+  writeOutputs([main, ...reportJson]);
   if (flags.quiet !== true) process.stderr.write(loweringSummary(lowered));
 }
 

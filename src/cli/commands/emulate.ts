@@ -12,7 +12,7 @@ import { lowerModel } from "../../driver/lower.js";
 import { emulate, type LayerCodes } from "../../emulate/index.js";
 import type { Model } from "../../ir/model.js";
 import { writeNpy } from "../../util/npy.js";
-import { batchSummary, writeBatchOutputs } from "../batch-outputs.js";
+import { batchSummary, checkBatchOutputs, writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { importModelFor } from "../model-file.js";
@@ -48,6 +48,7 @@ function run(modelPath: string, flags: EmulateFlags): void {
     fail("QS4D-E811", { command: "qs4dc emulate", reason: "-q without -o or --trace" });
   }
   // The inputs first: a bad file is reported as such before any lowering work.
+  checkBatchOutputs(flags);
   const source = importModelFor(modelPath, "emulate");
   const { inputs, shape } = readInputs(source, flags.input);
   noteInputLength(source, shape[1]!, flags.input);

@@ -1,13 +1,13 @@
 // `qs4dc run MODEL --input X.npy -o Y.npy`: the reference executor on a batch of inputs.
 // Logits go to a float32 .npy [batch, classes]; --trace DIR adds the per-layer SSM integers
 // of a quantized model (trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy, [batch, H, L]).
-// Every file is written atomically, and only after the whole batch ran: a failed run leaves
-// no output behind.
+// The files are written as one transaction, and only after the whole batch ran: a failed run
+// leaves no output behind.
 
 import { type Command, Option } from "commander";
 import { type LayerTrace, runModel } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
-import { writeBatchOutputs } from "../batch-outputs.js";
+import { checkBatchOutputs, writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
 import { importModelFor } from "../model-file.js";
 import { step } from "../progress.js";
@@ -42,6 +42,7 @@ function traceFiles(
 }
 
 function run(modelPath: string, flags: RunFlags): void {
+  checkBatchOutputs(flags);
   const model = importModelFor(modelPath, "run");
   const input = readNpy(flags.input);
   const result = step("running the reference", () =>

@@ -1,8 +1,8 @@
 // `qs4dc sim CHIP.bin --input X.npy [-o Y.npy] [--report R.json] [--labels L.npy]
 // [--noise SPEC --seed N --runs K --threads T] [--trace FILE.vcd --trace-window S:C]`:
 // the cycle-accurate simulator of chip.bin alone (docs/simulator.md). Every input is checked
-// before anything runs and every output is written atomically after the whole run, so a bad
-// input leaves no file behind. Logits: float32 [batch, classes], or [runs, batch, classes].
+// before anything runs and the outputs are written as one transaction after the whole run, so
+// a bad input leaves no file behind. Logits: float32 [batch, classes], or [runs, batch, classes].
 
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
@@ -20,7 +20,7 @@ import {
 } from "../../sim/index.js";
 import { formatSummary } from "../../sim/report.js";
 import type { TraceWindow } from "../../sim/vcd.js";
-import { type Output, writeOutputs } from "../../util/atomic-write.js";
+import { checkOutputs, type Output, writeOutputs } from "../../util/atomic-write.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { readFileBytes } from "../../util/read-file.js";
 import { integerOption } from "../integer-option.js";
@@ -120,6 +120,11 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
   const spec = flags.noise ?? (runs > 1 ? "target" : "none");
   const noise: NoiseParams = parseNoise(spec, targetNoise(chip.image.target.description));
   const trace = traceWindow(flags);
+  checkOutputs(
+    [flags.output, flags.report, flags.trace]
+      .filter((path) => path !== undefined)
+      .map((path) => ({ path, folder: false })),
+  );
   const result = await simulateChip(chip, bytes, input, {
     noise,
     seed,
