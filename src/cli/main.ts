@@ -4,7 +4,7 @@
 // commands/index.ts. Errors end in run-cli.ts: coded diagnostics exit 2 (or their own code),
 // anything else is an internal error, exit 3.
 
-import { runCli } from "./run-cli.js";
+import { VERSION } from "../version.js";
 
 // `qs4dc inspect chip.bin | head` or `qs4dc verify ... 2>&1 | head -1` closes our stdout or
 // stderr early: the rest of the output is not wanted, and the exit code stays the run's own
@@ -15,6 +15,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  // What scripts call most often, answered before any command module (or commander) loads.
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { runCli } = await import("./run-cli.js");
+  process.exitCode = await runCli(argv);
+}
