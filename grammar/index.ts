@@ -39,14 +39,15 @@ export function parseTree(text: string): ParseTreeResult {
       },
     };
   }
-  irParser.input = lexed.tokens;
-  const cst = irParser.document();
-  const parseError = irParser.errors[0];
+  const parser = irParser();
+  parser.input = lexed.tokens;
+  const cst = parser.document();
+  const parseError = parser.errors[0];
   if (parseError !== undefined) {
     const t = parseError.token;
     const known = t.startLine !== undefined && !Number.isNaN(t.startLine);
     const where = known ? { line: t.startLine!, column: t.startColumn ?? 0 } : endOf(text);
     return { ok: false, problem: { kind: "syntax", message: parseError.message, pos: where } };
   }
-  return { ok: true, nodes: treeBuilder.visit(cst) as TreeNode[] };
+  return { ok: true, nodes: treeBuilder().visit(cst) as TreeNode[] };
 }

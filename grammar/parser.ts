@@ -192,5 +192,14 @@ export class IrCstParser extends CstParser {
   });
 }
 
-/** One parser instance: chevrotain parsers are reusable via `input =` and costly to build. */
-export const irParser = new IrCstParser();
+let instance: IrCstParser | undefined;
+
+/**
+ * One parser instance: chevrotain parsers are reusable via `input =` and costly to build (a
+ * few hundred milliseconds of grammar analysis), so it is built on first use, not on import:
+ * a command that reads no IR text does not pay for it.
+ */
+export function irParser(): IrCstParser {
+  instance ??= new IrCstParser();
+  return instance;
+}
