@@ -7,6 +7,7 @@
 import type { Diagnostic } from "./diag/diagnostic.js";
 import { fail } from "./diag/error.js";
 import { chipBytes } from "./driver/artifact.js";
+import { measureAgainstReference } from "./driver/compare-executors.js";
 import { type ProjectConfig, projectConfig, readConfig, withConfig } from "./driver/config.js";
 import { type HtmlResults, htmlReport } from "./driver/html-report.js";
 import { checkLabelRange, readInputs, readLabels } from "./driver/inputs.js";
@@ -349,9 +350,19 @@ function reportedChip(
   }
   const result = compile(bytes ?? source, { ...options, name, emit: "chip" });
   const image = readChip(result.chip, name);
+  const calib = options.calib === undefined ? null : calibration(result.imported, options.calib);
   const report = buildReport(image, result.chip.length, {
     trained: result.imported,
     diagnostics: result.diagnostics,
+    measured:
+      calib === null
+        ? null
+        : measureAgainstReference(
+            result.imported,
+            result.model,
+            calib.inputs,
+            calib.shape as [number, number, number],
+          ),
   });
   return { image, report };
 }

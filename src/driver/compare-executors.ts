@@ -218,3 +218,39 @@ export async function verifyUnderNoise(
     agreement: accuracyStats(agreement),
   };
 }
+
+/** The chip (the emulator) against the reference executor on a batch: what a user's data sees. */
+export interface Measured {
+  readonly samples: number;
+  /** max |chip - reference| / max |reference| over the logits. */
+  readonly relativeLogitError: number;
+  /** Samples whose argmax agrees with the reference's. */
+  readonly argmaxAgreement: number;
+}
+
+/** The lowered model's emulation against the reference on `inputs` (e.g. the calibration set). */
+export function measureAgainstReference(
+  model: Model,
+  lowered: Model,
+  inputs: Float64Array,
+  shape: readonly [number, number, number],
+): Measured {
+  const [batch] = shape;
+  const classes = lowered.config.classes;
+  const chip = emulate(lowered, inputs, shape).logits;
+  const ref = runModel(model, inputs, shape).logits;
+  let scale = 0;
+  let error = 0;
+  for (let i = 0; i < ref.length; i++) {
+    scale = Math.max(scale, Math.abs(ref[i]!));
+    error = Math.max(error, Math.abs(chip[i]! - ref[i]!));
+  }
+  let agree = 0;
+  for (let b = 0; b < batch; b++)
+    if (argmax(chip, b * classes, classes) === argmax(ref, b * classes, classes)) agree++;
+  return {
+    samples: batch,
+    relativeLogitError: scale === 0 ? (error === 0 ? 0 : Number.POSITIVE_INFINITY) : error / scale,
+    argmaxAgreement: agree,
+  };
+}

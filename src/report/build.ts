@@ -56,12 +56,22 @@ export interface CompilationReport {
   };
   /** The lowering's warnings (a model compiled for the report); none for a chip.bin. */
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * With calibration data: the chip (the emulator) against the reference executor on it, the
+   * measured side of the predicted errors; null otherwise.
+   */
+  readonly measured: {
+    readonly samples: number;
+    readonly relativeLogitError: number;
+    readonly argmaxAgreement: number;
+  } | null;
 }
 
 export interface ReportContext {
   /** The model as imported, before lowering: its quantizers give the trained bit widths. */
   readonly trained: Model | null;
   readonly diagnostics: readonly Diagnostic[];
+  readonly measured?: CompilationReport["measured"];
 }
 
 /** The metrics of `shape` at `bits`, and how much smaller they are than `float`'s. */
@@ -112,5 +122,6 @@ export function buildReport(
           : costEntry(modelCostShape(context.trained), trainedBits(context.trained), float),
     },
     diagnostics: context.diagnostics,
+    measured: context.measured ?? null,
   };
 }

@@ -98,6 +98,14 @@ function quantization(r: CompilationReport): string[] {
   ];
 }
 
+/** The measured side of the predicted errors, with calibration data. */
+function measured(m: CompilationReport["measured"]): string[] {
+  if (m === null) return [];
+  return [
+    `  measured on ${m.samples} calibration samples: chip (emulator) against the reference, max |logit error| ${percent(m.relativeLogitError)} of the largest logit, argmax agreement ${m.argmaxAgreement}/${m.samples}`,
+  ];
+}
+
 function pruning(p: PruneSavings | null): string[] {
   if (p === null) return ["pruning      no prune pass ran"];
   if (p.criterion === "none") return ["pruning      none (--prune zero | energy:T | ratio:R)"];
@@ -167,6 +175,7 @@ export function formatReport(r: CompilationReport): string {
     `options      ${JSON.stringify(r.options)}`,
     "",
     ...quantization(r),
+    ...measured(r.measured),
     "",
     ...pruning(r.pruning),
     ...arrays(r),

@@ -8,11 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { compile, emulate, run } from "../../src/api.js";
 import { inspectFile } from "../../src/cli/commands/inspect.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { Qs4dError } from "../../src/diag/error.js";
 import { IMSSA_64 } from "../../src/target/builtins.js";
-import { modelPath } from "../run/golden-files.js";
+import { writeNpy } from "../../src/util/npy.js";
+import { goldenInputs, modelPath } from "../run/golden-files.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qs4dc-report-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -117,6 +119,44 @@ describe("qs4dc report MODEL", () => {
     expect(text).toMatch(/ACE +358 656 /);
     expect(text).toMatch(/model size \[bits\] +27 008 /);
     expect(text).toMatch(/ADC complexity +7 292 /);
+  });
+});
+
+describe("qs4dc report MODEL --calib", () => {
+  it("measures the chip against the reference on the calibration inputs, beside the predictions", async () => {
+    const { data, shape } = goldenInputs("digits-float-h32n16-l2", 16);
+    const calib = join(dir, "calib.npy");
+    writeFileSync(calib, writeNpy({ dtype: "float32", shape, data }));
+    const report = await json(["report", FLOAT, "--target", "ideal", "--calib", calib, "--json"]);
+    // The same chip through the API, and both executors on the same inputs, by the test.
+    const compiled = compile(FLOAT, { target: "ideal", calib });
+    const chip = emulate(compiled.model, data, shape).logits;
+    const ref = run(compiled.imported, data, shape).logits;
+    let scale = 0;
+    let error = 0;
+    for (let i = 0; i < ref.length; i++) {
+      scale = Math.max(scale, Math.abs(ref[i]!));
+      error = Math.max(error, Math.abs(chip[i]! - ref[i]!));
+    }
+    const classes = compiled.model.config.classes;
+    function maxIndex(v: Float32Array, b: number): number {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (v[b * classes + c]! > v[b * classes + best]!) best = c;
+      return best;
+    }
+    let agree = 0;
+    for (let b = 0; b < 16; b++) if (maxIndex(chip, b) === maxIndex(ref, b)) agree++;
+    expect(report.measured).toEqual({
+      samples: 16,
+      relativeLogitError: error / scale,
+      argmaxAgreement: agree,
+    });
+    expect(error).toBeGreaterThan(0);
+    const text = await qs4dc(["report", FLOAT, "--target", "ideal", "--calib", calib]);
+    expect(text).toContain(
+      `  measured on 16 calibration samples: chip (emulator) against the reference, max |logit error| ${((100 * error) / scale).toFixed(1)}% of the largest logit, argmax agreement ${agree}/16`,
+    );
+    expect(await qs4dc(["report", FLOAT, "--target", "ideal"])).not.toContain("measured on");
   });
 });
 
