@@ -383,6 +383,19 @@ describe("the doubtful list of issue 11", () => {
     expect(trained.code).toBe(0);
     expect(trained.stderr).not.toContain("QS4D-N060");
   });
+
+  it("sim notes it too, from the length the chip's precision analysis took from the model", async () => {
+    const chip = at("len-chip.bin");
+    const compiled = await cli("compile", `${FLOAT}/weights.json`, "-o", chip, "--target", "ideal");
+    expect(compiled.code).toBe(0);
+    const x = write("sim-len-65.npy", input(new Array(65).fill(0.5), 65));
+    const other = await cli("sim", chip, "--input", x);
+    expect(other.code).toBe(0);
+    expect(other.stderr).toMatch(/QS4D-N060: .*length 65; model .* was trained at length 64/);
+    const trained = await cli("sim", chip, "--input", INPUT);
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).not.toContain("QS4D-N060");
+  });
 });
 
 /** The bytes as latin-1 text (a .npy header is latin-1; the data here is all zeros). */

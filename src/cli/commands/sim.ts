@@ -23,6 +23,7 @@ import type { TraceWindow } from "../../sim/vcd.js";
 import { checkOutputs, type Output, writeOutputs } from "../../util/atomic-write.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { readFileBytes } from "../../util/read-file.js";
+import { noteChipInputLength } from "../input-length.js";
 import { integerOption } from "../integer-option.js";
 
 interface SimFlags {
@@ -106,6 +107,7 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
   const bytes = readFileBytes(chipPath);
   const chip = loadChip(bytes, chipPath);
   const input = checkSimInput(readNpy(flags.input), chip.layout.dIn, flags.input, chipPath);
+  noteChipInputLength(chip.image, input.length, flags.input);
   const labels =
     flags.labels === undefined
       ? null
