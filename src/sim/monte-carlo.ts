@@ -124,17 +124,28 @@ export async function monteCarlo(
     device: options.device === true,
   };
   const script = threads > 1 ? workerScript() : null;
-  if (script === null) {
-    const runner = new UnitRunner(chip, setup);
-    for (const unit of work) {
+  const queue = [...work];
+  // This thread takes units too: it holds the chip prepared already, where a worker has to
+  // prepare it again; and it yields between units so that the workers' replies get in.
+  const runner = new UnitRunner(chip, setup);
+  const here = async () => {
+    for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
       store(unit, runner.run(unit, progress));
-      // Let a progress bar's timer draw between units.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  };
+  if (script === null) {
+    await here();
     return results;
   }
   const workerSetup: WorkerSetup = { chip: chipBytes, file: chip.image.file, ...setup };
-  await runOnWorkers(script, workerSetup, work, Math.min(threads, work.length), store, progress);
+  const helpers = Math.min(threads - 1, work.length - 1);
+  const pool = startWorkers(script, workerSetup, queue, helpers, store, progress);
+  try {
+    await Promise.all([here(), pool.done]);
+  } finally {
+    pool.stop();
+  }
   return results;
 }
 
@@ -168,43 +179,57 @@ function workerScript(): WorkerScript | null {
   return { source: boot, eval: true };
 }
 
-function runOnWorkers(
+/** Units a worker holds at once: the next is queued while it runs one, so it never waits. */
+const IN_FLIGHT_PER_WORKER = 2;
+
+/**
+ * `count` workers take units from `queue` (shared with this thread) until it is empty and their
+ * last units are back (`done`); `stop` ends them whatever they were doing.
+ */
+function startWorkers(
   script: WorkerScript,
   setup: WorkerSetup,
-  work: readonly Unit[],
+  queue: Unit[],
   count: number,
   store: (unit: Unit, logits: Float32Array) => void,
   progress: () => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const queue = [...work];
-    let pending = work.length;
-    const workers: Worker[] = [];
-    const stop = (error: unknown) => {
-      for (const w of workers) void w.terminate();
-      reject(error);
+): { readonly done: Promise<void>; stop(): void } {
+  const workers: Worker[] = [];
+  const stop = () => {
+    for (const w of workers) void w.terminate();
+  };
+  const done = new Promise<void>((resolve, reject) => {
+    let inFlight = 0;
+    const finish = (error?: unknown) => {
+      stop();
+      if (error === undefined) resolve();
+      else reject(error);
     };
-    const next = (w: Worker) => {
-      const unit = queue.shift();
-      if (unit !== undefined) w.postMessage(unit);
+    const feed = (w: Worker, slots: number) => {
+      for (let i = 0; i < slots; i++) {
+        const unit = queue.shift();
+        if (unit === undefined) break;
+        inFlight++;
+        w.postMessage(unit);
+      }
+      if (queue.length === 0 && inFlight === 0) finish();
     };
+    if (count <= 0) return resolve();
     for (let i = 0; i < count; i++) {
       const w = new Worker(script.source, { eval: script.eval, workerData: setup });
       workers.push(w);
       w.on("message", (reply: WorkerReply) => {
         if (reply.kind === "progress") return progress();
-        if (reply.kind === "error") return stop(workerError(reply));
+        if (reply.kind === "error") return finish(workerError(reply));
         store(reply.unit, reply.logits);
-        if (--pending === 0) {
-          for (const x of workers) void x.terminate();
-          return resolve();
-        }
-        next(w);
+        inFlight--;
+        feed(w, 1);
       });
-      w.on("error", (error) => stop(error));
-      next(w);
+      w.on("error", (error) => finish(error));
+      feed(w, IN_FLIGHT_PER_WORKER);
     }
   });
+  return { done, stop };
 }
 
 function workerError(reply: Extract<WorkerReply, { kind: "error" }>): Error {
