@@ -19,7 +19,6 @@ import {
   listTargets,
   loadTarget,
   printModel,
-  Qs4dError,
   readChip,
   run,
   simulate,
@@ -27,6 +26,7 @@ import {
 } from "../../src/api.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { writeNpy } from "../../src/util/npy.js";
+import { refusalCode } from "../refusal.js";
 import { agreement, goldenF32, goldenInputs, modelPath } from "../run/golden-files.js";
 
 const QAT8 = "digits-qat8-h32n16-l2";
@@ -53,15 +53,7 @@ function goldenLabels(name: string, n: number): Int32Array {
 }
 
 /** The coded error `action` throws. */
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Qs4dError) return error.diagnostic.code;
-    throw error;
-  }
-  throw new Error("expected a Qs4dError");
-}
+const codeOf = (action: () => unknown) => refusalCode(action);
 
 describe("importModel", () => {
   it("imports the same model from a path and from bytes", () => {

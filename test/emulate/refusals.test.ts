@@ -2,8 +2,6 @@
 // mirror columns do not compute the negated primaries (a layout bug the emulator catches).
 
 import { describe, expect, it } from "vitest";
-import type { DiagnosticCode } from "../../src/diag/codes.js";
-import { Qs4dError } from "../../src/diag/error.js";
 import { emulateLayerCodes } from "../../src/emulate/index.js";
 import {
   CELL_COL,
@@ -16,16 +14,9 @@ import {
 } from "../../src/ir/hardware.js";
 import type { Model } from "../../src/ir/model.js";
 import { lowerFixture } from "../emit/fixtures.js";
+import { refusalCode } from "../refusal.js";
 
-function codeOf(run: () => unknown): DiagnosticCode {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Qs4dError) return error.diagnostic.code;
-    throw error;
-  }
-  throw new Error("expected a coded refusal; it ran");
-}
+const codeOf = (run: () => unknown) => refusalCode(run);
 
 const lowered = (): Model => lowerFixture("digits-qat8-h32n16-l2", "imssa-64").lowered.model;
 const H = 32;

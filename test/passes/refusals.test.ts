@@ -3,8 +3,6 @@
 // coded diagnostic (exit 2), never a crash or a silent result.
 
 import { describe, expect, it } from "vitest";
-import type { DiagnosticCode } from "../../src/diag/codes.js";
-import { Qs4dError } from "../../src/diag/error.js";
 import { lowerModel } from "../../src/driver/lower.js";
 import { CELL_FIELDS, CELL_LEVEL } from "../../src/ir/hardware.js";
 import type { Model, Quantizer } from "../../src/ir/model.js";
@@ -15,22 +13,12 @@ import { DEFAULT_PIPELINE } from "../../src/passes/pipeline.js";
 import { REALIZE_KERNEL } from "../../src/passes/realize-kernel.js";
 import { requantizeOptions } from "../../src/passes/requantize.js";
 import { loadTarget, targetDigest } from "../../src/target/load.js";
+import { refusalCode } from "../refusal.js";
 import { context, fixtureModel, goldenI32, inputs, target } from "./fixtures.js";
 
 const QAT8 = "digits-qat8-h32n16-l2";
 
-function codeOf(run: () => unknown): DiagnosticCode {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Qs4dError) {
-      expect(error.exitCode).toBe(2);
-      return error.diagnostic.code;
-    }
-    throw error;
-  }
-  throw new Error("expected a coded refusal; it ran");
-}
+const codeOf = (run: () => unknown) => refusalCode(run, 2);
 
 const upTo = (pass: string) => DEFAULT_PIPELINE.slice(0, DEFAULT_PIPELINE.indexOf(pass) + 1);
 

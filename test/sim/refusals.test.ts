@@ -2,28 +2,16 @@
 // their inputs, a device model too large to hold, a chip that is not a classifier.
 
 import { describe, expect, it } from "vitest";
-import type { DiagnosticCode } from "../../src/diag/codes.js";
-import { Qs4dError } from "../../src/diag/error.js";
 import type { ChipImage, ChipOp } from "../../src/emit/chip-image.js";
 import { arrayShape, checkDeviceSize } from "../../src/sim/device.js";
 import { checkLabels, checkSimInput } from "../../src/sim/input.js";
 import { prepareChip, runSamples } from "../../src/sim/simulate.js";
+import { refusalCode } from "../refusal.js";
 import { compiled, goldenInputs } from "./helpers.js";
 
 const NAME = "digits-qat8-h32n16-l2";
 
-function codeOf(run: () => unknown): DiagnosticCode {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Qs4dError) {
-      expect(error.exitCode).toBe(2);
-      return error.diagnostic.code;
-    }
-    throw error;
-  }
-  throw new Error("expected a coded refusal; it ran");
-}
+const codeOf = (run: () => unknown) => refusalCode(run, 2);
 
 describe("inputs and labels", () => {
   it("a non-finite input value: QS4D-E603, with its index", () => {
