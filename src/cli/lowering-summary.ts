@@ -1,6 +1,7 @@
 // The human summary of a lowering (stderr of `compile`) and the JSON of all its reports.
 
 import type { Lowered } from "../driver/lower.js";
+import type { LayoutReport } from "../passes/layout-imssa.js";
 import type { PruneReport } from "../passes/prune.js";
 import type { RealizeKernelReport } from "../passes/realize-kernel.js";
 import { type LayerQuantReport, LOSSLESS, type RequantizeReport } from "../passes/requantize.js";
@@ -86,12 +87,21 @@ export function loweringSummary(lowered: Lowered): string {
     lines.push(
       `${tl.arrays.length} arrays, utilization ${(tl.utilization * 100).toFixed(1)}% (blocks) ${(tl.cellUtilization * 100).toFixed(1)}% (cells), ${tl.cellsProgrammed} cells programmed`,
     );
-    if (tl.split.length > 0) {
-      const parts = Math.max(...tl.split.map((c) => c.parts));
-      lines.push(
-        `${tl.split.length} channels larger than one array, split into up to ${parts} parts each: y is converted per part and moves by up to ${Math.floor((parts + 1) / 2)} codes from the unsplit chip's, which the predicted errors above do not count`,
-      );
-    }
+    const split = splitLine(lowered);
+    if (split !== null) lines.push(split);
   }
   return lines.map((l) => `${l}\n`).join("");
+}
+
+/**
+ * Split channels: each part converts its partial y with `fraction` more bits and the commit
+ * rounds the sum once (docs/chip-arithmetic.md §3), so y moves by at most one code from the
+ * unsplit chip's, where the sum lies within J 2^-(fraction+1) codes of a rounding boundary.
+ */
+function splitLine(lowered: Lowered): string | null {
+  const split = (lowered.reports.get("layout-imssa") as LayoutReport | undefined)?.split ?? [];
+  if (split.length === 0) return null;
+  const parts = Math.max(...split.map((c) => c.parts.length));
+  const fractions = [...new Set(split.map((c) => c.fraction))].sort((a, b) => a - b);
+  return `${split.length} channels larger than one array, split into up to ${parts} parts each: each part converts its partial y with ${fractions.join(" or ")} more bits and the sum is rounded once, so y moves by at most 1 code from the unsplit chip's, where the sum lies within ${parts} x 2^-${fractions[0]! + 1} codes of a rounding boundary (counted in the predicted errors)`;
 }

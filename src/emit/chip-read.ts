@@ -5,6 +5,7 @@
 // A ChipImage that comes back is safe to execute without further checks.
 
 import { fail } from "../diag/error.js";
+import { MAX_FRACTION_BITS, MAX_SHIFT } from "../ir/limits.js";
 import { parseTarget, targetDigest } from "../target/load.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import type {
@@ -43,8 +44,6 @@ import { failAt, JsonFields, type SectionRef } from "./json-fields.js";
 
 /** Sizes beyond these are not a chip: they bound every count before it is multiplied. */
 const MAX_DIM = 1 << 24;
-/** Readout shifts are 0..30 (docs/chip-arithmetic.md §2): a shifted code stays an int32. */
-const MAX_SHIFT = 30;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 export function readChip(bytes: Uint8Array, file: string): ChipImage {
@@ -309,7 +308,7 @@ function checkArray(a: ChipArray, k: number, file: string, ctx: ArrayContext): v
       ctx.params.adcsPerArray - 1,
     );
     inRange(at("readout", "limit"), i, a.readout.limit[i]!, 0, 2 ** 31 - 1);
-    inRange(at("readout", "shift"), i, a.readout.shift[i]!, 0, MAX_SHIFT);
+    inRange(at("readout", "shift"), i, a.readout.shift[i]!, -MAX_FRACTION_BITS, MAX_SHIFT);
   }
   for (let i = 0; i < a.term.signal.length; i++) {
     inRange(at("term", "signal"), i, a.term.signal[i]!, -1, n - 1);

@@ -25,6 +25,8 @@ export interface BoundReads {
   readonly mirrors: number;
   /** Per readout: what one code adds to the register (2^shift). */
   readonly step: Float64Array;
+  /** Some step is a fraction (a negative shift): the commit rounds each element's sum. */
+  readonly fractional: boolean;
   readonly size: number;
 }
 
@@ -70,6 +72,7 @@ export class ArrayEngine {
       mirror: Uint8Array.from(plan.targets, (t) => (t.polarity < 0 ? 1 : 0)),
       mirrors: plan.targets.filter((t) => t.polarity < 0).length,
       step: Float64Array.from(plan.targets, (t) => t.step),
+      fractional: plan.targets.some((t) => t.step < 1),
       size,
     };
     this.bindings.set(key, bound);
@@ -78,8 +81,9 @@ export class ArrayEngine {
 
   /**
    * One read of `bound` and its commit (docs/chip-arithmetic.md §2): each element's sum of
-   * shifted primary codes (exact in binary64: each term below 2^31, the verifier checks); an
-   * accumulating signal adds it to the register, any other replaces it.
+   * shifted primary codes (exact in binary64, the verifier checks: E433), rounded half to even
+   * when shifts are negative; an accumulating signal adds it to the register, any other
+   * replaces it.
    */
   private readAndCommit(bound: BoundReads, work: ReadWork, t: number): void {
     const { plan, destination, mirror, step } = bound;
@@ -91,6 +95,7 @@ export class ArrayEngine {
       if (mirror[r] === 0) next[d] = next[d]! + codes[r]! * step[r]!;
     }
     if (bound.mirrors > 0) this.checkMirrors(bound, work, t);
+    if (bound.fractional) for (let d = 0; d < bound.size; d++) next[d] = roundHalfEven(next[d]!);
     for (let k = 0; k < bound.signals.length; k++) {
       const { limit, accumulate } = this.hw.signals[bound.signals[k]!]!;
       const reg = this.registers[bound.signals[k]!]!;

@@ -21,5 +21,21 @@ export const EXACT_INTEGER = 2 ** 53;
 /** Term slots per conversion (`termSignals.shape[1]`), as chip.bin allows (QS4D-E430). */
 export const MAX_TERMS = 64;
 
-/** Readout shifts are in 0..MAX_SHIFT (docs/chip-arithmetic.md §2). */
+/** Readout shifts are in -MAX_FRACTION_BITS..MAX_SHIFT (docs/chip-arithmetic.md §2). */
 export const MAX_SHIFT = 30;
+
+/**
+ * A negative shift makes a code a fraction of a register code (2^shift, a split channel's
+ * finer partial conversions): at most this many fraction bits, so that with the commit-sum
+ * bound below every commit sum is an exact binary64 dyadic number.
+ */
+export const MAX_FRACTION_BITS = 16;
+
+/**
+ * Per written element, the sum over the primaries writing it of limit x 2^shift stays below
+ * 2^(53 - f), f the most fraction bits among them (0 when no shift is negative): the commit's
+ * binary64 sum of shifted codes is then exact in any order (QS4D-E433).
+ */
+export function commitSumBound(fractionBits: number): number {
+  return 2 ** (53 - fractionBits);
+}

@@ -157,6 +157,12 @@ export interface Ssm {
   readonly quant: Readonly<Partial<Record<SsmRole, Quantizer>>>;
   /** Set by requantize when the state is updated residually; absent: x = lambda x + Bbar u. */
   readonly residual?: ResidualUpdate;
+  /**
+   * Set by requantize when some channel is larger than one array of the target: the fraction
+   * bits with which each part converts its partial y before the commit rounds their sum
+   * (docs/chip-arithmetic.md §3). Absent: one conversion step more than y needs.
+   */
+  readonly splitFraction?: number;
 }
 
 export type Activation = "gelu" | "relu" | "none";

@@ -24,7 +24,14 @@ import {
   RO_SLICE,
   ROW_FIELDS,
 } from "./hardware.js";
-import { EXACT_INTEGER, MAX_CODE, MAX_SHIFT, MAX_TERMS } from "./limits.js";
+import {
+  commitSumBound,
+  EXACT_INTEGER,
+  MAX_CODE,
+  MAX_FRACTION_BITS,
+  MAX_SHIFT,
+  MAX_TERMS,
+} from "./limits.js";
 import { sameShape, shapeText } from "./tensor.js";
 
 /** A broken structural invariant (QS4D-E420). */
@@ -199,12 +206,59 @@ function checkCrossbar(
   if (!broken && limit !== null) checkLimits(hw, c, node, limit);
 }
 
-/** Shifts (when present) are integers in 0..MAX_SHIFT. */
+/** Shifts (when present) are integers in -MAX_FRACTION_BITS..MAX_SHIFT. */
 function checkShifts(c: Crossbar, node: string, report: Report): void {
   const shifts = c.shifts?.data;
   if (shifts === undefined || shifts === null) return;
-  const bad = shifts.findIndex((v) => !Number.isInteger(v) || v < 0 || v > MAX_SHIFT);
-  if (bad >= 0) report(node, `readout ${bad} has shift ${shifts[bad]}; shifts are 0..${MAX_SHIFT}`);
+  const bad = shifts.findIndex(
+    (v) => !Number.isInteger(v) || v < -MAX_FRACTION_BITS || v > MAX_SHIFT,
+  );
+  if (bad >= 0) {
+    report(
+      node,
+      `readout ${bad} has shift ${shifts[bad]}; shifts are -${MAX_FRACTION_BITS}..${MAX_SHIFT}`,
+    );
+  }
+}
+
+/**
+ * The commit's sums (docs/chip-arithmetic.md "Limits"): per written element, over every
+ * crossbar's primaries writing it, sum of limit x 2^shift below 2^(53 - f), f its most
+ * fraction bits, so that the sum of its shifted codes is exact in binary64 in any order
+ * (QS4D-E433, the first element only). Run after the per-crossbar checks passed.
+ */
+function checkCommitSums(hw: HardwareProgram, limit: Limit): void {
+  const bound = new Map<number, { sum: number; fraction: number }>();
+  const offsets: number[] = [];
+  let size = 0;
+  for (const s of hw.signals) {
+    offsets.push(size);
+    size += s.length;
+  }
+  for (const c of hw.crossbars) {
+    const ro = c.readouts.data;
+    if (ro === null) continue;
+    const shifts = c.shifts?.data ?? null;
+    for (let r = 0; r < ro.length / RO_FIELDS; r++) {
+      const at = (f: number) => ro[r * RO_FIELDS + f]!;
+      if (at(RO_POLARITY) < 0 || at(RO_SLICE) !== 0) continue;
+      const shift = shifts === null ? 0 : shifts[r]!;
+      const key = offsets[at(RO_SIGNAL)]! + at(RO_ELEMENT);
+      const known = bound.get(key) ?? { sum: 0, fraction: 0 };
+      known.sum += at(RO_LIMIT) * 2 ** shift;
+      known.fraction = Math.max(known.fraction, -shift);
+      bound.set(key, known);
+    }
+  }
+  for (const [key, { sum, fraction }] of bound) {
+    if (sum < commitSumBound(fraction)) continue;
+    const s = offsets.findLastIndex((o) => o <= key);
+    const signal = hw.signals[s]!.name;
+    const node = `hardware > signal ${signal}`;
+    const args = { node, signal, element: key - offsets[s]!, bound: sum, fraction };
+    limit("QS4D-E433", { ...args, exponent: 53 - fraction }, node);
+    return;
+  }
 }
 
 /**
@@ -389,6 +443,7 @@ export function verifyHardware(hw: HardwareProgram): Diagnostic[] {
   const limit: Limit = (code, args, node) => diagnostics.push(makeDiagnostic(code, args, { node }));
   const signals = checkSignals(hw, report, limit);
   for (const c of hw.crossbars) checkCrossbar(hw, c, report, signals ? limit : null);
+  if (signals && diagnostics.length === 0) checkCommitSums(hw, limit);
   for (const op of hw.program) checkOp(hw, op, report, limit);
   return diagnostics;
 }

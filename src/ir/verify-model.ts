@@ -9,7 +9,7 @@
 
 import type { Diagnostic, DiagnosticArgs, DiagnosticCode } from "../diag/diagnostic.js";
 import { makeDiagnostic, Qs4dError } from "../diag/error.js";
-import { MAX_CODE } from "./limits.js";
+import { MAX_CODE, MAX_FRACTION_BITS } from "./limits.js";
 import type { Layer, Linear, Model, Norm, Quantizer, Ssm, SsmRole } from "./model.js";
 import { numel, shapeText, type Tensor } from "./tensor.js";
 import { DIGEST_PATTERN } from "./text/digest.js";
@@ -258,6 +258,13 @@ function checkSsm(c: Checker, ssm: Ssm, node: string, model: Model): void {
     c.tensor(form.k, node, "k", [h, null]);
   }
   checkSsmQuant(c, ssm, node, model, hm);
+  const fraction = ssm.splitFraction;
+  const fractionOk =
+    fraction === undefined ||
+    (Number.isInteger(fraction) && fraction >= 1 && fraction <= MAX_FRACTION_BITS);
+  if (!fractionOk) {
+    c.report("QS4D-E056", { node, value: fraction, max: MAX_FRACTION_BITS }, node);
+  }
 }
 
 function checkSsmQuant(c: Checker, ssm: Ssm, node: string, model: Model, hm: Expected): void {

@@ -15,8 +15,9 @@
 // Modes whose codes are all 0 (pruned) are not laid out; a channel with no mode and no D has
 // no block and outputs y = 0. A channel whose block is larger than one array is split into
 // parts of whole modes (modes are independent), each with its own u rows and partial y
-// columns, D on the first; the commit adds the parts' y codes (docs/chip-arithmetic.md §3,
-// "Channels split over arrays"). With dense = "crossbar" the encoder, mixing and decoder
+// columns, D on the first; the parts convert their partial y on a finer grid and the commit
+// adds them and rounds once (lib/split.ts, docs/chip-arithmetic.md §3, "Channels
+// split over arrays"). With dense = "crossbar" the encoder, mixing and decoder
 // become crossbar tiles too (lib/dense-tiles.ts).
 
 import { fail } from "../diag/error.js";
@@ -35,6 +36,7 @@ import { buildDigitalProgram, type DenseOpFactory, digitalDense } from "./lib/di
 import { dequantize, fitGrid, sqnrDb } from "./lib/grid.js";
 import { type IntegerSsm, integerSsm, modeIsNull } from "./lib/integer-ssm.js";
 import { weightCapacity } from "./lib/resolve.js";
+import { type PartReadout, partReadout, splitModes } from "./lib/split.js";
 import { values } from "./lib/tensors.js";
 import type { Pass } from "./pass.js";
 
@@ -44,8 +46,11 @@ export interface LayoutReport {
   readonly deadChannels: string[];
   /** Folded output weights: SQNR of their requantization, per layer. */
   readonly folded: { layer: number; sqnrDb: number }[];
-  /** Channels too large for one array, split into parts: their blocks and modes per part. */
-  readonly split: { channel: string; parts: string[]; modes: number[] }[];
+  /**
+   * Channels too large for one array, split into parts: their blocks, modes per part, and the
+   * fraction bits of the parts' y conversions (lib/split.ts).
+   */
+  readonly split: { channel: string; parts: string[]; modes: number[]; fraction: number }[];
 }
 
 export function emptyLayoutReport(): LayoutReport {
@@ -104,35 +109,8 @@ interface Part {
   readonly name: string;
   readonly modes: readonly number[];
   readonly first: boolean;
-}
-
-/**
- * The channel's modes in parts that each fit one array: one part when the whole block fits
- * (the usual case), else as many modes per part as fit, in mode order. Each part has its own
- * u rows and partial y columns; only the first has the u1 rows of D. When not even one mode
- * fits beside them, the block stays whole and `tile` reports it (QS4D-E412).
- */
-export function splitModes(
-  modes: readonly number[],
-  params: HardwareParams,
-  delayedRows: boolean,
-): (readonly number[])[] {
-  const rowsPerSignal = params.encoding === "differential-columns" ? 1 : 2;
-  const colsPerOutput = 2 * params.slices;
-  const modeRows = 2 * rowsPerSignal;
-  const modeCols = 2 * colsPerOutput;
-  const yCols = colsPerOutput + (params.outputColumns === 4 ? 2 : 0);
-  const capacity = (fixedRows: number) =>
-    Math.min(
-      Math.floor((params.rows - fixedRows) / modeRows),
-      Math.floor((params.cols - yCols) / modeCols),
-    );
-  const first = capacity(rowsPerSignal * (delayedRows ? 2 : 1));
-  const rest = capacity(rowsPerSignal);
-  if (modes.length <= first || first < 1 || rest < 1) return [modes];
-  const parts = [modes.slice(0, first)];
-  for (let i = first; i < modes.length; i += rest) parts.push(modes.slice(i, i + rest));
-  return parts;
+  /** A part of a split channel: how its partial y is converted; null for a whole channel. */
+  readonly fine: PartReadout | null;
 }
 
 /** The two state columns of mode n: the block [[ar, -ai], [ai, ar]], the u weights, gains. */
@@ -215,20 +193,7 @@ function channelBlock(
     b.addWeight(im, outIm, col.ar);
     b.addWeight(u, outIm, col.bi);
   }
-  // Every part converts its own partial y; the commit adds the parts' codes (chip-arithmetic §3).
-  const yTerms: Term[] =
-    folded !== null
-      ? [
-          { signal: sig.state, gain: folded.gx },
-          { signal: sig.input, gain: folded.gu },
-        ]
-      : u1 !== null
-        ? [
-            { signal: sig.state, gain: s.mC[h]! },
-            { signal: sig.inputDelayed, gain: s.mD[h]! },
-          ]
-        : [{ signal: sig.state, gain: s.mC[h]! }];
-  const y = b.addOutput(sig.output, h, s.yLimit, yTerms);
+  const y = yOutput(b, s, h, sig, folded, u1 !== null, part.fine);
   for (const { n, re, im } of xRows) {
     const k = 2 * (h * s.M + n);
     if (folded !== null) {
@@ -243,6 +208,38 @@ function channelBlock(
   else if (u1 !== null) b.addWeight(u1, y, s.d![h]!);
   if (params.outputColumns === 4) b.reserveColumns(2);
   return b.build();
+}
+
+/**
+ * The y readout of a channel's block. A part of a split channel converts its partial y on a
+ * grid 2^fraction finer (its gains times 2^fraction, exact in binary64), and its shift
+ * -fraction makes the commit add the parts' codes and round once (chip-arithmetic §3).
+ */
+function yOutput(
+  b: BlockBuilder,
+  s: IntegerSsm,
+  h: number,
+  sig: LayerSignals,
+  folded: FoldedChannel | null,
+  delayedRows: boolean,
+  fine: PartReadout | null,
+) {
+  const terms: Term[] =
+    folded !== null
+      ? [
+          { signal: sig.state, gain: folded.gx },
+          { signal: sig.input, gain: folded.gu },
+        ]
+      : delayedRows
+        ? [
+            { signal: sig.state, gain: s.mC[h]! },
+            { signal: sig.inputDelayed, gain: s.mD[h]! },
+          ]
+        : [{ signal: sig.state, gain: s.mC[h]! }];
+  if (fine === null) return b.addOutput(sig.output, h, s.yLimit, terms);
+  const scale = 2 ** fine.fraction;
+  const fineTerms = terms.map((t) => ({ signal: t.signal, gain: t.gain * scale }));
+  return b.addOutput(sig.output, h, fine.limit, fineTerms, -fine.fraction);
 }
 
 /** The blocks of channel h: none (no mode, no D), one, or one per part of a split channel. */
@@ -260,11 +257,13 @@ function channelBlocks(
   const delayedRows = params.outputMode === "lagged" && s.d !== null;
   const parts = splitModes(modes, params, delayedRows);
   const name = `l${layer}.h${h}`;
+  const fine = parts.length === 1 ? null : partReadout(s, params.adcBits);
   return parts.map((partModes, j) => ({
     block: channelBlock(s, h, sig, params, folded, {
       name: parts.length === 1 ? name : `${name}.p${j}`,
       modes: partModes,
       first: j === 0,
+      fine,
     }),
     modes: partModes.length,
   }));
@@ -340,6 +339,7 @@ function layerBlocks(
         channel: `l${layer}.h${h}`,
         parts: blocks.map((b) => b.block.name),
         modes: blocks.map((b) => b.modes),
+        fraction: partReadout(s, params.adcBits).fraction,
       });
     }
   }

@@ -37,6 +37,7 @@ import {
 import { emulatedAccuracy } from "./lib/predict.js";
 import { residualUpdate } from "./lib/residual.js";
 import { modelNeeds, resolveParams, weightCapacity } from "./lib/resolve.js";
+import { channelParts, partFraction, partReadout, splitOutputNoise } from "./lib/split.js";
 import { f64Tensor, i32Tensor, interleave, split, values } from "./lib/tensors.js";
 import type { Pass, PassOptionSpec, PassOptionValue } from "./pass.js";
 
@@ -733,7 +734,21 @@ function analyse(
       : new Float64Array(s.H).fill(1);
   const digitalD = dOnRows ? null : Float64Array.from(f.d, (d, h) => (d * su[h]!) / s.sy[h]!);
   const scale = { su, sy: s.sy };
-  return analyzeLayer(s, r.trained, scale, chipModes(s, digitalD), r.own, length, parts, budget);
+  const split = splitOutputNoise(channelParts(s, params), partReadout(s, params.adcBits).fraction);
+  const chip = chipModes(s, digitalD, split);
+  return analyzeLayer(s, r.trained, scale, chip, r.own, length, parts, budget);
+}
+
+/**
+ * The ways the layer's split channels may convert their parts' y, cheapest first: one
+ * conversion step more than y needs, or two (finer, docs/chip-arithmetic.md §3). Just `r`
+ * when no channel of the layer is larger than one array.
+ */
+function partChoices(r: LayerResult, layer: number, params: HardwareParams): LayerResult[] {
+  const s = integerSsm(r.ssm, layer, params.dPlacement === "rows", params.adcBits);
+  if (channelParts(s, params).every((j) => j === 1)) return [r];
+  const fractions = new Set([1, 2].map((n) => partFraction(s.yLimit, params.adcBits, n)));
+  return [...fractions].map((splitFraction) => ({ ...r, ssm: { ...r.ssm, splitFraction } }));
 }
 
 interface Selection {
@@ -770,13 +785,15 @@ function selectLayers(input: SelectionInput, params: HardwareParams, widthsFree:
         lossy: [],
         diagnostics: input.diagnostics,
       };
-      const result = grids
+      const plain = grids
         ? requantizeWithGrids(layer.ssm, f, ctx, scheme)
         : requantizeFitted(layer.ssm, input.forms[i]!, f, input.stats?.[i] ?? null, ctx, scheme);
-      const precision = analyse(result, f, i, params, length, false, options.maxError);
-      const choice = { result, scheme, precision, lossy: ctx.lossy };
-      if (best === null || precision.total < best.precision.total) best = choice;
-      if (precision.total <= options.maxError) return choice;
+      for (const result of partChoices(plain, i, params)) {
+        const precision = analyse(result, f, i, params, length, false, options.maxError);
+        const choice = { result, scheme, precision, lossy: ctx.lossy };
+        if (best === null || precision.total < best.precision.total) best = choice;
+        if (precision.total <= options.maxError) return choice;
+      }
     }
     return best!;
   });
@@ -813,6 +830,12 @@ function describeChoice(sel: Selection, base: HardwareParams): string {
         : `a ${l.scheme.bits}-bit state (multi-step conversions)`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
+  sel.layers.forEach((l, i) => {
+    const fraction = l.result.ssm.splitFraction;
+    if (fraction === undefined) return;
+    const key = `split channels' partial y with ${fraction} fraction bits`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
   for (const [key, layers] of groups)
     parts.push(`${key} on layer${layers.length > 1 ? "s" : ""} ${layers.join(", ")}`);
   const p = sel.params;
@@ -831,6 +854,7 @@ function precisionBits(
   params: HardwareParams,
   scheme: StateScheme,
   budget: number,
+  fraction: number | undefined,
 ): PrecisionBits[] {
   const weightBits = bitsFor(weightCapacity(params));
   const stateBits = scheme.bits;
@@ -851,6 +875,9 @@ function precisionBits(
     row("D", weightBits, Math.max(pr.error.d, pr.pooled.d)),
     row("x", stateBits, Math.max(pr.error.state, pr.pooled.state)),
     row("y", params.adcBits, Math.max(pr.error.output, pr.pooled.output)),
+    ...(fraction === undefined
+      ? []
+      : [row("y parts", fraction, Math.max(pr.error.split, pr.pooled.split))]),
     row("u", params.dacBits, Math.max(pr.error.input, pr.pooled.input)),
   ];
 }
@@ -885,7 +912,7 @@ function layerReport(
       ...full,
       budget,
       withinBudget: full.total <= budget,
-      bits: precisionBits(layer, full, sel.params, c.scheme, budget),
+      bits: precisionBits(layer, full, sel.params, c.scheme, budget, c.result.ssm.splitFraction),
     },
   };
 }

@@ -23,6 +23,11 @@ export function roundClamp(x: number, bound: number): number {
   return r;
 }
 
+/** A commit's sum of fractional shifted codes (negative shifts), rounded half to even. */
+export function commitRound(sum: number): number {
+  return roundClamp(sum, Number.POSITIVE_INFINITY);
+}
+
 /** ADC code: round half to even, then the readout's clamp. */
 export const adcCode: (analog: number, limit: number) => number = roundClamp;
 

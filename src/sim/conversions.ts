@@ -102,6 +102,8 @@ export interface ReadGroup {
   readonly passes: number;
   /** Some conversion's shift is non-zero. */
   readonly shifted: boolean;
+  /** Some primary's shift is negative: the commit rounds each element's sum half to even. */
+  readonly fractional: boolean;
   /** Elements of accumulating signals that some primary writes (a read-modify-write each). */
   readonly accumulated: number;
   /**
@@ -460,6 +462,7 @@ export function readGroup(
     adcRounds,
     passes,
     shifted: [primaries, mirrors].some((t) => t.step.some((v) => v !== 1)),
+    fractional: primaries.step.some((v) => v < 1),
     accumulated: [...writers.keys()].filter((d) => signalOf(d).accumulate).length,
     direct: [...writers.values()].every((n) => n === 1),
     commitLimit: Int32Array.from(primaries.dest, (d) => signalOf(d).limit),

@@ -6,7 +6,7 @@
 // noise (device.ts). The commit and the probe interface are shared.
 
 import { fail } from "../diag/error.js";
-import { adcCode } from "./arith.js";
+import { adcCode, commitRound } from "./arith.js";
 import { type ConversionTable, PAIR_RECORD, type ReadGroup } from "./conversions.js";
 
 /** What a VCD trace sees of one read. */
@@ -32,11 +32,11 @@ export interface ReadEngine {
 
 /**
  * Stores the primaries' codes (docs/chip-arithmetic.md §2, Commit): each written element gets
- * the sum of the shifted codes (code x 2^shift) that write it, added to its value before the
- * read when its signal accumulates, clamped to its signal's limit; an element no primary writes
- * becomes 0 (replacing signals) or keeps its value (accumulating ones). Every sum is an exact
- * integer in binary64 (shifted codes below 2^31, as the verifier checks). `sums` is zero on
- * entry and on return.
+ * the sum of the shifted codes (code x 2^shift) that write it, rounded half to even when some
+ * shift is negative, added to its value before the read when its signal accumulates, clamped
+ * to its signal's limit; an element no primary writes becomes 0 (replacing signals) or keeps
+ * its value (accumulating ones). Every sum is exact in binary64 (the verifier's commit-sum
+ * bound). `sums` is zero on entry and on return.
  */
 export function commit(
   group: ReadGroup,
@@ -57,9 +57,11 @@ export function commit(
       }
       return;
     }
+    const round = group.fractional;
     for (let c = 0; c < codes.length; c++) {
       const i = dest[c]!;
-      const v = (keep[c] === 1 ? registers[i]! : 0) + codes[c]! * step[c]!;
+      const shifted = round ? commitRound(codes[c]! * step[c]!) : codes[c]! * step[c]!;
+      const v = (keep[c] === 1 ? registers[i]! : 0) + shifted;
       const l = limit[c]!;
       registers[i] = Math.min(Math.max(v, -l), l);
     }
@@ -67,9 +69,10 @@ export function commit(
   }
   for (let c = 0; c < codes.length; c++) sums[dest[c]!]! += codes[c]! * step[c]!;
   // Each element once (an accumulating one must not add its sum twice), then its sum cleared.
+  const round = group.fractional;
   for (const c of group.commitFirst) {
     const i = dest[c]!;
-    const v = (keep[c] === 1 ? registers[i]! : 0) + sums[i]!;
+    const v = (keep[c] === 1 ? registers[i]! : 0) + (round ? commitRound(sums[i]!) : sums[i]!);
     const l = limit[c]!;
     registers[i] = Math.min(Math.max(v, -l), l);
     sums[i] = 0;

@@ -200,6 +200,19 @@ describe("IR built in code", () => {
     });
   }
 
+  it("round-trips the split_fraction requantize sets, and prints nothing without it", () => {
+    const m = sampleModel({ form: "discrete", layers: 2 });
+    const split = {
+      ...m,
+      layers: m.layers.map((l, i) => (i === 1 ? { ...l, ssm: { ...l.ssm, splitFraction: 7 } } : l)),
+    };
+    assertValidModel(split);
+    const text = printModel(split);
+    expect(text.match(/split_fraction = 7/g)).toHaveLength(1);
+    expect(parseModel(text).layers.map((l) => l.ssm.splitFraction)).toEqual([undefined, 7]);
+    expect(printModel(m)).not.toContain("split_fraction");
+  });
+
   it("round-trips digest-only text, keeping each digest", () => {
     const m = sampleModel({ form: "continuous", layers: 2 });
     const text = printModel(m);

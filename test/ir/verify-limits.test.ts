@@ -74,7 +74,29 @@ interface LimitCase {
 const shifted = (shifts: number[]): HardwareProgram =>
   editCrossbar(denseHardware(), (c) => ({ ...c, shifts: i32([3], shifts) }));
 
+/**
+ * 66 readouts all writing out[0]: one with 16 fraction bits (shift -16), 65 shifted by 24
+ * (127 x 2^24 each, within int32): their commit sum can reach 2^37, where binary64 steps of
+ * 2^-16 run out.
+ */
+function crowdedElement(): HardwareProgram {
+  const hw = denseHardware({ outputs: 66, cells: [[0, 0, 1]] });
+  return editCrossbar(hw, (c) => {
+    const ro = Int32Array.from(c.readouts.data!);
+    for (let r = 0; r < 66; r++) ro[r * 8 + 3] = 0;
+    const shifts = Array.from({ length: 66 }, (_, r) => (r === 0 ? -16 : 24));
+    return { ...c, readouts: i32(c.readouts.shape, ro), shifts: i32([66], shifts) };
+  });
+}
+
 const CASES: LimitCase[] = [
+  {
+    name: "a commit sum that binary64 cannot hold exactly in steps of 2^-16",
+    model: withHardware(crowdedElement()),
+    code: "QS4D-E433",
+    node: "hardware > signal out",
+    says: /writing out\[0\] can commit a sum of 138495918080.00195 in steps of 2\^-16, not below 2\^37/,
+  },
   {
     name: "more term slots per conversion than chip.bin holds",
     model: denseModel({ terms: MAX_TERMS + 1 }),
@@ -161,7 +183,12 @@ const INVARIANTS: [string, Model, RegExp][] = [
   [
     "a shift above 30",
     withHardware(shifted([0, 31, 0])),
-    /readout 1 has shift 31; shifts are 0..30/,
+    /readout 1 has shift 31; shifts are -16..30/,
+  ],
+  [
+    "a shift below -16 (more fraction bits than a commit sum keeps exact)",
+    withHardware(shifted([0, 0, -17])),
+    /readout 2 has shift -17; shifts are -16..30/,
   ],
   [
     "shifts of the wrong length",
@@ -192,6 +219,8 @@ describe("verifier: numeric limits of the executors", () => {
     expect(errors(denseModel({ terms: MAX_TERMS }))).toEqual([]);
     // 127 x 2^24 is within int32 (the state readouts of the residual update are shifted).
     expect(errors(withHardware(shifted([24, 0, 0])))).toEqual([]);
+    // 16 fraction bits: a split channel's finer partial conversions.
+    expect(errors(withHardware(shifted([-16, 0, 0])))).toEqual([]);
     // 64 cells of level 65535 driven by codes up to 2^31 - 1: just below 2^53.
     const justBelow = denseModel({
       inputs: 64,
@@ -230,7 +259,7 @@ describe("verifier: numeric limits of the executors", () => {
 
   it("has a case for every limit code", () => {
     const tested = new Set(CASES.map((c) => c.code));
-    for (const code of ["QS4D-E049", "QS4D-E430", "QS4D-E431", "QS4D-E432"]) {
+    for (const code of ["QS4D-E049", "QS4D-E430", "QS4D-E431", "QS4D-E432", "QS4D-E433"]) {
       expect(tested).toContain(code);
     }
   });

@@ -195,6 +195,19 @@ const BROKEN: Broken[] = [
     says: /'aRe' has 1 levels/,
   },
   {
+    name: "a split_fraction of 0",
+    model: withSsm(base(), (s) => ({ ...s, splitFraction: 0 })),
+    code: "QS4D-E056",
+    node: "layer 1 > ssm",
+    says: /split_fraction = 0, not an integer in 1..16/,
+  },
+  {
+    name: "a split_fraction of 17",
+    model: withSsm(base(), (s) => ({ ...s, splitFraction: 17 })),
+    code: "QS4D-E056",
+    node: "layer 1 > ssm",
+  },
+  {
     name: "a zero scale",
     model: withEncoderQuant(base(), { scale: 0 }),
     code: "QS4D-E039",

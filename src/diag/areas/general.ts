@@ -250,6 +250,12 @@ export const GENERAL = [
       "{node}: quantizer of '{target}' has {width}, more than the executors' 32-bit integers hold",
     hint: "codes and level counts are held in int32: at most 32 bits signed, 31 bits unsigned, 2147483647 levels",
   },
+  {
+    code: "QS4D-E056",
+    severity: "error",
+    message: "{node}: split_fraction = {value}, not an integer in 1..{max}",
+    hint: "split_fraction is the fraction bits with which the parts of a split channel convert their partial y (docs/chip-arithmetic.md §3); requantize sets it, or leave it out",
+  },
   // Pass manager (src/passes/manager.ts, src/cli/pipeline-options.ts).
   {
     code: "QS4D-E050",

@@ -221,4 +221,11 @@ export const LOWERING = [
     message: "{node}: {what} is {value}, above 2^31 - 1 = 2147483647",
     hint: "the executors hold register codes, level counts, readout limits and cell coefficients (level x levels^slice) in 32-bit integers (docs/chip-arithmetic.md, Limits): use narrower signals, fewer levels or fewer slices",
   },
+  {
+    code: "QS4D-E433",
+    severity: "error",
+    message:
+      "{node}: the readouts writing {signal}[{element}] can commit a sum of {bound} in steps of 2^-{fraction}, not below 2^{exponent}: binary64 would round it",
+    hint: "the commit adds every shifted code of an element exactly (docs/chip-arithmetic.md, Limits): fewer fraction bits (less negative shifts), lower readout limits or fewer readouts per element",
+  },
 ] as const satisfies readonly DiagnosticDef[];

@@ -1,5 +1,5 @@
 // The SSM of a layer: `ssm continuous|discrete|kernel (channels = H, modes = M,
-// discretization = zoh) { tensors of the form, d, quant ROLE .. }`. Complex tensors are pairs
+// discretization = zoh[, split_fraction = F]) { tensors of the form, d, quant ROLE .. }`. Complex tensors are pairs
 // of real ones named _re and _im; a missing b_re/b_im means B = 1.
 
 import type { BodyItem, TreeNode } from "../../../grammar/index.js";
@@ -88,6 +88,9 @@ export function ssmToTree(ssm: Ssm, mode: TensorMode): TreeNode {
     attr("channels", value.int(ssm.channels)),
     attr("modes", value.int(ssm.modes)),
     attr("discretization", value.word(ssm.discretization)),
+    ...(ssm.splitFraction === undefined
+      ? []
+      : [attr("split_fraction", value.int(ssm.splitFraction))]),
   ];
   return node("ssm", [label.word(form.kind)], attrs, body);
 }
@@ -113,6 +116,7 @@ export function ssmFromReader(r: NodeReader): Ssm {
     form: formFromReader(r, kind),
     d: r.tensor("d"),
     quant,
+    ...(r.hasAttr("split_fraction") ? { splitFraction: r.int("split_fraction") } : {}),
   };
   const residual = r.optionalChild("residual");
   r.finish();

@@ -46,6 +46,8 @@ export interface IntegerSsm {
   readonly adcLimit: number;
   /** The state update in residual form (the state register accumulates), or null. */
   readonly residual: IntegerResidual | null;
+  /** The fraction bits of split channels' part conversions (Ssm.splitFraction), or null. */
+  readonly splitFraction: number | null;
 }
 
 function affineOf(q: Quantizer | undefined, layer: number, role: string): AffineQuantizer {
@@ -116,6 +118,7 @@ export function integerSsm(ssm: Ssm, layer: number, dOnRows: boolean, adcBits: n
     yLimit: limitOf(y.bits),
     adcLimit: limitOf(adcBits),
     residual: residualOf(ssm, layer),
+    splitFraction: ssm.splitFraction ?? null,
   };
 }
 

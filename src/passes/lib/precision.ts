@@ -7,7 +7,8 @@
 //   - state rounding: each rounding of a mode's state (step q register codes: 1, or 2^shift
 //     for a residual update) is white noise of variance q^2/12 per part, which the mode
 //     integrates with power gain 1 / (1 - |lambda|^2) and C carries to the output;
-//   - output and input rounding: 1/12 output code, and 1/12 input code through the kernel.
+//   - output and input rounding: 1/12 output code, and 1/12 input code through the kernel;
+//   - a split channel's parts: the extra output variance of their fine conversions.
 // Roundings the trained model does itself (a QAT model's own u, x, y grids) are part of the
 // model and are not counted. The error is relative to the output's rms (signal power).
 
@@ -45,6 +46,8 @@ export interface ErrorParts {
   readonly d: number;
   readonly state: number;
   readonly output: number;
+  /** The extra roundings of split channels' parts (lib/split.ts); 0 when none is split. */
+  readonly split: number;
   readonly input: number;
   readonly total: number;
 }
@@ -69,10 +72,19 @@ interface Modes {
   readonly b: Float64Array;
   /** [H] D in output codes per input code. */
   readonly d: Float64Array;
+  /**
+   * [H] output variance (codes^2) the chip adds beyond one rounding per output: the parts of
+   * a split channel (lib/split.ts). Absent: none.
+   */
+  readonly outputNoise?: Float64Array;
 }
 
 /** The chip's values in code units, as the arrays compute them. */
-export function chipModes(s: IntegerSsm, digitalD: Float64Array | null): Modes {
+export function chipModes(
+  s: IntegerSsm,
+  digitalD: Float64Array | null,
+  outputNoise: Float64Array | null = null,
+): Modes {
   const { H, M } = s;
   const lambda = new Float64Array(2 * H * M);
   const w = new Float64Array(2 * H * M);
@@ -99,7 +111,12 @@ export function chipModes(s: IntegerSsm, digitalD: Float64Array | null): Modes {
   const d = Float64Array.from({ length: H }, (_, h) =>
     digitalD !== null ? digitalD[h]! : s.d === null ? 0 : s.d[h]! * s.mD[h]!,
   );
-  return { lambda, w, b, d };
+  return { lambda, w, b, d, ...(outputNoise === null ? {} : { outputNoise }) };
+}
+
+/** Output rounding variance (codes^2) of channel h: the model's own grid costs nothing. */
+function outputVariance(own: OwnRoundings): number {
+  return own.y ? 0 : 1 / 12;
 }
 
 /** The trained values in the chip's code units: w b = 2 C Bbar su / sy, D su / sy. */
@@ -230,6 +247,7 @@ interface Powers {
   d: number;
   state: number;
   out: number;
+  split: number;
   inp: number;
 }
 
@@ -241,6 +259,7 @@ const zeroPowers = (): Powers => ({
   d: 0,
   state: 0,
   out: 0,
+  split: 0,
   inp: 0,
 });
 
@@ -256,8 +275,9 @@ function relative(p: Powers): ErrorParts {
     d: rel(p.d),
     state: rel(p.state),
     output: rel(p.out),
+    split: rel(p.split),
     input: rel(p.inp),
-    total: rel(p.kernel + p.state + p.out + p.inp),
+    total: rel(p.kernel + p.state + p.out + p.split + p.inp),
   };
 }
 
@@ -305,9 +325,11 @@ function noiseBound(
     const toCodes = scale.su[h]! / scale.sy[h]!;
     const power = sumSquares(references[h]!) * toCodes * toCodes;
     const refDc = sum(references[h]!) * toCodes;
-    const out = own.y ? 0 : 1 / 12;
+    const out = outputVariance(own);
+    const split = chip.outputNoise?.[h] ?? 0;
     addPowers(white, {
       ...zeroPowers(),
+      split,
       signal: power * uRms2,
       state: stateNoise(s, chip, h, own.xStep, length),
       out,
@@ -318,6 +340,7 @@ function noiseBound(
       signal: Math.max(refDc * refDc, power) * uRms2,
       state: stateNoiseDc(s, chip, h, own.xStep, length),
       out,
+      split,
       inp: own.u ? 0 : (refDc * refDc) / 12,
     });
   }
@@ -377,7 +400,8 @@ export function analyzeLayer(
       signal: sumSquares(kRef) * uRms2,
       kernel: diffSquares(kChip, kRef) * uRms2,
       state: stateNoise(s, chip, h, own.xStep, length),
-      out: own.y ? 0 : 1 / 12,
+      out: outputVariance(own),
+      split: chip.outputNoise?.[h] ?? 0,
       inp: own.u ? 0 : sumSquares(kChip) / 12,
     };
     const d: Powers = {
@@ -389,6 +413,7 @@ export function analyzeLayer(
       kernel: (chipDc - refDc) ** 2 * uRms2,
       state: stateNoiseDc(s, chip, h, own.xStep, length),
       out: w.out,
+      split: w.split,
       inp: own.u ? 0 : (chipDc * chipDc) / 12,
     };
     for (const [name, p] of variants) {

@@ -8,7 +8,7 @@ import type { QuantLayer, StoredRequantizeReport } from "../manifest-reports.js"
 import { esc, num, percent, section, table } from "./markup.js";
 import { bars, plot } from "./svg.js";
 
-const ERROR_PARTS = ["lambda", "bbarC", "d", "state", "output", "input", "total"] as const;
+const ERROR_PARTS = ["lambda", "bbarC", "d", "state", "output", "split", "input", "total"] as const;
 
 const db = (v: number) => (v === Number.POSITIVE_INFINITY ? "exact" : num(v, 4));
 
