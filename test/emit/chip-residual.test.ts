@@ -84,8 +84,8 @@ describe("chip.bin carries the residual state update", () => {
   });
 
   it.each([
-    [31, "31 is outside [0, 30]"],
-    [-1, "-1 is outside [0, 30]"],
+    [31, "31 is outside [-16, 30]"],
+    [-17, "-17 is outside [-16, 30]"],
   ])("rejects shift %i (QS4D-E515)", (shift, reason) => {
     const e = thrown(() => readChip(withShifts(Int32Array.from([3, 3, shift, 2, 0, 0])), "x.bin"));
     expect(e.diagnostic.code).toBe("QS4D-E515");

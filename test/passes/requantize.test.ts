@@ -87,7 +87,10 @@ describe("requantize", () => {
       cell: { ...target("imssa-64").cell, levels: 16 },
     };
     const { model, report, diagnostics } = lower(discrete(fixtureModel(qat8)), sliced);
-    expect(diagnostics.map((d) => d.code)).toEqual(["QS4D-N404"]);
+    // Two cells per weight double the columns: the channels no longer fit one array, and
+    // N407 names the fraction bits of their parts' y conversions.
+    expect(diagnostics.map((d) => d.code)).toEqual(["QS4D-N404", "QS4D-N407"]);
+    expect(diagnostics[1]!.message).toMatch(/split channels' partial y with \d+ fraction bits/);
     expect(report.params).toMatchObject({ levels: 16, slices: 2 });
     expect(codesOf(model.layers[0]!.ssm.quant.lambda)).toEqual(exported["layers.0.kernel.dA"]!.int);
     expect(report.lossy).toEqual([]);
