@@ -3,7 +3,8 @@
 // (run, sample range) units and spread over worker threads in any way: the numbers do not depend
 // on the thread count. One thread runs in this thread; more run on node:worker_threads, the
 // worker script resolved next to this module (worker.js when built; under tsx or vitest the
-// TypeScript source, loaded through tsx's ESM API; without tsx, in this thread).
+// TypeScript source, loaded through tsx's ESM API; without tsx, in this thread). Workers get
+// the chip prepared, its tables in shared memory (shared-chip.ts).
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -11,6 +12,7 @@ import type { Diagnostic } from "../diag/diagnostic.js";
 import { Qs4dError } from "../diag/error.js";
 import type { SimInput } from "./input.js";
 import type { NoiseParams } from "./noise.js";
+import { sharedChip } from "./shared-chip.js";
 import { engineFor, runSamples, type SimChip } from "./simulate.js";
 
 export interface MonteCarloOptions {
@@ -37,8 +39,8 @@ export interface Unit {
 
 /** What a worker needs, posted once. */
 export interface WorkerSetup {
-  readonly chip: Uint8Array;
-  readonly file: string;
+  /** Prepared, its tables in a SharedArrayBuffer: posting it shares them. */
+  readonly chip: SimChip;
   readonly input: SimInput;
   readonly noise: NoiseParams;
   readonly seed: number;
@@ -70,7 +72,7 @@ export class UnitRunner {
 
   constructor(
     private readonly chip: SimChip,
-    private readonly setup: Omit<WorkerSetup, "chip" | "file">,
+    private readonly setup: Omit<WorkerSetup, "chip">,
   ) {}
 
   run(unit: Unit, onSample: () => void): Float32Array {
@@ -96,10 +98,8 @@ export class UnitRunner {
 }
 
 /** Logits of every run, [runs][batch * classes]. */
-/** `chip` is `chipBytes` prepared: this thread uses it, workers prepare the bytes again. */
 export async function monteCarlo(
   chip: SimChip,
-  chipBytes: Uint8Array,
   input: SimInput,
   options: MonteCarloOptions,
 ): Promise<Float32Array[]> {
@@ -125,8 +125,8 @@ export async function monteCarlo(
   };
   const script = threads > 1 ? workerScript() : null;
   const queue = [...work];
-  // This thread takes units too: it holds the chip prepared already, where a worker has to
-  // prepare it again; and it yields between units so that the workers' replies get in.
+  // This thread takes units too, from the start, while the workers start up; it yields between
+  // units so that the workers' replies get in.
   const runner = new UnitRunner(chip, setup);
   const here = async () => {
     for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
@@ -138,7 +138,7 @@ export async function monteCarlo(
     await here();
     return results;
   }
-  const workerSetup: WorkerSetup = { chip: chipBytes, file: chip.image.file, ...setup };
+  const workerSetup: WorkerSetup = { chip: sharedChip(chip), ...setup };
   const helpers = Math.min(threads - 1, work.length - 1);
   const pool = startWorkers(script, workerSetup, queue, helpers, store, progress);
   try {

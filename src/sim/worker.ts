@@ -1,11 +1,10 @@
-// A Monte Carlo worker thread (monte-carlo.ts): prepares the chip once from its bytes, then runs
-// the units it is sent and posts their logits back. Errors go back as data, diagnostics intact.
+// A Monte Carlo worker thread (monte-carlo.ts): gets the chip prepared (its tables shared with
+// the thread that started it), runs the units it is sent and posts their logits back. Errors go
+// back as data, diagnostics intact.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { Qs4dError } from "../diag/error.js";
-import { readChip } from "../emit/chip-read.js";
 import { type Unit, UnitRunner, type WorkerReply, type WorkerSetup } from "./monte-carlo.js";
-import { prepareChip } from "./simulate.js";
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -15,7 +14,7 @@ function reply(message: WorkerReply): void {
 }
 
 try {
-  const runner = new UnitRunner(prepareChip(readChip(setup.chip, setup.file)), setup);
+  const runner = new UnitRunner(setup.chip, setup);
   port.on("message", (unit: Unit) => {
     try {
       const logits = runner.run(unit, () => reply({ kind: "progress" }));
