@@ -37,15 +37,21 @@ export interface Unit {
   readonly to: number;
 }
 
-/** What a worker needs, posted once. */
+/** What a worker needs besides the chip, given when it starts. */
 export interface WorkerSetup {
-  /** Prepared, its tables in a SharedArrayBuffer: posting it shares them. */
-  readonly chip: SimChip;
   readonly input: SimInput;
   readonly noise: NoiseParams;
   readonly seed: number;
   readonly device: boolean;
 }
+
+/**
+ * To a worker: the chip first (prepared, its tables in a SharedArrayBuffer: posting it shares
+ * them), posted while the worker starts up; then units.
+ */
+export type WorkerMessage =
+  | { readonly kind: "chip"; readonly chip: SimChip }
+  | { readonly kind: "unit"; readonly unit: Unit };
 
 export type WorkerReply =
   | { readonly kind: "progress" }
@@ -72,7 +78,7 @@ export class UnitRunner {
 
   constructor(
     private readonly chip: SimChip,
-    private readonly setup: Omit<WorkerSetup, "chip">,
+    private readonly setup: WorkerSetup,
   ) {}
 
   run(unit: Unit, onSample: () => void): Float32Array {
@@ -138,9 +144,9 @@ export async function monteCarlo(
     await here();
     return results;
   }
-  const workerSetup: WorkerSetup = { chip: sharedChip(chip), ...setup };
   const helpers = Math.min(threads - 1, work.length - 1);
-  const pool = startWorkers(script, workerSetup, queue, helpers, store, progress);
+  const shared = () => sharedChip(chip);
+  const pool = startWorkers(script, setup, shared, queue, helpers, store, progress);
   try {
     await Promise.all([here(), pool.done]);
   } finally {
@@ -184,11 +190,13 @@ const IN_FLIGHT_PER_WORKER = 2;
 
 /**
  * `count` workers take units from `queue` (shared with this thread) until it is empty and their
- * last units are back (`done`); `stop` ends them whatever they were doing.
+ * last units are back (`done`); `stop` ends them whatever they were doing. The workers start
+ * first, then `chip` makes the chip they are sent: it is made while they start up.
  */
 function startWorkers(
   script: WorkerScript,
   setup: WorkerSetup,
+  chip: () => SimChip,
   queue: Unit[],
   count: number,
   store: (unit: Unit, logits: Float32Array) => void,
@@ -210,7 +218,7 @@ function startWorkers(
         const unit = queue.shift();
         if (unit === undefined) break;
         inFlight++;
-        w.postMessage(unit);
+        w.postMessage({ kind: "unit", unit } satisfies WorkerMessage);
       }
       if (queue.length === 0 && inFlight === 0) finish();
     };
@@ -226,6 +234,10 @@ function startWorkers(
         feed(w, 1);
       });
       w.on("error", (error) => finish(error));
+    }
+    const message: WorkerMessage = { kind: "chip", chip: chip() };
+    for (const w of workers) {
+      w.postMessage(message);
       feed(w, IN_FLIGHT_PER_WORKER);
     }
   });
