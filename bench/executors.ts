@@ -14,6 +14,10 @@
 //   emulate spoken-qat6, 2 x L=4000:    3.07 s CPU -> 2.01 s
 //   peak RSS, L=1024 -> 4096: run 168 -> 177 MiB, emulate 356 -> 374 MiB, calibration 290 -> 294
 //   MiB (emulator and calibration still hold each op's [L, H] buffers: not yet streamed).
+// `run` in blocks of 32 time steps (e341b3c), same outputs bit for bit; 4 December 2026, load
+// average 1.7-2.8 on the 2 cores, wall = CPU within 5%:
+//   run big, 4 x L=1024:                1.67-1.90 s (old code, same minutes) -> 0.82-0.90 s;
+//   onnxruntime-node the same inputs:   1.15-1.17 s, so run / onnxruntime 1.45x -> 0.71-0.79x.
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";

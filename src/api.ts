@@ -275,7 +275,7 @@ export async function simulate(
         );
   const spec = options.noise ?? (runs > 1 ? "target" : "none");
   const base = targetNoise(prepared.image.target.description);
-  const result = await simulateChip(prepared, chip, input, {
+  const result = await simulateChip(prepared, input, {
     noise: typeof spec === "string" ? parseNoise(spec, base) : spec,
     seed: count("seed", options.seed ?? 0, 0),
     runs,

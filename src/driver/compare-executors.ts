@@ -201,7 +201,6 @@ export async function verifyUnderNoise(
   const classes = chip.layout.classes;
   const simulation = await simulateChip(
     chip,
-    chipBytes,
     { data: v.inputs, batch, length, dIn },
     { ...options, labels: v.labels },
   );

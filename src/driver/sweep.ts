@@ -182,7 +182,7 @@ async function measure(
   const labels = checkLabels(data.labels, input.batch, sim.layout.classes, spec.labels);
   const choices = choicesOf(spec, point);
   const noise = choices.noise ?? (spec.runs > 1 ? "target" : "none");
-  const result = await simulateChip(sim, chip, input, {
+  const result = await simulateChip(sim, input, {
     noise: parseNoise(noise, targetNoise(sim.image.target.description)),
     seed: choices.seed ?? 0,
     runs: spec.runs,

@@ -4,9 +4,12 @@
 
 import { erf } from "../util/erf.js";
 
-/** Round every element to float32 in place (the float32 op boundaries of a quantized model). */
-export function roundToF32(v: Float64Array): void {
-  for (let i = 0; i < v.length; i++) v[i] = Math.fround(v[i]!);
+/**
+ * Round the first `length` elements (all by default) to float32 in place (the float32 op
+ * boundaries of a quantized model).
+ */
+export function roundToF32(v: Float64Array, length = v.length): void {
+  for (let i = 0; i < length; i++) v[i] = Math.fround(v[i]!);
 }
 
 /** Exact (erf) GELU, torch.nn.GELU(approximate="none"): x * Phi(x). */

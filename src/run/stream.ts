@@ -1,7 +1,8 @@
-// The reference executor: the whole stack, one time step after another. Between steps it
-// keeps each layer's SSM state ([H, M] complex, or a window of `taps` inputs for a FIR
-// kernel) and the running sum of the mean pool: memory independent of the sequence length
-// for recurrent SSMs.
+// The reference executor: the whole stack, one block of BLOCK time steps after another (each
+// layer takes the block's steps in order, then the next layer; every step's numbers are those
+// of one step at a time). Between blocks it keeps each layer's SSM state ([H, M] complex, or a
+// window of `taps` inputs for a FIR kernel) and the running sum of the mean pool: memory
+// independent of the sequence length for recurrent SSMs.
 //
 // Per-sample dynamic quantizers (qs4d-max: u and the layer output, scale from the max over the
 // sample's whole [H, L] block) are not causal: step t needs a maximum over all steps. They are
@@ -16,32 +17,60 @@ import type { Plan } from "./plan.js";
 import { type SsmStepper, stepperFor } from "./ssm-step.js";
 import type { TraceRecorder } from "./trace.js";
 
-type StepTrace = (layer: number, uq: Float64Array | null, yq: Float64Array | null) => void;
+/** A layer's integers at step t of the current block ([H] each; null when it has none). */
+type StepTrace = (
+  layer: number,
+  t: number,
+  uq: Float64Array | null,
+  yq: Float64Array | null,
+) => void;
 
-/** The stack's per-step buffers and SSM states. */
+/**
+ * Time steps run in blocks of this many: each layer takes the whole block before the next
+ * layer does (the weights of a layer stay in cache over the block's steps); the buffers are
+ * [BLOCK, H], memory still independent of the sequence length.
+ */
+const BLOCK = 32;
+
+/** The per-block buffers, [steps, H] (scratch [steps, 2H]), for blocks of `steps` steps. */
+interface Buffers {
+  readonly x: Float64Array;
+  readonly z: Float64Array;
+  readonly y: Float64Array;
+  readonly mixed: Float64Array;
+  readonly scratch: Float64Array;
+  readonly codes: Float64Array;
+}
+
+function buffers(H: number, steps: number, of: Buffers | null = null): Buffers {
+  const take = (full: Float64Array | undefined, size: number) =>
+    full === undefined ? new Float64Array(size) : full.subarray(0, size);
+  return {
+    x: take(of?.x, steps * H),
+    z: take(of?.z, steps * H),
+    y: take(of?.y, steps * H),
+    mixed: take(of?.mixed, steps * H),
+    scratch: take(of?.scratch, steps * 2 * H),
+    codes: take(of?.codes, steps * H),
+  };
+}
+
+/** The stack's per-block buffers and SSM states. */
 class Stack {
   private readonly steppers: SsmStepper[];
-  private readonly x: Float64Array;
-  private readonly z: Float64Array;
-  private readonly y: Float64Array;
-  private readonly mixed: Float64Array;
-  private readonly scratch: Float64Array;
-  private readonly codes: Float64Array;
+  private readonly full: Buffers;
+  /** The buffers of the block that ran last. */
+  private current: Buffers;
 
   constructor(private readonly plan: Plan) {
-    const H = plan.channels;
-    this.steppers = plan.layers.map((layer) => stepperFor(layer.ssm));
-    this.x = new Float64Array(H);
-    this.z = new Float64Array(H);
-    this.y = new Float64Array(H);
-    this.mixed = new Float64Array(H);
-    this.scratch = new Float64Array(2 * H);
-    this.codes = new Float64Array(H);
+    this.steppers = plan.layers.map((layer) => stepperFor(layer.ssm, BLOCK));
+    this.full = buffers(plan.channels, BLOCK);
+    this.current = this.full;
   }
 
-  /** The last layer's output after a complete step. */
+  /** The last layer's outputs [steps, H] after a complete block. */
   get top(): Float64Array {
-    return this.x;
+    return this.current.x;
   }
 
   reset(): void {
@@ -49,31 +78,40 @@ class Stack {
   }
 
   /**
-   * Step t (the input row at `offset`). With probe >= 0 the step stops at that dynamic point
-   * and returns max |.| there; otherwise it runs to the top and returns -1.
+   * Steps [t, t + steps) (input rows from `offset`), steps <= BLOCK. With probe >= 0 the block
+   * stops at that dynamic point and returns max |.| there; otherwise it runs to the top and
+   * returns -1.
    */
-  step(
+  block(
     input: Float64Array,
     offset: number,
+    steps: number,
     scales: Float64Array,
     probe: number,
     trace: StepTrace | null,
   ): number {
-    const { plan, x, z, y, mixed } = this;
+    const { plan } = this;
+    const H = plan.channels;
     const f32 = plan.f32;
-    dense(plan.encoder, input, offset, x);
+    if (this.current.x.length !== steps * H)
+      this.current = steps === BLOCK ? this.full : buffers(H, steps, this.full);
+    const { x, z, y, mixed, scratch, codes } = this.current;
+    dense(plan.encoder, input, offset, x, steps);
     if (f32) roundToF32(x);
     for (const layer of plan.layers) {
       layerInput(layer, x, z, f32);
       const iq = layer.inputQuant;
       if (iq !== null) {
         if (probe === iq.point) return maxAbsOf(z);
-        quantizeDynamic(z, scales[iq.point]!, iq.levels, trace === null ? null : this.codes);
+        quantizeDynamic(z, scales[iq.point]!, iq.levels, trace === null ? null : codes);
       }
       const stepper = this.steppers[layer.index]!;
       stepper.step(z, y);
-      trace?.(layer.index, stepper.uq ?? (iq === null ? null : this.codes), stepper.yq);
-      const out = layerBody(layer, y, this.scratch, mixed, f32);
+      if (trace !== null) {
+        const uq = stepper.uq ?? (iq === null ? null : codes);
+        for (let t = 0; t < steps; t++) trace(layer.index, t, row(uq, t, H), row(stepper.yq, t, H));
+      }
+      const out = layerBody(layer, y, scratch, mixed, f32);
       const oq = layer.outputQuant;
       if (oq?.kind === "dynamic") {
         if (probe === oq.point) return maxAbsOf(out);
@@ -83,6 +121,10 @@ class Stack {
     }
     return -1;
   }
+}
+
+function row(a: Float64Array | null, t: number, H: number): Float64Array | null {
+  return a === null ? null : a.subarray(t * H, (t + 1) * H);
 }
 
 /** Mean pool and decoder: logits [classes] from the summed top outputs. */
@@ -117,19 +159,22 @@ export function runStreaming(
     plan.points.forEach((point, p) => {
       stack.reset();
       let max = 0;
-      for (let t = 0; t < length; t++) {
-        max = Math.max(max, stack.step(input, base + t * dIn, scales, p, null));
+      for (let t = 0; t < length; t += BLOCK) {
+        const steps = Math.min(BLOCK, length - t);
+        max = Math.max(max, stack.block(input, base + t * dIn, steps, scales, p, null));
       }
       scales[p] = maxQuantScale(max, point.levels);
     });
     stack.reset();
     pooled.fill(0);
-    for (let t = 0; t < length; t++) {
+    for (let t0 = 0; t0 < length; t0 += BLOCK) {
+      const steps = Math.min(BLOCK, length - t0);
       const record: StepTrace | null =
-        trace === null ? null : (layer, uq, yq) => trace.record(b, layer, t, uq, yq);
-      stack.step(input, base + t * dIn, scales, -1, record);
+        trace === null ? null : (layer, t, uq, yq) => trace.record(b, layer, t0 + t, uq, yq);
+      stack.block(input, base + t0 * dIn, steps, scales, -1, record);
       const top = stack.top;
-      for (let h = 0; h < H; h++) pooled[h] = pooled[h]! + top[h]!;
+      for (let t = 0; t < steps; t++)
+        for (let h = 0; h < H; h++) pooled[h] = pooled[h]! + top[t * H + h]!;
     }
     decode(plan, pooled, length, logits.subarray(b * classes, (b + 1) * classes));
   }

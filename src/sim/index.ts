@@ -42,12 +42,11 @@ export function loadChip(bytes: Uint8Array, file: string): SimChip {
 }
 
 /**
- * Simulates `chip` (prepared from `bytes`, which the worker threads read again) on checked
- * inputs; labels, when given, must be checked against the batch and classes (checkLabels).
+ * Simulates a prepared chip on checked inputs; labels, when given, must be checked against the
+ * batch and classes (checkLabels).
  */
 export async function simulateChip(
   chip: SimChip,
-  bytes: Uint8Array,
   input: SimInput,
   options: SimulateOptions,
 ): Promise<Simulation> {
@@ -61,7 +60,7 @@ export async function simulateChip(
     options.trace == null
       ? null
       : traceFirstSample(chip, input, timing, options.trace, noise, options.seed);
-  const logits = await monteCarlo(chip, bytes, input, {
+  const logits = await monteCarlo(chip, input, {
     noise: noise ?? NO_NOISE,
     seed: options.seed,
     runs: options.runs,

@@ -3,7 +3,8 @@
 // (run, sample range) units and spread over worker threads in any way: the numbers do not depend
 // on the thread count. One thread runs in this thread; more run on node:worker_threads, the
 // worker script resolved next to this module (worker.js when built; under tsx or vitest the
-// TypeScript source, loaded through tsx's ESM API; without tsx, in this thread).
+// TypeScript source, loaded through tsx's ESM API; without tsx, in this thread). Workers get
+// the chip prepared, its tables in shared memory (shared-chip.ts).
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -11,6 +12,7 @@ import type { Diagnostic } from "../diag/diagnostic.js";
 import { Qs4dError } from "../diag/error.js";
 import type { SimInput } from "./input.js";
 import type { NoiseParams } from "./noise.js";
+import { sharedChip } from "./shared-chip.js";
 import { engineFor, runSamples, type SimChip } from "./simulate.js";
 
 export interface MonteCarloOptions {
@@ -35,15 +37,21 @@ export interface Unit {
   readonly to: number;
 }
 
-/** What a worker needs, posted once. */
+/** What a worker needs besides the chip, given when it starts. */
 export interface WorkerSetup {
-  readonly chip: Uint8Array;
-  readonly file: string;
   readonly input: SimInput;
   readonly noise: NoiseParams;
   readonly seed: number;
   readonly device: boolean;
 }
+
+/**
+ * To a worker: the chip first (prepared, its tables in a SharedArrayBuffer: posting it shares
+ * them), posted while the worker starts up; then units.
+ */
+export type WorkerMessage =
+  | { readonly kind: "chip"; readonly chip: SimChip }
+  | { readonly kind: "unit"; readonly unit: Unit };
 
 export type WorkerReply =
   | { readonly kind: "progress" }
@@ -70,7 +78,7 @@ export class UnitRunner {
 
   constructor(
     private readonly chip: SimChip,
-    private readonly setup: Omit<WorkerSetup, "chip" | "file">,
+    private readonly setup: WorkerSetup,
   ) {}
 
   run(unit: Unit, onSample: () => void): Float32Array {
@@ -96,10 +104,8 @@ export class UnitRunner {
 }
 
 /** Logits of every run, [runs][batch * classes]. */
-/** `chip` is `chipBytes` prepared: this thread uses it, workers prepare the bytes again. */
 export async function monteCarlo(
   chip: SimChip,
-  chipBytes: Uint8Array,
   input: SimInput,
   options: MonteCarloOptions,
 ): Promise<Float32Array[]> {
@@ -125,8 +131,8 @@ export async function monteCarlo(
   };
   const script = threads > 1 ? workerScript() : null;
   const queue = [...work];
-  // This thread takes units too: it holds the chip prepared already, where a worker has to
-  // prepare it again; and it yields between units so that the workers' replies get in.
+  // This thread takes units too, from the start, while the workers start up; it yields between
+  // units so that the workers' replies get in.
   const runner = new UnitRunner(chip, setup);
   const here = async () => {
     for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
@@ -138,9 +144,9 @@ export async function monteCarlo(
     await here();
     return results;
   }
-  const workerSetup: WorkerSetup = { chip: chipBytes, file: chip.image.file, ...setup };
   const helpers = Math.min(threads - 1, work.length - 1);
-  const pool = startWorkers(script, workerSetup, queue, helpers, store, progress);
+  const shared = () => sharedChip(chip);
+  const pool = startWorkers(script, setup, shared, queue, helpers, store, progress);
   try {
     await Promise.all([here(), pool.done]);
   } finally {
@@ -184,11 +190,13 @@ const IN_FLIGHT_PER_WORKER = 2;
 
 /**
  * `count` workers take units from `queue` (shared with this thread) until it is empty and their
- * last units are back (`done`); `stop` ends them whatever they were doing.
+ * last units are back (`done`); `stop` ends them whatever they were doing. The workers start
+ * first, then `chip` makes the chip they are sent: it is made while they start up.
  */
 function startWorkers(
   script: WorkerScript,
   setup: WorkerSetup,
+  chip: () => SimChip,
   queue: Unit[],
   count: number,
   store: (unit: Unit, logits: Float32Array) => void,
@@ -210,7 +218,7 @@ function startWorkers(
         const unit = queue.shift();
         if (unit === undefined) break;
         inFlight++;
-        w.postMessage(unit);
+        w.postMessage({ kind: "unit", unit } satisfies WorkerMessage);
       }
       if (queue.length === 0 && inFlight === 0) finish();
     };
@@ -226,6 +234,10 @@ function startWorkers(
         feed(w, 1);
       });
       w.on("error", (error) => finish(error));
+    }
+    const message: WorkerMessage = { kind: "chip", chip: chip() };
+    for (const w of workers) {
+      w.postMessage(message);
       feed(w, IN_FLIGHT_PER_WORKER);
     }
   });

@@ -9,7 +9,7 @@ import { type ChipLayout, chipLayout } from "./layout.js";
 import { isNoiseless, NO_NOISE, type NoiseParams } from "./noise.js";
 import { readGroups, Stream, type StreamHooks } from "./stream.js";
 
-/** A chip ready to simulate: derived once, shared by every run (and copied to workers as bytes). */
+/** A chip ready to simulate: derived once, shared by every run and worker (shared-chip.ts). */
 export interface SimChip {
   readonly image: ChipImage;
   readonly layout: ChipLayout;

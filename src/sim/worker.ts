@@ -1,32 +1,36 @@
-// A Monte Carlo worker thread (monte-carlo.ts): prepares the chip once from its bytes, then runs
-// the units it is sent and posts their logits back. Errors go back as data, diagnostics intact.
+// A Monte Carlo worker thread (monte-carlo.ts): is sent the chip prepared (its tables shared
+// with the thread that started it), then runs the units it is sent and posts their logits back.
+// Errors go back as data, diagnostics intact.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { Qs4dError } from "../diag/error.js";
-import { readChip } from "../emit/chip-read.js";
-import { type Unit, UnitRunner, type WorkerReply, type WorkerSetup } from "./monte-carlo.js";
-import { prepareChip } from "./simulate.js";
+import {
+  UnitRunner,
+  type WorkerMessage,
+  type WorkerReply,
+  type WorkerSetup,
+} from "./monte-carlo.js";
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
+let runner: UnitRunner | null = null;
 
 function reply(message: WorkerReply): void {
   port.postMessage(message);
 }
 
-try {
-  const runner = new UnitRunner(prepareChip(readChip(setup.chip, setup.file)), setup);
-  port.on("message", (unit: Unit) => {
-    try {
-      const logits = runner.run(unit, () => reply({ kind: "progress" }));
-      reply({ kind: "result", unit, logits });
-    } catch (error) {
-      fault(error);
+port.on("message", (message: WorkerMessage) => {
+  try {
+    if (message.kind === "chip") {
+      runner = new UnitRunner(message.chip, setup);
+      return;
     }
-  });
-} catch (error) {
-  fault(error);
-}
+    const logits = runner!.run(message.unit, () => reply({ kind: "progress" }));
+    reply({ kind: "result", unit: message.unit, logits });
+  } catch (error) {
+    fault(error);
+  }
+});
 
 function fault(error: unknown): void {
   if (error instanceof Qs4dError) {

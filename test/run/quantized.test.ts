@@ -185,22 +185,24 @@ describe("qs4d-max on a whole stack", () => {
     };
   }
 
-  it("the streaming passes reproduce the conv twin's per-sample maxima bit for bit", () => {
-    const model = maxModel();
-    const batch = 3;
-    const length = 17;
-    const input = Float64Array.from(values(random(11), batch * length, 2));
-    const plan = buildPlan(model, { quantize: true, length });
-    expect(plan.points.map((p) => `${p.layer}:${p.where}`)).toEqual([
-      "0:ssm-input",
-      "0:layer-output",
-      "1:ssm-input",
-      "1:layer-output",
-    ]);
-    const recurrent = runStreaming(plan, input, batch, null);
-    const conv = runConvolution(plan, input, batch, null);
-    expect(Array.from(recurrent)).toEqual(Array.from(conv));
-  });
+  it.each([17, 70])(
+    "the streaming passes reproduce the conv twin's per-sample maxima bit for bit (L = %i: one block, or three)",
+    (length) => {
+      const model = maxModel();
+      const batch = 3;
+      const input = Float64Array.from(values(random(11), batch * length, 2));
+      const plan = buildPlan(model, { quantize: true, length });
+      expect(plan.points.map((p) => `${p.layer}:${p.where}`)).toEqual([
+        "0:ssm-input",
+        "0:layer-output",
+        "1:ssm-input",
+        "1:layer-output",
+      ]);
+      const recurrent = runStreaming(plan, input, batch, null);
+      const conv = runConvolution(plan, input, batch, null);
+      expect(Array.from(recurrent)).toEqual(Array.from(conv));
+    },
+  );
 
   it("each sample's codes reach +-Q/2 in every layer (its own max maps to Q/2)", () => {
     const model = maxModel();

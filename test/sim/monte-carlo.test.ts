@@ -31,7 +31,7 @@ function equal(a: readonly Float32Array[], b: readonly Float32Array[]): boolean 
 }
 
 describe("Monte Carlo", () => {
-  const oneThread = monteCarlo(chip, c.bytes, input, { ...options, threads: 1 });
+  const oneThread = monteCarlo(chip, input, { ...options, threads: 1 });
 
   it("runs differ from each other, and each equals a direct run of its programming", async () => {
     const runs = await oneThread;
@@ -42,7 +42,7 @@ describe("Monte Carlo", () => {
 
   it("2 worker threads (TypeScript source through tsx) give the same numbers as 1 thread", async () => {
     const progress: number[] = [];
-    const two = await monteCarlo(chip, c.bytes, input, {
+    const two = await monteCarlo(chip, input, {
       ...options,
       threads: 2,
       onProgress: (done) => progress.push(done),
@@ -65,7 +65,7 @@ describe("Monte Carlo", () => {
     const built = (await import(
       pathToFileURL(join(dir, "monte-carlo.js")).href
     )) as typeof import("../../src/sim/monte-carlo.js");
-    const two = await built.monteCarlo(chip, c.bytes, input, { ...options, threads: 2 });
+    const two = await built.monteCarlo(chip, input, { ...options, threads: 2 });
     expect(equal(two, await oneThread)).toBe(true);
   });
 
@@ -79,9 +79,27 @@ describe("Monte Carlo", () => {
     for (const options of cases) {
       const results = [];
       for (const threads of [1, 2, 3])
-        results.push(bytes(await monteCarlo(chip, c.bytes, input, { ...options, threads })));
+        results.push(bytes(await monteCarlo(chip, input, { ...options, threads })));
       expect(results[1]!.equals(results[0]!)).toBe(true);
       expect(results[2]!.equals(results[0]!)).toBe(true);
+    }
+  });
+
+  it("workers run the chip they are given, prepared: its tables, not chip.bin prepared again", async () => {
+    // Halve every ideal gain of the prepared chip: a worker that prepared chip.bin again
+    // would compute the unaltered chip's samples.
+    const altered = structuredClone(chip);
+    for (const group of altered.groups.values()) {
+      for (const g of [group.primaries.ideal.gain, group.primaries.ideal.pairGain])
+        for (let i = 0; i < g.length; i++) g[i]! *= 0.5;
+    }
+    const ideal = { noise: NO_NOISE, seed: 0, runs: 1 };
+    const unaltered = await monteCarlo(chip, input, { ...ideal, threads: 1 });
+    const one = await monteCarlo(altered, input, { ...ideal, threads: 1 });
+    expect(equal(one, unaltered)).toBe(false);
+    for (const threads of [2, 3]) {
+      const spread = await monteCarlo(altered, input, { ...ideal, threads });
+      expect(equal(spread, one)).toBe(true);
     }
   });
 

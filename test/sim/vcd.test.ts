@@ -67,7 +67,7 @@ function parseVcd(text: string): Vcd {
 
 describe("VCD trace", async () => {
   const window = { start: 0, count: 400 };
-  const sim = await simulateChip(prepareChip(c.chip), c.bytes, input, {
+  const sim = await simulateChip(prepareChip(c.chip), input, {
     noise: null,
     seed: 0,
     runs: 1,

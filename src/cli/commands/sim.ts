@@ -127,7 +127,7 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
       .filter((path) => path !== undefined)
       .map((path) => ({ path, folder: false })),
   );
-  const result = await simulateChip(chip, bytes, input, {
+  const result = await simulateChip(chip, input, {
     noise,
     seed,
     runs,
