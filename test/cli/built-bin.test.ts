@@ -4,7 +4,7 @@
 // worker entry point not where the code that starts it looks, a license header dropped.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +37,7 @@ describe("the built bin (dist/cli/)", () => {
   it("is the bundle, executable", () => {
     expect(pkg.bin.qs4dc).toBe("dist/cli/qs4dc.js");
     expect(readFileSync(BIN, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(statSync(BIN).mode & 0o111).toBe(0o111);
   });
 
   it("--help loads every command's chunk and lists them", () => {
@@ -52,7 +53,8 @@ describe("the built bin (dist/cli/)", () => {
     expect(r.exit).toBe(0);
     const source = await qs4dcInProcess([EXAMPLE, "-o", at("source.bin"), "-q"]);
     expect(source.exit).toBe(0);
-    expect(readFileSync(at("bundle.bin")).equals(readFileSync(at("source.bin")))).toBe(true);
+    const same = readFileSync(at("bundle.bin")).equals(readFileSync(at("source.bin")));
+    expect(same, "a bundle older than the sources? npm run build").toBe(true);
   });
 
   it("reports a missing model as a coded diagnostic, exit 2", () => {
