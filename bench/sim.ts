@@ -28,7 +28,10 @@ import { writeNpy } from "../src/util/npy.js";
 
 const ROOT = new URL("../", import.meta.url);
 const MODELS = new URL("fixtures/models/", ROOT);
-const CLI = fileURLToPath(new URL("dist/src/cli/main.js", ROOT));
+/** The built CLI as installed: package.json's bin (dist/cli/, the bundle). */
+const CLI = fileURLToPath(
+  new URL(JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")).bin.qs4dc, ROOT),
+);
 const ORT_FORWARD = fileURLToPath(new URL("bench/ort-forward.mjs", ROOT));
 /** Preloaded into a child: its peak RSS (KiB) on stderr when it exits. */
 const REPORT_RSS =

@@ -26,7 +26,7 @@ function endOf(text: string): Pos {
 }
 
 export function parseTree(text: string): ParseTreeResult {
-  const lexed = irLexer.tokenize(text);
+  const lexed = irLexer().tokenize(text);
   const lexError = lexed.errors[0];
   if (lexError !== undefined) {
     const character = text.slice(lexError.offset, lexError.offset + lexError.length);

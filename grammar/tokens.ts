@@ -98,7 +98,14 @@ export const ALL_TOKENS: readonly TokenType[] = [
   StringLit,
 ];
 
-export const irLexer = new Lexer([...ALL_TOKENS], {
-  ensureOptimizations: false,
-  positionTracking: "full",
-});
+let lexer: Lexer | undefined;
+
+/**
+ * The one lexer, built on first use like irParser(): building it analyses every token's
+ * pattern, work a command that reads no IR text (a compile of an .onnx) should not pay at
+ * start-up.
+ */
+export function irLexer(): Lexer {
+  lexer ??= new Lexer([...ALL_TOKENS], { ensureOptimizations: false, positionTracking: "full" });
+  return lexer;
+}

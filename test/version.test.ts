@@ -9,10 +9,11 @@ it("src/version.ts matches package.json", () => {
   expect(VERSION).toBe(pkg.version);
 });
 
-// The installed binary (dist/, built by `npm ci` through `prepare`) answers --version from its
-// fast path, before any command loads, and the same way as commander would.
+// The installed binary (package.json's bin, built by `npm ci` through `prepare`) answers
+// --version from its fast path, before any command loads, and the same way as commander would.
 it.each(["--version", "-V"])("qs4dc %s prints the version alone, exit 0", (flag) => {
-  const main = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  const main = fileURLToPath(new URL(`../${pkg.bin.qs4dc}`, import.meta.url));
   const r = spawnSync(process.execPath, [main, flag], { encoding: "utf8" });
   expect(r.stderr).toBe("");
   expect(r.stdout).toBe(`${VERSION}\n`);

@@ -2,19 +2,26 @@
 // against their JSON Schema with ajv; the first violation becomes one coded diagnostic at its
 // JSON path.
 
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import type { DiagnosticCode } from "../diag/codes.js";
 import { fail } from "../diag/error.js";
 import { readFileBytes } from "../util/read-file.js";
 
-const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
+let ajv: Ajv2020 | undefined;
 
 export type SchemaCheck = (json: unknown, file: string) => void;
 
-/** A checker of parsed JSON against `schema`; a violation fails with `code` (args file, path, reason). */
+/**
+ * A checker of parsed JSON against `schema`; a violation fails with `code` (args file, path,
+ * reason). The schema is compiled on the first check, not here: modules call this at import,
+ * and compiling (ajv's meta-schema first) takes about 100 ms that every command would pay at
+ * start-up, with or without a file to check.
+ */
 export function schemaCheck(schema: object, code: DiagnosticCode): SchemaCheck {
-  const validate = ajv.compile(schema);
+  let validate: ValidateFunction | undefined;
   return (json, file) => {
+    ajv ??= new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
+    validate ??= ajv.compile(schema);
     if (validate(json)) return;
     const first = validate.errors![0]!;
     const path = first.instancePath === "" ? "/" : first.instancePath;
