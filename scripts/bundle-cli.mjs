@@ -50,6 +50,9 @@ const { metafile } = await build({
   logLevel: "warning",
 });
 chmodSync(`${ROOT}${OUT}/qs4dc.js`, 0o755);
+// tsc's CLI entry was the bin before the bundle, and stays runnable: `npx qs4dc` caches a
+// project's bin path per folder (~/.npm/_npx), so a checkout that ran it before still calls it.
+chmodSync(`${ROOT}dist/src/cli/main.js`, 0o755);
 
 const outputs = Object.keys(metafile.outputs).filter((file) => file.endsWith(".js"));
 if (!outputs.some((file) => readFileSync(`${ROOT}${file}`, "utf8").includes(CHEVROTAIN_LICENSE)))

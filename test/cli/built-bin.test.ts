@@ -40,6 +40,15 @@ describe("the built bin (dist/cli/)", () => {
     expect(statSync(BIN).mode & 0o111).toBe(0o111);
   });
 
+  it("the bin before the bundle (tsc's dist/src/cli/main.js) stays an executable CLI", () => {
+    // npx caches a project's bin path per folder: a checkout that ran `npx qs4dc` before the
+    // bundle still calls this one.
+    const old = join(ROOT, "dist/src/cli/main.js");
+    expect(statSync(old).mode & 0o111).toBe(0o111);
+    const r = spawnSync(old, ["--version"], { cwd: dir, encoding: "utf8" });
+    expect([r.status, r.stdout.trim()]).toEqual([0, pkg.version]);
+  });
+
   it("--help loads every command's chunk and lists them", () => {
     const r = bin("--help");
     expect(r.stderr).toBe("");
