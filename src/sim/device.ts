@@ -363,14 +363,6 @@ export class DeviceEngine implements ReadEngine {
     this.readNoise = new Rng(this.seed, Purpose.read, this.run, sample);
   }
 
-  get readStream(): Rng | null {
-    return this.readSigma > 0 ? this.readNoise : null;
-  }
-
-  set readStream(stream: Rng | null) {
-    if (stream !== null) this.readNoise = stream;
-  }
-
   read(group: ReadGroup, probe: ReadProbe | null): void {
     if (this.readSigma > 0) for (const k of group.arrays) this.rowSquares(k);
     const primaries = this.convert(group.primaries);

@@ -8,7 +8,6 @@
 import { fail } from "../diag/error.js";
 import { adcCode, commitRound } from "./arith.js";
 import { type ConversionTable, PAIR_RECORD, type ReadGroup } from "./conversions.js";
-import type { Rng } from "./rng.js";
 
 /** What a VCD trace sees of one read. */
 export interface ReadProbe {
@@ -29,8 +28,6 @@ export interface ReadEngine {
   read(group: ReadGroup, probe: ReadProbe | null): void;
   /** Called before each sample: the device model keys its read-noise stream by sample. */
   beginSample(sample: number): void;
-  /** The stream reads draw noise from (null: reads draw none); a replayed run swaps it. */
-  readStream: Rng | null;
 }
 
 /**
@@ -177,12 +174,6 @@ export class IdealEngine implements ReadEngine {
   }
 
   beginSample(): void {}
-
-  get readStream(): null {
-    return null;
-  }
-
-  set readStream(_: Rng | null) {}
 
   read(group: ReadGroup, probe: ReadProbe | null): void {
     const primaries = this.scratch(group.primaries);

@@ -56,17 +56,6 @@ export class Rng {
     this.s3 = next();
   }
 
-  /** An independent stream at this one's position (a replayed run draws the same numbers). */
-  copy(): Rng {
-    const c: Rng = Object.create(Rng.prototype);
-    c.s0 = this.s0;
-    c.s1 = this.s1;
-    c.s2 = this.s2;
-    c.s3 = this.s3;
-    c.spare = this.spare;
-    return c;
-  }
-
   /** The next 32 random bits as an unsigned integer. */
   nextU32(): number {
     const s1 = this.s1;

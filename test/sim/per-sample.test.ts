@@ -1,8 +1,8 @@
-// Per-sample max quantizers in the simulator are resolved by replaying the sample (one pass per
-// unresolved scale, src/sim/stream.ts) instead of holding whole sequences. Checked against the
+// Per-sample max quantizers in the simulator (src/sim/stream.ts): the op holds its input until
+// the sequence ends, then quantizes it with the scale of the whole sample. Checked against the
 // emulator, which computes each scale over the whole buffer at once, on a sequence tiled to 4x
-// its trained length; the hooks fire for the final pass only; with read noise the passes draw
-// the same numbers as the simulator that held sequences (its logits, pinned below).
+// its trained length; the hooks fire once per step; with read noise the logits are the ones
+// pinned below (a replaying simulator, tried and reverted for its time, drew the same).
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -30,7 +30,7 @@ const sha1 = (x: Float32Array) =>
     .update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))
     .digest("hex");
 
-describe("per-sample quantizers by replay", () => {
+describe("per-sample quantizers in the simulator", () => {
   it("equal the emulator's whole-buffer scales on a 256-step sequence, codes included", () => {
     const c = compiled(QS4D, "imssa-256");
     const x = tiled(goldenInputs(QS4D, 0, 3), 4);
@@ -45,7 +45,7 @@ describe("per-sample quantizers by replay", () => {
     }
   });
 
-  it("fire the hooks of the final pass only", () => {
+  it("fire the hooks once per step and layer", () => {
     const chip = prepareChip(compiled(QS4D, "imssa-64").chip);
     const x = goldenInputs(QS4D, 0, 1);
     let inputs = 0;
@@ -58,7 +58,7 @@ describe("per-sample quantizers by replay", () => {
     expect([inputs, outputs]).toEqual([layers * x.length, layers * x.length]);
   });
 
-  it("draw the read noise of the unreplayed simulator (logits pinned before the change)", () => {
+  it("give the pinned noisy logits", () => {
     const pinned = {
       "digits-qat8-h32n16-l2": "5a6fbe7c50c9418996cbc85f7a52aae03ab6f8b4",
       [QS4D]: "7d19b16c1fa37a4da6293e8202233234f1dd3a06",
