@@ -266,8 +266,13 @@ function packKernel(
   ptr: Int32Array,
   entries: { index: number[]; weight: number[] },
 ): IdealKernel {
-  const slots = (c: number) =>
-    Array.from({ length: terms }, (_, k) => c * terms + k).filter((q) => ptr[q] !== ptr[q + 1]);
+  // Each conversion's non-empty term slots, computed once (both loops below walk them).
+  const slotsOf: number[][] = [];
+  for (let c = 0; c < count; c++) {
+    const qs: number[] = [];
+    for (let q = c * terms; q < (c + 1) * terms; q++) if (ptr[q] !== ptr[q + 1]) qs.push(q);
+    slotsOf.push(qs);
+  }
   const wide = entries.weight.some((w) => (w | 0) !== w);
   const small = (qs: number[]) =>
     !wide && qs.length <= 2 && qs.every((q) => ptr[q + 1]! - ptr[q]! <= 2);
@@ -275,7 +280,7 @@ function packKernel(
   const pairGain: number[] = [];
   const blocks = new Map<string, number[]>();
   for (let c = 0; c < count; c++) {
-    const qs = slots(c);
+    const qs = slotsOf[c]!;
     if (small(qs)) {
       pairs.push(c);
       for (let k = 0; k < 2; k++) {
@@ -302,7 +307,7 @@ function packKernel(
     program.push(members.length, sizes.length, ...sizes);
     for (const c of members) {
       program.push(c);
-      for (const q of slots(c)) {
+      for (const q of slotsOf[c]!) {
         gains.push(gain[q]!);
         for (let j = ptr[q]!; j < ptr[q + 1]!; j++) {
           program.push(entries.index[j]!, wide ? 0 : entries.weight[j]!);
@@ -384,6 +389,33 @@ function buildTable(
   };
 }
 
+/**
+ * Per array of `arrays` (ascending): the conversion steps of its busiest ADC over the
+ * conversions `all`, in one pass over them.
+ */
+function busiestAdcSteps(
+  image: ChipImage,
+  all: readonly Conversion[],
+  arrays: readonly number[],
+): Int32Array {
+  const { adcBits, adcsPerArray } = image.target.params;
+  const at = new Map(arrays.map((k, i) => [k, i] as const));
+  // Keyed by (array, ADC): a hostile chip may name 2^24 ADCs per array, so no dense table.
+  const perAdc = new Map<number, number>();
+  for (const c of all) {
+    const ro = image.arrays[c.array]!.readout;
+    const adc = ro.adc[c.readout]! >= 0 ? ro.adc[c.readout]! : c.readout % adcsPerArray;
+    const key = at.get(c.array)! * adcsPerArray + adc;
+    perAdc.set(key, (perAdc.get(key) ?? 0) + convertSteps(ro.limit[c.readout]!, adcBits));
+  }
+  const busiest = new Int32Array(arrays.length);
+  for (const [key, steps] of perAdc) {
+    const i = Math.floor(key / adcsPerArray);
+    busiest[i] = Math.max(busiest[i]!, steps);
+  }
+  return busiest;
+}
+
 /** The read group of the conversions writing `signals` (an op's state and output). */
 export function readGroup(
   image: ChipImage,
@@ -395,20 +427,7 @@ export function readGroup(
   const terms = Math.max(0, ...image.arrays.map((a) => a.terms));
   const polarity = (c: Conversion) => image.arrays[c.array]!.readout.polarity[c.readout]!;
   const arrays = [...new Set(all.map((c) => c.array))].sort((x, y) => x - y);
-  const { adcBits } = image.target.params;
-  const adcRounds = new Int32Array(arrays.length);
-  arrays.forEach((k, i) => {
-    const perAdc = new Map<number, number>();
-    const ro = image.arrays[k]!.readout;
-    for (const c of all) {
-      if (c.array !== k) continue;
-      const adc =
-        ro.adc[c.readout]! >= 0 ? ro.adc[c.readout]! : c.readout % image.target.params.adcsPerArray;
-      const steps = convertSteps(ro.limit[c.readout]!, adcBits);
-      perAdc.set(adc, (perAdc.get(adc) ?? 0) + steps);
-    }
-    adcRounds[i] = Math.max(0, ...perAdc.values());
-  });
+  const adcRounds = busiestAdcSteps(image, all, arrays);
   const written: WrittenSignal[] = signals.map((s) => ({
     signal: s,
     name: image.signals[s]!.name,
