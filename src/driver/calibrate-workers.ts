@@ -42,12 +42,15 @@ function bootScript(): string | null {
   });`;
 }
 
-/** The statistics of each job, in job order, each computed on a worker thread of its own. */
-export function statsOnWorkers(jobs: readonly StatsJob[]): SsmStats[][] {
+/**
+ * The statistics of the samples each thread took: this thread's first, then those of
+ * `workers` worker threads working on the same job beside it.
+ */
+export function statsOnWorkers(job: StatsJob, workers: number): SsmStats[][] {
   const boot = bootScript();
-  if (boot === null) return jobs.map(jobStats);
+  if (boot === null) return [jobStats(job)];
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const started = jobs.map((job) => {
+  const started = Array.from({ length: workers }, () => {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(boot, {
       eval: true,
@@ -56,9 +59,10 @@ export function statsOnWorkers(jobs: readonly StatsJob[]): SsmStats[][] {
     });
     return { worker, port: port1 };
   });
-  for (let seen = Atomics.load(done, 0); seen < jobs.length; seen = Atomics.load(done, 0))
+  const own = jobStats(job);
+  for (let seen = Atomics.load(done, 0); seen < workers; seen = Atomics.load(done, 0))
     Atomics.wait(done, 0, seen);
-  return started.map(({ worker, port }) => {
+  const others = started.map(({ worker, port }) => {
     const reply = receiveMessageOnPort(port)?.message as StatsReply | undefined;
     port.close();
     void worker.terminate();
@@ -66,4 +70,5 @@ export function statsOnWorkers(jobs: readonly StatsJob[]): SsmStats[][] {
       throw new Error(`calibration worker failed: ${reply?.message ?? "no reply"}`);
     return reply.stats;
   });
+  return [own, ...others];
 }

@@ -51,8 +51,9 @@ function floatSsm(model: Model, layer: number): FloatSsm {
 
 /**
  * The float recurrence on one sample's [L, H] input, updating the statistics. Per channel, mode
- * after mode over the whole sequence, so that a mode's state and maximum stay in registers;
- * y(t) still sums the modes in order (acc[t] gets mode 0, then mode 1, ...).
+ * after mode over the whole sequence, so that a mode's state and maximum stay in registers, two
+ * modes side by side (their recurrences are independent, and one alone waits on its own
+ * multiply-adds); y(t) still sums the modes in order (acc[t] gets mode 0, then mode 1, ...).
  */
 function runFloat(s: FloatSsm, u: Buffer, stats: SsmStats, levels: number | null): Buffer {
   const { H, M } = s;
@@ -68,26 +69,9 @@ function runFloat(s: FloatSsm, u: Buffer, stats: SsmStats, levels: number | null
       v[t] = levels === null ? raw : sampleCode(raw, scale, levels);
     }
     acc.fill(0);
-    for (let k = h * M; k < (h + 1) * M; k++) {
-      const lr = s.lr[k]!;
-      const li = s.li[k]!;
-      const br = s.br[k]!;
-      const bi = s.bi[k]!;
-      const cr = s.cr[k]!;
-      const ci = s.ci[k]!;
-      let xr = 0;
-      let xi = 0;
-      let max = stats.xMax[k]!;
-      for (let t = 0; t < L; t++) {
-        const r = lr * xr - li * xi + br * v[t]!;
-        const i = lr * xi + li * xr + bi * v[t]!;
-        xr = r;
-        xi = i;
-        max = Math.max(max, Math.abs(r), Math.abs(i));
-        acc[t] = acc[t]! + (cr * r - ci * i);
-      }
-      stats.xMax[k] = max;
-    }
+    let k = h * M;
+    for (; k + 2 <= (h + 1) * M; k += 2) twoModes(s, k, v, acc, stats.xMax);
+    if (k < (h + 1) * M) oneMode(s, k, v, acc, stats.xMax);
     for (let t = 0; t < L; t++) {
       const out = 2 * acc[t]! + s.d[h]! * v[t]!;
       stats.yMax[h] = Math.max(stats.yMax[h]!, Math.abs(out));
@@ -95,6 +79,60 @@ function runFloat(s: FloatSsm, u: Buffer, stats: SsmStats, levels: number | null
     }
   }
   return y;
+}
+
+/** Mode k over the sequence v: acc[t] += Re(C x_t), xMax[k] the largest |Re x|, |Im x|. */
+function oneMode(s: FloatSsm, k: number, v: Float64Array, acc: Float64Array, xMax: Float64Array) {
+  const lr = s.lr[k]!;
+  const li = s.li[k]!;
+  const br = s.br[k]!;
+  const bi = s.bi[k]!;
+  const cr = s.cr[k]!;
+  const ci = s.ci[k]!;
+  let xr = 0;
+  let xi = 0;
+  let max = xMax[k]!;
+  for (let t = 0; t < v.length; t++) {
+    const r = lr * xr - li * xi + br * v[t]!;
+    const i = lr * xi + li * xr + bi * v[t]!;
+    xr = r;
+    xi = i;
+    max = Math.max(max, Math.abs(r), Math.abs(i));
+    acc[t] = acc[t]! + (cr * r - ci * i);
+  }
+  xMax[k] = max;
+}
+
+/** Modes k and k + 1 as oneMode, advanced side by side; acc[t] adds k's term first. */
+function twoModes(s: FloatSsm, k: number, v: Float64Array, acc: Float64Array, xMax: Float64Array) {
+  const [lr0, lr1] = [s.lr[k]!, s.lr[k + 1]!];
+  const [li0, li1] = [s.li[k]!, s.li[k + 1]!];
+  const [br0, br1] = [s.br[k]!, s.br[k + 1]!];
+  const [bi0, bi1] = [s.bi[k]!, s.bi[k + 1]!];
+  const [cr0, cr1] = [s.cr[k]!, s.cr[k + 1]!];
+  const [ci0, ci1] = [s.ci[k]!, s.ci[k + 1]!];
+  let xr0 = 0;
+  let xi0 = 0;
+  let xr1 = 0;
+  let xi1 = 0;
+  let max0 = xMax[k]!;
+  let max1 = xMax[k + 1]!;
+  for (let t = 0; t < v.length; t++) {
+    const vt = v[t]!;
+    const r0 = lr0 * xr0 - li0 * xi0 + br0 * vt;
+    const i0 = lr0 * xi0 + li0 * xr0 + bi0 * vt;
+    const r1 = lr1 * xr1 - li1 * xi1 + br1 * vt;
+    const i1 = lr1 * xi1 + li1 * xr1 + bi1 * vt;
+    xr0 = r0;
+    xi0 = i0;
+    xr1 = r1;
+    xi1 = i1;
+    max0 = Math.max(max0, Math.abs(r0), Math.abs(i0));
+    max1 = Math.max(max1, Math.abs(r1), Math.abs(i1));
+    acc[t] = acc[t]! + (cr0 * r0 - ci0 * i0) + (cr1 * r1 - ci1 * i1);
+  }
+  xMax[k] = max0;
+  xMax[k + 1] = max1;
 }
 
 function placeholderSsm(model: Model) {
@@ -122,8 +160,9 @@ function placeholderSsm(model: Model) {
 }
 
 /**
- * What computing the statistics over some samples needs, as plain data (a worker thread gets
- * it structured-cloned): the float SSMs, the digital program and the samples [batch, L, dIn].
+ * What computing the statistics over the samples needs, as plain data (a worker thread gets it
+ * structured-cloned): the float SSMs, the digital program, the samples [batch, L, dIn] and the
+ * index of the next sample not yet taken, shared by every thread that works on them.
  */
 export interface StatsJob {
   readonly ssms: readonly FloatSsm[];
@@ -131,6 +170,7 @@ export interface StatsJob {
   readonly program: readonly DigitalOp[];
   readonly inputs: Float64Array;
   readonly shape: readonly [number, number, number];
+  readonly next: Int32Array;
 }
 
 function statsJob(model: Model, data: CalibrationInputs): StatsJob {
@@ -144,10 +184,15 @@ function statsJob(model: Model, data: CalibrationInputs): StatsJob {
     program: buildDigitalProgram(model, placeholderSsm(model)),
     inputs: data.inputs,
     shape: [batch, length, model.config.dIn],
+    next: new Int32Array(new SharedArrayBuffer(4)),
   };
 }
 
-/** The job's statistics, one sample after another in this thread. */
+/**
+ * The statistics of the samples this thread takes: one sample after another, each the next
+ * one no thread has taken yet, until none is left. Threads that start late or run slower
+ * simply take fewer samples.
+ */
 export function jobStats(job: StatsJob): SsmStats[] {
   const [batch, length, dIn] = job.shape;
   const { ssms } = job;
@@ -166,7 +211,7 @@ export function jobStats(job: StatsJob): SsmStats[] {
       throw new Error("calibration runs the model before dense layers are placed on crossbars");
     },
   };
-  for (let b = 0; b < batch; b++) {
+  for (let b = Atomics.add(job.next, 0, 1); b < batch; b = Atomics.add(job.next, 0, 1)) {
     const input = makeBuffer(length, dIn);
     input.data.set(job.inputs.subarray(b * length * dIn, (b + 1) * length * dIn));
     runProgram(job.program, input, hooks);
@@ -197,23 +242,15 @@ function defaultThreads(job: StatsJob): number {
 }
 
 /**
- * Per-layer statistics over all calibration samples (model after discretize), the samples
- * cut into `threads` contiguous ranges (default: defaultThreads), each run on a worker thread
- * (calibrate-workers.ts). Every statistic is a maximum, so the result is the same for any
- * thread count.
+ * Per-layer statistics over all calibration samples (model after discretize), on `threads`
+ * threads (default: defaultThreads): this one and worker threads (calibrate-workers.ts), each
+ * taking the next sample left until none is. Every statistic is a maximum, so the result is
+ * the same whichever thread ran which sample, for any thread count.
  */
 export function ssmStats(model: Model, data: CalibrationInputs, threads?: number): SsmStats[] {
   const job = statsJob(model, data);
-  const [batch, length, dIn] = job.shape;
-  const count = Math.min(threads ?? defaultThreads(job), batch);
+  const count = Math.min(threads ?? defaultThreads(job), job.shape[0]);
   if (count <= 1) return jobStats(job);
-  const size = length * dIn;
-  const jobs = Array.from({ length: count }, (_, k): StatsJob => {
-    const from = Math.floor((k * batch) / count);
-    const to = Math.floor(((k + 1) * batch) / count);
-    const inputs = job.inputs.slice(from * size, to * size);
-    return { ...job, inputs, shape: [to - from, length, dIn] };
-  });
-  const results = statsOnWorkers(jobs);
+  const results = statsOnWorkers(job, count - 1);
   return results.slice(1).reduce(mergeStats, results[0]!);
 }

@@ -21,19 +21,57 @@ export function makeBuffer(rows: number, cols: number): Buffer {
 
 type Op<K extends DigitalOp["op"]> = Extract<DigitalOp, { op: K }>;
 
+const weightCache = new WeakMap<Op<"linear">, { w: Float64Array; b: Float64Array | null }>();
+
 /**
- * out[t, o] = f32(bias[o] + sum_i w[o, i] * x[t, i]), summed in i order from the bias. Four
- * time steps at a time, so that each weight is loaded once for four products; every sum is
- * still its own, in i order.
+ * The op's weight and bias as binary64 arrays (exact: they are binary32 or binary64 values),
+ * made once per op: tensors come in several element types, and a hot loop that meets more
+ * than one loads through a generic path several times slower.
+ */
+function float64Weights(op: Op<"linear">): { w: Float64Array; b: Float64Array | null } {
+  let cached = weightCache.get(op);
+  if (cached === undefined) {
+    const b = op.bias === null ? null : Float64Array.from(dataOf(op.bias));
+    cached = { w: Float64Array.from(dataOf(op.weight)), b };
+    weightCache.set(op, cached);
+  }
+  return cached;
+}
+
+/**
+ * out[t, o] = f32(bias[o] + sum_i w[o, i] * x[t, i]), summed in i order from the bias.
  */
 export function linear(op: Op<"linear">, x: Buffer): Buffer {
-  const w = dataOf(op.weight);
-  const b = op.bias === null ? null : dataOf(op.bias);
+  const { w, b } = float64Weights(op);
   const [outF, inF] = op.weight.shape as [number, number];
   const out = makeBuffer(x.rows, outF);
-  const xs = x.data;
-  let t = 0;
-  for (; t + 4 <= x.rows; t += 4) {
+  const rows = x.rows - (x.rows % 4);
+  denseFourSteps(w, b, outF, inF, x.data, out.data, rows);
+  for (let t = rows; t < x.rows; t++) {
+    for (let o = 0; o < outF; o++) {
+      let acc = b === null ? 0 : b[o]!;
+      for (let i = 0; i < inF; i++) acc += w[o * inF + i]! * x.data[t * inF + i]!;
+      out.data[t * outF + o] = acc;
+    }
+  }
+  return out;
+}
+
+/**
+ * linear's steps below `rows` (a multiple of four), four at a time, so that each weight is
+ * loaded once for four products; every sum is still its own, in i order. A function of plain
+ * arrays and numbers, so that its loop is compiled for exactly these array types.
+ */
+function denseFourSteps(
+  w: Float64Array,
+  b: Float64Array | null,
+  outF: number,
+  inF: number,
+  xs: Float32Array,
+  ys: Float32Array,
+  rows: number,
+): void {
+  for (let t = 0; t < rows; t += 4) {
     const x0 = t * inF;
     for (let o = 0; o < outF; o++) {
       const bias = b === null ? 0 : b[o]!;
@@ -48,20 +86,12 @@ export function linear(op: Op<"linear">, x: Buffer): Buffer {
         a2 += wv * xs[x0 + 2 * inF + i]!;
         a3 += wv * xs[x0 + 3 * inF + i]!;
       }
-      out.data[t * outF + o] = a0;
-      out.data[(t + 1) * outF + o] = a1;
-      out.data[(t + 2) * outF + o] = a2;
-      out.data[(t + 3) * outF + o] = a3;
+      ys[t * outF + o] = a0;
+      ys[(t + 1) * outF + o] = a1;
+      ys[(t + 2) * outF + o] = a2;
+      ys[(t + 3) * outF + o] = a3;
     }
   }
-  for (; t < x.rows; t++) {
-    for (let o = 0; o < outF; o++) {
-      let acc = b === null ? 0 : b[o]!;
-      for (let i = 0; i < inF; i++) acc += w[o * inF + i]! * xs[t * inF + i]!;
-      out.data[t * outF + o] = acc;
-    }
-  }
-  return out;
 }
 
 export function layerNorm(op: Op<"layer-norm">, x: Buffer): Buffer {
