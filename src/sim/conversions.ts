@@ -34,8 +34,12 @@ export interface ConversionTable {
   /** [count * terms]: term signal (-1 unused) and gain. */
   readonly termSignal: Int32Array;
   readonly gain: Float64Array;
-  /** The ideal chip's dot products, packed in the order a read walks them. */
-  readonly ideal: IdealKernel;
+  /**
+   * The ideal chip's dot products, packed in the order a read walks them. Null for mirrors
+   * until some run needs their codes (a trace or the mirror check: tableKernel); the ideal
+   * chip never converts them otherwise, and building them was half of preparing a chip.
+   */
+  readonly ideal: IdealKernel | null;
   /** Columns summed before the ADC: conversion c's are [wirePtr[c], wirePtr[c + 1]). */
   readonly wirePtr: Int32Array;
   readonly wireCol: Int32Array;
@@ -87,7 +91,7 @@ export interface ReadGroup {
   /** Arrays with at least one conversion in the group, ascending. */
   readonly arrays: readonly number[];
   /** Polarity +1 readouts: converted and committed. */
-  readonly primaries: ConversionTable;
+  readonly primaries: KernelTable;
   /** Polarity -1 readouts (row-polarity mirror columns): converted, not stored. */
   readonly mirrors: ConversionTable;
   /**
@@ -331,7 +335,6 @@ function buildTable(
   layout: ChipLayout,
   list: readonly Conversion[],
   terms: number,
-  scratch: WeightScratch,
 ): ConversionTable {
   const n = list.length;
   const t = {
@@ -346,8 +349,6 @@ function buildTable(
     gain: new Float64Array(n * terms),
     wirePtr: new Int32Array(n + 1),
   };
-  const ptr = new Int32Array(n * terms + 1);
-  const entries = { index: [] as number[], weight: [] as number[] };
   const wireCol: number[] = [];
   const wireFactor: number[] = [];
   list.forEach((c, i) => {
@@ -367,26 +368,69 @@ function buildTable(
       wireFactor.push(factor);
     }
     t.wirePtr[i + 1] = wireCol.length;
-    const cells = columnCells(a);
-    for (let k = 0; k < terms; k++) {
-      const q = i * terms + k;
-      const signal = k < a.terms ? a.term.signal[r * a.terms + k]! : -1;
-      ptr[q + 1] = ptr[q]!;
+    for (let k = 0; k < Math.min(terms, a.terms); k++) {
+      const signal = a.term.signal[r * a.terms + k]!;
       if (signal < 0) continue;
-      t.termSignal[q] = signal;
-      t.gain[q] = a.term.gain[r * a.terms + k]!;
-      termWeights(a, cells, c.wires, signal, layout, scratch);
-      ptr[q + 1]! += scratch.take(entries);
+      t.termSignal[i * terms + k] = signal;
+      t.gain[i * terms + k] = a.term.gain[r * a.terms + k]!;
     }
   });
   return {
     count: n,
     terms,
     ...t,
-    ideal: packKernel(n, terms, t.gain, ptr, entries),
+    ideal: null,
     wireCol: Int32Array.from(wireCol),
     wireFactor: Float64Array.from(wireFactor),
   };
+}
+
+/** A table whose ideal kernel is built. */
+export type KernelTable = ConversionTable & { readonly ideal: IdealKernel };
+
+/** The ideal kernel of a table (ConversionTable.ideal), built from its conversions' wires. */
+export function tableKernel(
+  image: ChipImage,
+  layout: ChipLayout,
+  table: ConversionTable,
+): IdealKernel {
+  return table.ideal ?? kernelOf(image, layout, table, new WeightScratch(layout.registers));
+}
+
+function withKernel(
+  image: ChipImage,
+  layout: ChipLayout,
+  table: ConversionTable,
+  scratch: WeightScratch,
+): KernelTable {
+  return { ...table, ideal: kernelOf(image, layout, table, scratch) };
+}
+
+function kernelOf(
+  image: ChipImage,
+  layout: ChipLayout,
+  table: ConversionTable,
+  scratch: WeightScratch,
+): IdealKernel {
+  const { count, terms } = table;
+  const ptr = new Int32Array(count * terms + 1);
+  const entries = { index: [] as number[], weight: [] as number[] };
+  for (let i = 0; i < count; i++) {
+    const a = image.arrays[table.array[i]!]!;
+    const cells = columnCells(a);
+    const wires: [number, number][] = [];
+    for (let w = table.wirePtr[i]!; w < table.wirePtr[i + 1]!; w++)
+      wires.push([table.wireCol[w]!, table.wireFactor[w]!]);
+    for (let k = 0; k < terms; k++) {
+      const q = i * terms + k;
+      const signal = table.termSignal[q]!;
+      ptr[q + 1] = ptr[q]!;
+      if (signal < 0) continue;
+      termWeights(a, cells, wires, signal, layout, scratch);
+      ptr[q + 1]! += scratch.take(entries);
+    }
+  }
+  return packKernel(count, terms, table.gain, ptr, entries);
 }
 
 /**
@@ -436,21 +480,10 @@ export function readGroup(
     limit: image.signals[s]!.limit,
     accumulate: image.signals[s]!.accumulate === true,
   }));
+  const primaryList = all.filter((c) => polarity(c) > 0);
   const scratch = new WeightScratch(layout.registers);
-  const primaries = buildTable(
-    image,
-    layout,
-    all.filter((c) => polarity(c) > 0),
-    terms,
-    scratch,
-  );
-  const mirrors = buildTable(
-    image,
-    layout,
-    all.filter((c) => polarity(c) < 0),
-    terms,
-    scratch,
-  );
+  const primaries = withKernel(image, layout, buildTable(image, layout, primaryList, terms), scratch);
+  const mirrors = buildTable(image, layout, all.filter((c) => polarity(c) < 0), terms);
   const signalOf = (register: number) =>
     written.find((w) => register >= w.offset && register < w.offset + w.length)!;
   const writers = new Map<number, number>();

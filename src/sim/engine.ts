@@ -7,7 +7,15 @@
 
 import { fail } from "../diag/error.js";
 import { adcCode, commitRound } from "./arith.js";
-import { type ConversionTable, PAIR_RECORD, type ReadGroup } from "./conversions.js";
+import type { ChipImage } from "../emit/chip-image.js";
+import {
+  type ConversionTable,
+  type KernelTable,
+  PAIR_RECORD,
+  type ReadGroup,
+  tableKernel,
+} from "./conversions.js";
+import type { ChipLayout } from "./layout.js";
 
 /** What a VCD trace sees of one read. */
 export interface ReadProbe {
@@ -114,7 +122,7 @@ export function checkMirrors(
  * changes no sum). The packed kernel (conversions.ts IdealKernel): its small conversions in
  * one straight pass, the rest block by block of one shape.
  */
-export function idealCodes(table: ConversionTable, registers: Int32Array, out: Int32Array): void {
+export function idealCodes(table: KernelTable, registers: Int32Array, out: Int32Array): void {
   const { pairs, pairGain } = table.ideal;
   const limit = table.limit;
   for (let p = 0, g = 0; p < pairs.length; p += PAIR_RECORD, g += 2) {
@@ -129,7 +137,7 @@ export function idealCodes(table: ConversionTable, registers: Int32Array, out: I
 }
 
 /** The conversions of `program`, block by block; weights beyond int32 from `wideWeight`. */
-function blockCodes(table: ConversionTable, registers: Int32Array, out: Int32Array): void {
+function blockCodes(table: KernelTable, registers: Int32Array, out: Int32Array): void {
   const { program, gain, wideWeight: wide } = table.ideal;
   const limit = table.limit;
   let p = 0;
@@ -159,15 +167,18 @@ export class IdealEngine implements ReadEngine {
   private readonly sums: Float64Array;
   private readonly mirrorSums: Float64Array;
   private readonly codes = new Map<ConversionTable, Int32Array>();
+  /** Mirror tables with their kernels, built at their first conversion (ConversionTable.ideal). */
+  private readonly mirrorTables = new Map<ReadGroup, KernelTable>();
 
   /**
    * `checkMirrors`: convert the mirror columns on every read and check them (QS4D-E611); by
    * default they are converted only for a trace (and then checked), as they change nothing.
    */
   constructor(
-    registerCount: number,
+    private readonly chip: { readonly image: ChipImage; readonly layout: ChipLayout },
     private readonly checksMirrors = false,
   ) {
+    const registerCount = chip.layout.registers;
     this.registers = new Int32Array(registerCount);
     this.sums = new Float64Array(registerCount);
     this.mirrorSums = new Float64Array(registerCount);
@@ -181,12 +192,22 @@ export class IdealEngine implements ReadEngine {
     if (probe !== null || this.checksMirrors) {
       // Mirrors change nothing on the ideal chip: computed for the trace or the check.
       const mirrors = this.scratch(group.mirrors);
-      idealCodes(group.mirrors, this.registers, mirrors);
+      idealCodes(this.mirrorTable(group), this.registers, mirrors);
       checkMirrors(group, primaries, mirrors, this.sums, this.mirrorSums);
       probe?.conversions(group, this.registers, primaries, mirrors);
     }
     commit(group, primaries, this.registers, this.sums);
     probe?.committed(group, this.registers);
+  }
+
+  private mirrorTable(group: ReadGroup): KernelTable {
+    let table = this.mirrorTables.get(group);
+    if (table === undefined) {
+      const { image, layout } = this.chip;
+      table = { ...group.mirrors, ideal: tableKernel(image, layout, group.mirrors) };
+      this.mirrorTables.set(group, table);
+    }
+    return table;
   }
 
   private scratch(table: ConversionTable): Int32Array {

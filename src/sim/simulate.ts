@@ -43,7 +43,7 @@ export interface RunOptions {
 export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
   const noise = options.noise ?? NO_NOISE;
   if (isNoiseless(noise) && options.device !== true)
-    return new IdealEngine(chip.layout.registers, options.checkMirrors === true);
+    return new IdealEngine(chip, options.checkMirrors === true);
   checkDeviceSize(chip.image);
   return new DeviceEngine(
     chip.image,

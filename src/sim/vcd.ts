@@ -6,7 +6,7 @@
 
 import type { ChipImage } from "../emit/chip-image.js";
 import { VERSION } from "../version.js";
-import type { ReadGroup } from "./conversions.js";
+import type { ConversionTable, ReadGroup } from "./conversions.js";
 import type { ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
 import type { StreamHooks } from "./stream.js";
@@ -126,7 +126,7 @@ export class VcdTracer implements ReadProbe {
         });
       }
     }
-    const conversions = (table: ReadGroup["primaries"]) =>
+    const conversions = (table: ConversionTable) =>
       Int32Array.from({ length: table.count }, (_, c) => {
         const a = image.arrays[table.array[c]!]!;
         return this.add(

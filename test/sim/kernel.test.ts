@@ -1,14 +1,15 @@
 // The ideal chip's packed read loop (conversions.ts IdealKernel, engine.ts idealCodes) against a
 // plain oracle written here from the arrays themselves: per conversion and term, the sum over
 // its columns' programmed cells of factor x level x row polarity x register, times the gain,
-// rounded and clamped. Every conversion of every read group, primaries and mirrors, with random
+// rounded and clamped. Every conversion of every read group, primaries and mirrors (their
+// kernels built on demand, as a trace or the mirror check does), with random
 // registers; once on a chip whose weights fit int32 (the fixed two-by-two records and the
 // blocks) and once on a copy with one cell pushed so high that a weight does not (wide weights).
 
 import { describe, expect, it } from "vitest";
 import type { ChipImage } from "../../src/emit/chip-image.js";
 import { roundClamp } from "../../src/sim/arith.js";
-import { type ConversionTable, columnCells } from "../../src/sim/conversions.js";
+import { type ConversionTable, columnCells, tableKernel } from "../../src/sim/conversions.js";
 import { idealCodes } from "../../src/sim/engine.js";
 import { prepareChip, type SimChip } from "../../src/sim/simulate.js";
 import { compiled, SLICED } from "./helpers.js";
@@ -57,7 +58,13 @@ function checkAll(chip: SimChip): number {
   let conversions = 0;
   for (const [seed, group] of [...chip.groups.values()].entries()) {
     const registers = randomRegisters(chip, seed + 1);
-    for (const table of [group.primaries, group.mirrors]) {
+    // Mirrors' kernels are built on demand (ConversionTable.ideal null until then).
+    expect(group.mirrors.ideal).toBeNull();
+    const mirrors = {
+      ...group.mirrors,
+      ideal: tableKernel(chip.image, chip.layout, group.mirrors),
+    };
+    for (const table of [group.primaries, mirrors]) {
       const codes = new Int32Array(table.count);
       idealCodes(table, registers, codes);
       expect(codes).toEqual(oracle(chip, table, registers));
