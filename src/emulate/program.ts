@@ -61,17 +61,35 @@ function step(op: DigitalOp, buffers: Map<string, Buffer>, hooks: ProgramHooks):
   }
 }
 
-/** Runs the program on `input` [length, dIn]; returns the buffer named `logits`. */
+/** Per op index: the buffers whose last reader it is (their memory can go after it). */
+function lastReads(program: readonly DigitalOp[]): string[][] {
+  const last = new Map<string, number>();
+  program.forEach((op, i) => {
+    last.set(op.input, i);
+    if (op.op === "add") last.set(op.other, i);
+  });
+  const freed: string[][] = program.map(() => []);
+  for (const [name, i] of last) if (name !== "logits") freed[i]!.push(name);
+  return freed;
+}
+
+/**
+ * Runs the program on `input` [length, dIn]; returns the buffer named `logits`. A buffer is
+ * dropped after its last reader, so that a sample holds the live [L, H] buffers only (two or
+ * three), not one per op.
+ */
 export function runProgram(
   program: readonly DigitalOp[],
   input: Buffer,
   hooks: ProgramHooks,
 ): Buffer {
   const buffers = new Map<string, Buffer>([["input", input]]);
-  for (const op of program) {
+  const freed = lastReads(program);
+  program.forEach((op, i) => {
     const out = step(op, buffers, hooks);
+    for (const name of freed[i]!) buffers.delete(name);
     buffers.set(op.output, out);
     hooks.observe?.(op, out);
-  }
+  });
   return get(buffers, "logits");
 }
