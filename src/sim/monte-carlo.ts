@@ -46,16 +46,20 @@ export interface WorkerSetup {
 }
 
 /**
- * To a worker: the chip first (prepared, its tables in a SharedArrayBuffer: posting it shares
- * them), posted while the worker starts up; then units.
+ * To a worker, posted while it starts up: the chip (prepared, its tables in a SharedArrayBuffer:
+ * posting it shares them), every unit, and the shared index of the next unit no thread has
+ * taken. The worker takes units until none is left, then posts `done`.
  */
-export type WorkerMessage =
-  | { readonly kind: "chip"; readonly chip: SimChip }
-  | { readonly kind: "unit"; readonly unit: Unit };
+export interface WorkerMessage {
+  readonly chip: SimChip;
+  readonly work: readonly Unit[];
+  readonly next: Int32Array;
+}
 
 export type WorkerReply =
   | { readonly kind: "progress" }
   | { readonly kind: "result"; readonly unit: Unit; readonly logits: Float32Array }
+  | { readonly kind: "done" }
   | {
       readonly kind: "error";
       readonly diagnostic: Diagnostic | null;
@@ -103,6 +107,11 @@ export class UnitRunner {
   }
 }
 
+/** The next unit of `work` no thread has taken (shared index `next`), or undefined. */
+export function takeUnit(work: readonly Unit[], next: Int32Array): Unit | undefined {
+  return work[Atomics.add(next, 0, 1)];
+}
+
 /** Logits of every run, [runs][batch * classes]. */
 export async function monteCarlo(
   chip: SimChip,
@@ -130,12 +139,13 @@ export async function monteCarlo(
     device: options.device === true,
   };
   const script = threads > 1 ? workerScript() : null;
-  const queue = [...work];
-  // This thread takes units too, from the start, while the workers start up; it yields between
-  // units so that the workers' replies get in.
+  // Every thread, this one included, takes the next unit left (a shared counter): a thread that
+  // starts late or runs slower takes fewer, and none waits for another to hand it work. This
+  // one yields between units so that the workers' results get in.
+  const next = new Int32Array(new SharedArrayBuffer(4));
   const runner = new UnitRunner(chip, setup);
   const here = async () => {
-    for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
+    for (let unit = takeUnit(work, next); unit !== undefined; unit = takeUnit(work, next)) {
       store(unit, runner.run(unit, progress));
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -145,8 +155,8 @@ export async function monteCarlo(
     return results;
   }
   const helpers = Math.min(threads - 1, work.length - 1);
-  const shared = () => sharedChip(chip);
-  const pool = startWorkers(script, setup, shared, queue, helpers, store, progress);
+  const message = () => ({ chip: sharedChip(chip), work, next });
+  const pool = startWorkers(script, setup, message, helpers, store, progress);
   try {
     await Promise.all([here(), pool.done]);
   } finally {
@@ -185,19 +195,15 @@ function workerScript(): WorkerScript | null {
   return { source: boot, eval: true };
 }
 
-/** Units a worker holds at once: the next is queued while it runs one, so it never waits. */
-const IN_FLIGHT_PER_WORKER = 2;
-
 /**
- * `count` workers take units from `queue` (shared with this thread) until it is empty and their
- * last units are back (`done`); `stop` ends them whatever they were doing. The workers start
- * first, then `chip` makes the chip they are sent: it is made while they start up.
+ * `count` workers run units (see WorkerMessage) until none is left and each has posted `done`;
+ * `stop` ends them whatever they were doing. The workers start first, then `message` makes
+ * what they are sent (the shared chip): it is made while they start up.
  */
 function startWorkers(
   script: WorkerScript,
   setup: WorkerSetup,
-  chip: () => SimChip,
-  queue: Unit[],
+  message: () => WorkerMessage,
   count: number,
   store: (unit: Unit, logits: Float32Array) => void,
   progress: () => void,
@@ -207,20 +213,11 @@ function startWorkers(
     for (const w of workers) void w.terminate();
   };
   const done = new Promise<void>((resolve, reject) => {
-    let inFlight = 0;
+    let running = count;
     const finish = (error?: unknown) => {
       stop();
       if (error === undefined) resolve();
       else reject(error);
-    };
-    const feed = (w: Worker, slots: number) => {
-      for (let i = 0; i < slots; i++) {
-        const unit = queue.shift();
-        if (unit === undefined) break;
-        inFlight++;
-        w.postMessage({ kind: "unit", unit } satisfies WorkerMessage);
-      }
-      if (queue.length === 0 && inFlight === 0) finish();
     };
     if (count <= 0) return resolve();
     for (let i = 0; i < count; i++) {
@@ -229,17 +226,13 @@ function startWorkers(
       w.on("message", (reply: WorkerReply) => {
         if (reply.kind === "progress") return progress();
         if (reply.kind === "error") return finish(workerError(reply));
-        store(reply.unit, reply.logits);
-        inFlight--;
-        feed(w, 1);
+        if (reply.kind === "result") return store(reply.unit, reply.logits);
+        if (--running === 0) finish();
       });
       w.on("error", (error) => finish(error));
     }
-    const message: WorkerMessage = { kind: "chip", chip: chip() };
-    for (const w of workers) {
-      w.postMessage(message);
-      feed(w, IN_FLIGHT_PER_WORKER);
-    }
+    const sent = message();
+    for (const w of workers) w.postMessage(sent);
   });
   return { done, stop };
 }

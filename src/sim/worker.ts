@@ -1,10 +1,12 @@
 // A Monte Carlo worker thread (monte-carlo.ts): is sent the chip prepared (its tables shared
-// with the thread that started it), then runs the units it is sent and posts their logits back.
+// with the thread that started it) and the units, takes units until none is left (a counter
+// shared by every thread) and posts each one's logits back, then `done`.
 // Errors go back as data, diagnostics intact.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { Qs4dError } from "../diag/error.js";
 import {
+  takeUnit,
   UnitRunner,
   type WorkerMessage,
   type WorkerReply,
@@ -13,20 +15,18 @@ import {
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
-let runner: UnitRunner | null = null;
-
 function reply(message: WorkerReply): void {
   port.postMessage(message);
 }
 
-port.on("message", (message: WorkerMessage) => {
+port.on("message", ({ chip, work, next }: WorkerMessage) => {
   try {
-    if (message.kind === "chip") {
-      runner = new UnitRunner(message.chip, setup);
-      return;
+    const runner = new UnitRunner(chip, setup);
+    for (let unit = takeUnit(work, next); unit !== undefined; unit = takeUnit(work, next)) {
+      const logits = runner.run(unit, () => reply({ kind: "progress" }));
+      reply({ kind: "result", unit, logits });
     }
-    const logits = runner!.run(message.unit, () => reply({ kind: "progress" }));
-    reply({ kind: "result", unit: message.unit, logits });
+    reply({ kind: "done" });
   } catch (error) {
     fault(error);
   }
