@@ -165,8 +165,10 @@ function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<numb
   const a = image.arrays[k]!;
   const ro = a.readout;
   const base = image.target.params.levels;
-  const key = (i: number) => `${ro.signal[i]}:${ro.element[i]}:${ro.polarity[i]}`;
-  const bySlice0 = new Map<string, Conversion>();
+  // (signal, element, polarity) as one number: signals and elements are below 2^24 (chip-read).
+  const key = (i: number) =>
+    (ro.signal[i]! * 2 ** 24 + ro.element[i]!) * 2 + (ro.polarity[i]! > 0 ? 1 : 0);
+  const bySlice0 = new Map<number, Conversion>();
   const out: Conversion[] = [];
   const wiresOf = (i: number, factor: number): [number, number][] => {
     const wires: [number, number][] = [[ro.colPlus[i]!, factor]];
@@ -201,6 +203,21 @@ function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<numb
 }
 
 /**
+ * Most terms touch a handful of registers: sorted in place below this count, since a typed
+ * array's sort costs more to call than it saves there (once per term of every conversion).
+ */
+const SMALL_SORT = 16;
+
+function insertionSort(v: Int32Array, count: number): void {
+  for (let i = 1; i < count; i++) {
+    const x = v[i]!;
+    let j = i - 1;
+    for (; j >= 0 && v[j]! > x; j--) v[j + 1] = v[j]!;
+    v[j + 1] = x;
+  }
+}
+
+/**
  * Scratch of the table build: one accumulator per register and the registers touched, so each
  * term's effective weights are summed without a map per term.
  */
@@ -227,9 +244,12 @@ class WeightScratch {
 
   /** The touched registers ascending with their nonzero sums; the scratch is cleared. */
   take(into: { index: number[]; weight: number[] }): number {
-    const regs = this.touched.subarray(0, this.count).sort();
+    const regs = this.touched;
+    if (this.count > SMALL_SORT) regs.subarray(0, this.count).sort();
+    else insertionSort(regs, this.count);
     let n = 0;
-    for (const r of regs) {
+    for (let i = 0; i < this.count; i++) {
+      const r = regs[i]!;
       const w = this.sum[r]!;
       this.sum[r] = 0;
       if (w === 0) continue;
@@ -270,35 +290,52 @@ function packKernel(
   ptr: Int32Array,
   entries: { index: number[]; weight: number[] },
 ): IdealKernel {
-  // Each conversion's non-empty term slots, computed once (both loops below walk them).
-  const slotsOf: number[][] = [];
-  for (let c = 0; c < count; c++) {
-    const qs: number[] = [];
-    for (let q = c * terms; q < (c + 1) * terms; q++) if (ptr[q] !== ptr[q + 1]) qs.push(q);
-    slotsOf.push(qs);
-  }
   const wide = entries.weight.some((w) => (w | 0) !== w);
-  const small = (qs: number[]) =>
-    !wide && qs.length <= 2 && qs.every((q) => ptr[q + 1]! - ptr[q]! <= 2);
-  const pairs: number[] = [];
-  const pairGain: number[] = [];
-  const blocks = new Map<string, number[]>();
+  // A conversion is small (a fixed record) with at most two non-empty terms of at most two
+  // entries each; `slots` lists each conversion's non-empty term slots (kinds of its shape).
+  const slots = new Int32Array(count * terms);
+  const slotCount = new Int32Array(count);
+  const isSmall = new Uint8Array(count);
+  let smallCount = 0;
   for (let c = 0; c < count; c++) {
-    const qs = slotsOf[c]!;
-    if (small(qs)) {
-      pairs.push(c);
-      for (let k = 0; k < 2; k++) {
-        const q = qs[k];
-        pairGain.push(q === undefined ? 0 : gain[q]!);
-        for (let e = 0; e < 2; e++) {
-          const j = q === undefined ? -1 : ptr[q]! + e;
-          if (q !== undefined && j < ptr[q + 1]!) pairs.push(entries.index[j]!, entries.weight[j]!);
-          else pairs.push(0, 0);
+    let n = 0;
+    let small = !wide;
+    for (let q = c * terms; q < (c + 1) * terms; q++) {
+      if (ptr[q] === ptr[q + 1]) continue;
+      slots[c * terms + n++] = q;
+      if (ptr[q + 1]! - ptr[q]! > 2) small = false;
+    }
+    slotCount[c] = n;
+    if (small && n <= 2) {
+      isSmall[c] = 1;
+      smallCount++;
+    }
+  }
+  const pairs = new Int32Array(smallCount * PAIR_RECORD);
+  const pairGain = new Float64Array(smallCount * 2);
+  const blocks = new Map<string, number[]>();
+  for (let c = 0, p = 0, g = 0; c < count; c++) {
+    const n = slotCount[c]!;
+    if (isSmall[c] === 1) {
+      pairs[p++] = c;
+      for (let k = 0; k < 2; k++, g++) {
+        const q = k < n ? slots[c * terms + k]! : -1;
+        pairGain[g] = q < 0 ? 0 : gain[q]!;
+        for (let e = 0; e < 2; e++, p += 2) {
+          const j = q < 0 ? -1 : ptr[q]! + e;
+          if (q < 0 || j >= ptr[q + 1]!) continue; // (0, 0): the array starts zeroed
+          pairs[p] = entries.index[j]!;
+          pairs[p + 1] = entries.weight[j]!;
         }
       }
       continue;
     }
-    const shape = qs.map((q) => ptr[q + 1]! - ptr[q]!).join(",");
+    const sizes: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const q = slots[c * terms + k]!;
+      sizes.push(ptr[q + 1]! - ptr[q]!);
+    }
+    const shape = sizes.join(",");
     const block = blocks.get(shape);
     if (block === undefined) blocks.set(shape, [c]);
     else block.push(c);
@@ -311,7 +348,8 @@ function packKernel(
     program.push(members.length, sizes.length, ...sizes);
     for (const c of members) {
       program.push(c);
-      for (const q of slotsOf[c]!) {
+      for (let k = 0; k < slotCount[c]!; k++) {
+        const q = slots[c * terms + k]!;
         gains.push(gain[q]!);
         for (let j = ptr[q]!; j < ptr[q + 1]!; j++) {
           program.push(entries.index[j]!, wide ? 0 : entries.weight[j]!);
@@ -321,8 +359,8 @@ function packKernel(
     }
   }
   return {
-    pairs: Int32Array.from(pairs),
-    pairGain: Float64Array.from(pairGain),
+    pairs,
+    pairGain,
     program: Int32Array.from(program),
     gain: Float64Array.from(gains),
     wideWeight: wide ? Float64Array.from(weights) : null,
