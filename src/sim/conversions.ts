@@ -520,8 +520,18 @@ export function readGroup(
   }));
   const primaryList = all.filter((c) => polarity(c) > 0);
   const scratch = new WeightScratch(layout.registers);
-  const primaries = withKernel(image, layout, buildTable(image, layout, primaryList, terms), scratch);
-  const mirrors = buildTable(image, layout, all.filter((c) => polarity(c) < 0), terms);
+  const primaries = withKernel(
+    image,
+    layout,
+    buildTable(image, layout, primaryList, terms),
+    scratch,
+  );
+  const mirrors = buildTable(
+    image,
+    layout,
+    all.filter((c) => polarity(c) < 0),
+    terms,
+  );
   const signalOf = (register: number) =>
     written.find((w) => register >= w.offset && register < w.offset + w.length)!;
   const writers = new Map<number, number>();

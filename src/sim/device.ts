@@ -206,6 +206,64 @@ interface DeviceTable {
   /** Per conversion: sum of its columns' squared factors (read noise), ADC offset. */
   readonly factorSquares: Float64Array;
   readonly adcOffset: Float64Array;
+  /**
+   * Conversions read together: runs of QUAD conversions c..c+3 whose term slots have the same
+   * registers in the same order (their columns share rows), read in one pass over the
+   * registers, each with its own sum in its own order; `quadStart[c]` is the run's first
+   * weight in `quadWeight` (interleaved: entry j of the four), -1 for a conversion read alone.
+   */
+  readonly quadStart: Int32Array;
+  readonly quadWeight: Float64Array;
+}
+
+/** Conversions read together (DeviceTable.quadStart). */
+const QUAD = 4;
+
+/** Conversions c..c+3 have the same registers in every term slot. */
+function sameRegisters(
+  ptr: Int32Array,
+  index: Int32Array,
+  terms: number,
+  c: number,
+  count: number,
+): boolean {
+  if (c + QUAD > count) return false;
+  for (let k = 0; k < terms; k++) {
+    const q = c * terms + k;
+    const n = ptr[q + 1]! - ptr[q]!;
+    for (let i = 1; i < QUAD; i++) {
+      const qi = q + i * terms;
+      if (ptr[qi + 1]! - ptr[qi]! !== n) return false;
+      for (let j = 0; j < n; j++) if (index[ptr[qi]! + j] !== index[ptr[q]! + j]) return false;
+    }
+  }
+  return true;
+}
+
+/** DeviceTable's quads: which conversions are read four at a time, and their weights. */
+function quads(
+  ptr: Int32Array,
+  index: Int32Array,
+  weight: Float64Array,
+  terms: number,
+  count: number,
+): { quadStart: Int32Array; quadWeight: Float64Array } {
+  const quadStart = new Int32Array(count).fill(-1);
+  const quadWeight: number[] = [];
+  for (let c = 0; c < count; ) {
+    if (!sameRegisters(ptr, index, terms, c, count)) {
+      c++;
+      continue;
+    }
+    quadStart[c] = quadWeight.length;
+    for (let k = 0; k < terms; k++) {
+      const q = c * terms + k;
+      for (let j = 0; j < ptr[q + 1]! - ptr[q]!; j++)
+        for (let i = 0; i < QUAD; i++) quadWeight.push(weight[ptr[q + i * terms]! + j]!);
+    }
+    c += QUAD;
+  }
+  return { quadStart, quadWeight: Float64Array.from(quadWeight) };
 }
 
 /** Effective weights of every conversion of `table` from the programmed arrays. */
@@ -264,14 +322,17 @@ function programTable(
       ptr[q + 1] = index.length;
     }
   }
+  const indexes = Int32Array.from(index);
+  const weights = Float64Array.from(weight);
   return {
     ptr,
-    index: Int32Array.from(index),
-    weight: Float64Array.from(weight),
+    index: indexes,
+    weight: weights,
     constant,
     segment,
     factorSquares,
     adcOffset,
+    ...quads(ptr, indexes, weights, table.terms, table.count),
   };
 }
 
@@ -305,6 +366,9 @@ export class DeviceEngine implements ReadEngine {
   /** The array programmed last: tables are built array by array, one array's cells at a time. */
   private last: { index: number; device: ArrayDevice } | null = null;
   private readNoise: Rng;
+  /** A quad's analog values and read-noise variances while its terms are summed. */
+  private readonly quadAnalog = new Float64Array(QUAD);
+  private readonly quadVariance = new Float64Array(QUAD);
 
   constructor(
     private readonly image: ChipImage,
@@ -389,27 +453,102 @@ export class DeviceEngine implements ReadEngine {
   private convert(table: ConversionTable): Int32Array {
     const dt = this.table(table);
     const out = this.codes.get(table)!;
-    const { ptr, index, weight, constant, segment, factorSquares, adcOffset } = dt;
-    const { terms, gain, limit, array } = table;
-    const registers = this.registers;
-    const sigma = this.readSigma;
-    let q = 0;
-    for (let c = 0; c < table.count; c++) {
-      let analog = 0;
-      let variance = 0;
-      const squares = sigma > 0 ? this.squares[array[c]!]! : null;
-      for (let k = 0; k < terms; k++, q++) {
-        let s = constant[q]!;
-        const end = ptr[q + 1]!;
-        for (let j = ptr[q]!; j < end; j++) s += weight[j]! * registers[index[j]!]!;
-        const g = gain[q]!;
-        analog += g * s;
-        if (squares !== null && segment[q]! >= 0) variance += g * g * squares[segment[q]!]!;
+    for (let c = 0; c < table.count; ) {
+      if (dt.quadStart[c]! >= 0) {
+        this.convertQuad(table, dt, c, out);
+        c += QUAD;
+      } else {
+        this.convertOne(table, dt, c, out);
+        c++;
       }
-      if (squares !== null)
-        analog += sigma * Math.sqrt(variance * factorSquares[c]!) * this.readNoise.gaussian();
-      out[c] = adcCode(analog + adcOffset[c]!, limit[c]!);
     }
     return out;
+  }
+
+  /** Conversion c: its terms' sums, read noise, ADC offset, code. */
+  private convertOne(table: ConversionTable, dt: DeviceTable, c: number, out: Int32Array): void {
+    const { ptr, index, weight, constant, segment } = dt;
+    const { terms, gain } = table;
+    const registers = this.registers;
+    const squares = this.readSigma > 0 ? this.squares[table.array[c]!]! : null;
+    let analog = 0;
+    let variance = 0;
+    for (let q = c * terms; q < (c + 1) * terms; q++) {
+      let s = constant[q]!;
+      const end = ptr[q + 1]!;
+      for (let j = ptr[q]!; j < end; j++) s += weight[j]! * registers[index[j]!]!;
+      const g = gain[q]!;
+      analog += g * s;
+      if (squares !== null && segment[q]! >= 0) variance += g * g * squares[segment[q]!]!;
+    }
+    out[c] = this.code(table, dt, c, analog, variance, squares !== null);
+  }
+
+  /**
+   * Conversions c..c+3 (a quad: same registers in every term slot) in one pass over the
+   * registers: four sums side by side, each still from its constant and in entry order, so
+   * each code is convertOne's; the read-noise draws are taken in conversion order.
+   */
+  private convertQuad(table: ConversionTable, dt: DeviceTable, c: number, out: Int32Array): void {
+    const { ptr, index, constant, quadWeight: w } = dt;
+    const terms = table.terms;
+    const registers = this.registers;
+    this.quadAnalog.fill(0);
+    this.quadVariance.fill(0);
+    let at = dt.quadStart[c]!;
+    for (let k = 0; k < terms; k++) {
+      const q = c * terms + k;
+      let s0 = constant[q]!;
+      let s1 = constant[q + terms]!;
+      let s2 = constant[q + 2 * terms]!;
+      let s3 = constant[q + 3 * terms]!;
+      const end = ptr[q + 1]!;
+      for (let j = ptr[q]!; j < end; j++, at += QUAD) {
+        const r = registers[index[j]!]!;
+        s0 += w[at]! * r;
+        s1 += w[at + 1]! * r;
+        s2 += w[at + 2]! * r;
+        s3 += w[at + 3]! * r;
+      }
+      this.addTerm(table, dt, c, 0, k, s0);
+      this.addTerm(table, dt, c, 1, k, s1);
+      this.addTerm(table, dt, c, 2, k, s2);
+      this.addTerm(table, dt, c, 3, k, s3);
+    }
+    const noisy = this.readSigma > 0;
+    for (let i = 0; i < QUAD; i++)
+      out[c + i] = this.code(table, dt, c + i, this.quadAnalog[i]!, this.quadVariance[i]!, noisy);
+  }
+
+  /** Term k's sum s of conversion c + i of a quad: into its analog value and noise variance. */
+  private addTerm(
+    table: ConversionTable,
+    dt: DeviceTable,
+    c: number,
+    i: number,
+    k: number,
+    s: number,
+  ): void {
+    const q = (c + i) * table.terms + k;
+    const g = table.gain[q]!;
+    this.quadAnalog[i]! += g * s;
+    if (this.readSigma <= 0 || dt.segment[q]! < 0) return;
+    const squares = this.squares[table.array[c + i]!]!;
+    this.quadVariance[i]! += g * g * squares[dt.segment[q]!]!;
+  }
+
+  /** The code of conversion c from its analog value: read noise, ADC offset, rounding, clamp. */
+  private code(
+    table: ConversionTable,
+    dt: DeviceTable,
+    c: number,
+    analog: number,
+    variance: number,
+    noisy: boolean,
+  ): number {
+    let a = analog;
+    if (noisy)
+      a += this.readSigma * Math.sqrt(variance * dt.factorSquares[c]!) * this.readNoise.gaussian();
+    return adcCode(a + dt.adcOffset[c]!, table.limit[c]!);
   }
 }

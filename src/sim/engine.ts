@@ -6,8 +6,8 @@
 // noise (device.ts). The commit and the probe interface are shared.
 
 import { fail } from "../diag/error.js";
-import { adcCode, commitRound } from "./arith.js";
 import type { ChipImage } from "../emit/chip-image.js";
+import { adcCode, commitRound } from "./arith.js";
 import {
   type ConversionTable,
   type KernelTable,

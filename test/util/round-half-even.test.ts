@@ -20,10 +20,31 @@ function reference(x: number): number {
 }
 
 const edges = [
-  0, -0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994,
-  2 ** 51 - 0.5, -(2 ** 51) + 0.5, 2 ** 51, -(2 ** 51), 2 ** 51 + 0.5, -(2 ** 51) - 0.5,
-  2 ** 52 - 0.5, 2 ** 52, 2 ** 53 + 2, 1e300, -1e-300, Number.MIN_VALUE, -Number.MIN_VALUE,
-  Infinity, -Infinity,
+  0,
+  -0,
+  0.5,
+  -0.5,
+  1.5,
+  -1.5,
+  2.5,
+  -2.5,
+  0.49999999999999994,
+  -0.49999999999999994,
+  2 ** 51 - 0.5,
+  -(2 ** 51) + 0.5,
+  2 ** 51,
+  -(2 ** 51),
+  2 ** 51 + 0.5,
+  -(2 ** 51) - 0.5,
+  2 ** 52 - 0.5,
+  2 ** 52,
+  2 ** 53 + 2,
+  1e300,
+  -1e-300,
+  Number.MIN_VALUE,
+  -Number.MIN_VALUE,
+  Infinity,
+  -Infinity,
 ];
 
 /** Doubles of every magnitude up to 2^60, and the halves among them. */
@@ -37,10 +58,13 @@ describe("round half to even", () => {
   });
 
   it("roundHalfEven agrees with the definition on every scale", () => {
-    fc.assert(fc.property(anyScale, (x) => Object.is(roundHalfEven(x), reference(x))), {
-      numRuns: 20000,
-      seed: 7,
-    });
+    fc.assert(
+      fc.property(anyScale, (x) => Object.is(roundHalfEven(x), reference(x))),
+      {
+        numRuns: 20000,
+        seed: 7,
+      },
+    );
   });
 
   it("the simulator's roundClamp rounds the same and clamps to its bound", () => {
@@ -48,10 +72,13 @@ describe("round half to even", () => {
     const clamped = (x: number) => (x >= bound ? bound : x <= -bound ? -bound : reference(x));
     for (const x of edges) expect(Object.is(roundClamp(x, bound), clamped(x))).toBe(true);
     for (const x of edges) expect(Object.is(roundClamp(x, Infinity), reference(x))).toBe(true);
-    fc.assert(fc.property(anyScale, (x) => Object.is(roundClamp(x, bound), clamped(x))), {
-      numRuns: 20000,
-      seed: 11,
-    });
+    fc.assert(
+      fc.property(anyScale, (x) => Object.is(roundClamp(x, bound), clamped(x))),
+      {
+        numRuns: 20000,
+        seed: 11,
+      },
+    );
     expect(Number.isNaN(roundClamp(Number.NaN, bound))).toBe(true);
   });
 });
