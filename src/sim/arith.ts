@@ -1,6 +1,6 @@
 // The simulator's own scalar arithmetic (docs/chip-arithmetic.md): round half to even with a
 // clamp (every converter: the ADC of a readout, the DAC of a static or per-sample input code),
-// the QS4D max quantizer of the per-sample converters, and its running maximum.
+// and the QS4D max quantizer of the per-sample converters.
 //
 // A deliberate second implementation, kept in this one file. The compiler, the integer
 // emulator and the reference executor share src/arith/ (one copy of each rounding rule); the
@@ -55,11 +55,4 @@ export function sampleCode(v: number, scale: number, levels: number): number {
 /** Static DAC code of the SSM input: clamp(rhe(f32(u / s_h)), -Q, Q). */
 export function staticCode(u: number, scale: number, limit: number): number {
   return roundClamp(Math.fround(u / scale), limit);
-}
-
-/** Running max |x| of rows fed one by one (the per-sample quantizers' statistic). */
-export function maxAbsOf(rows: readonly Float32Array[]): number {
-  let m = 0;
-  for (const row of rows) for (let i = 0; i < row.length; i++) m = Math.max(m, Math.abs(row[i]!));
-  return m;
 }
