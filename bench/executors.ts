@@ -18,6 +18,17 @@
 // average 1.7-2.8 on the 2 cores, wall = CPU within 5%:
 //   run big, 4 x L=1024:                1.67-1.90 s (old code, same minutes) -> 0.82-0.90 s;
 //   onnxruntime-node the same inputs:   1.15-1.17 s, so run / onnxruntime 1.45x -> 0.71-0.79x.
+// 5 December 2026, nothing else running (load 0.1 at the first run, 1.4 at the second: the
+// bench itself), session start (fcdc325) -> after:
+//   calibration big, 8 x L=1024, 1 thr: +1.90 s (0.89x onnxruntime's 8) -> +1.78 s (0.80x)
+//   calibration big, 8 x L=1024, 2 thr: +1.50 s (0.71x) -> +0.45 s (0.20x), the built package;
+//     on one thread the forwards alone 3.0 -> 1.55 s for a model read from model.onnx (ONNX
+//     shapes were arrays of doubles) and from weights.json alike after two modes side by side
+//   emulate big ideal, 4 x L=1024:     12.46 s (12.1x onnxruntime) -> 12.58 s (11.0x)
+//   emulate spoken-qat6, 2 x L=4000:    1.67 s -> 1.39 s
+//   run big, 4 x L=1024:                0.73 s (0.71x) -> 0.79 s (0.69x)
+//   peak RSS, L=1024 -> 4096: emulate 342 -> 368 MiB before, 336 -> 317 MiB after (a buffer is
+//   dropped after its last reader); calibration 276 -> 282 before, 295 -> 323 after; run flat.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
