@@ -201,37 +201,44 @@ interface DeviceTable {
   readonly weight: Float64Array;
   /** Per term slot: the DAC offsets' current and the gMin currents (level spacings x codes). */
   readonly constant: Float64Array;
-  /** Per term slot: the array's segment of the term signal's rows, for sum V^2 (-1: none). */
-  readonly segment: Int32Array;
-  /** Per conversion: sum of its columns' squared factors (read noise), ADC offset. */
-  readonly factorSquares: Float64Array;
+  /**
+   * Per term slot, for read noise: the engine-wide index of its segment's sum V^2 and its
+   * weight g^2 x (sum of the conversion's squared wire factors) x sigma^2 (0 for no segment),
+   * so that a conversion's noise variance is sum over its slots of weight x sum V^2.
+   */
+  readonly noiseSegment: Int32Array;
+  readonly noiseWeight: Float64Array;
+  /** Per conversion: its ADC's offset. */
   readonly adcOffset: Float64Array;
   /**
-   * Conversions read together: runs of QUAD conversions c..c+3 whose term slots have the same
-   * registers in the same order (their columns share rows), read in one pass over the
-   * registers, each with its own sum in its own order; `quadStart[c]` is the run's first
-   * weight in `quadWeight` (interleaved: entry j of the four), -1 for a conversion read alone.
+   * Conversions read together: blocks of 4 or 2 conversions c..c+w-1 whose term slots have
+   * the same registers in the same order (their columns share rows), read in one pass over the
+   * registers, each with its own sum in its own order. `blockWidth[c]` is the block's width
+   * (1: read alone) and `blockStart[c]` its first weight in `blockWeight` (interleaved: entry
+   * j of the w conversions side by side).
    */
-  readonly quadStart: Int32Array;
-  readonly quadWeight: Float64Array;
+  readonly blockWidth: Uint8Array;
+  readonly blockStart: Int32Array;
+  readonly blockWeight: Float64Array;
 }
 
-/** Conversions read together (DeviceTable.quadStart). */
-const QUAD = 4;
+/** The widths of blocks read together (DeviceTable.blockWidth), widest first. */
+const BLOCK_WIDTHS = [4, 2] as const;
 
-/** Conversions c..c+3 have the same registers in every term slot. */
+/** Conversions c..c+width-1 have the same registers in every term slot. */
 function sameRegisters(
   ptr: Int32Array,
   index: Int32Array,
   terms: number,
   c: number,
+  width: number,
   count: number,
 ): boolean {
-  if (c + QUAD > count) return false;
+  if (c + width > count) return false;
   for (let k = 0; k < terms; k++) {
     const q = c * terms + k;
     const n = ptr[q + 1]! - ptr[q]!;
-    for (let i = 1; i < QUAD; i++) {
+    for (let i = 1; i < width; i++) {
       const qi = q + i * terms;
       if (ptr[qi + 1]! - ptr[qi]! !== n) return false;
       for (let j = 0; j < n; j++) if (index[ptr[qi]! + j] !== index[ptr[q]! + j]) return false;
@@ -240,30 +247,39 @@ function sameRegisters(
   return true;
 }
 
-/** DeviceTable's quads: which conversions are read four at a time, and their weights. */
-function quads(
+/** DeviceTable's blocks: which conversions are read 4 or 2 at a time, and their weights. */
+function blocks(
   ptr: Int32Array,
   index: Int32Array,
   weight: Float64Array,
   terms: number,
   count: number,
-): { quadStart: Int32Array; quadWeight: Float64Array } {
-  const quadStart = new Int32Array(count).fill(-1);
-  const quadWeight: number[] = [];
+): { blockWidth: Uint8Array; blockStart: Int32Array; blockWeight: Float64Array } {
+  const blockWidth = new Uint8Array(count).fill(1);
+  const blockStart = new Int32Array(count).fill(-1);
+  const blockWeight: number[] = [];
   for (let c = 0; c < count; ) {
-    if (!sameRegisters(ptr, index, terms, c, count)) {
-      c++;
-      continue;
+    const width = BLOCK_WIDTHS.find((w) => sameRegisters(ptr, index, terms, c, w, count)) ?? 1;
+    if (width > 1) {
+      blockWidth[c] = width;
+      blockStart[c] = blockWeight.length;
+      for (let k = 0; k < terms; k++) {
+        const q = c * terms + k;
+        for (let j = 0; j < ptr[q + 1]! - ptr[q]!; j++)
+          for (let i = 0; i < width; i++) blockWeight.push(weight[ptr[q + i * terms]! + j]!);
+      }
     }
-    quadStart[c] = quadWeight.length;
-    for (let k = 0; k < terms; k++) {
-      const q = c * terms + k;
-      for (let j = 0; j < ptr[q + 1]! - ptr[q]!; j++)
-        for (let i = 0; i < QUAD; i++) quadWeight.push(weight[ptr[q + i * terms]! + j]!);
-    }
-    c += QUAD;
+    c += width;
   }
-  return { quadStart, quadWeight: Float64Array.from(quadWeight) };
+  return { blockWidth, blockStart, blockWeight: Float64Array.from(blockWeight) };
+}
+
+/** Where the read noise of a table's term slots comes from (DeviceTable.noiseSegment). */
+interface ReadNoiseLayout {
+  /** Per array: the engine-wide index of its first segment's sum V^2. */
+  readonly segmentBase: Int32Array;
+  /** Read-noise sigma in level spacings (0: no read noise). */
+  readonly sigma: number;
 }
 
 /** Effective weights of every conversion of `table` from the programmed arrays. */
@@ -273,11 +289,13 @@ function programTable(
   image: ChipImage,
   layout: ChipLayout,
   gMinUnits: number,
+  readNoise: ReadNoiseLayout,
 ): DeviceTable {
   const slots = table.count * table.terms;
   const ptr = new Int32Array(slots + 1);
   const constant = new Float64Array(slots);
-  const segment = new Int32Array(slots).fill(-1);
+  const noiseSegment = new Int32Array(slots);
+  const noiseWeight = new Float64Array(slots);
   const factorSquares = new Float64Array(table.count);
   const adcOffset = new Float64Array(table.count);
   const index: number[] = [];
@@ -296,7 +314,8 @@ function programTable(
     for (let q = c * table.terms; q < (c + 1) * table.terms; q++) {
       const range = d.segment.get(table.termSignal[q]!);
       if (table.termSignal[q]! >= 0 && range !== undefined) {
-        segment[q] = rangeId(d, table.termSignal[q]!);
+        noiseSegment[q] = readNoise.segmentBase[k]! + rangeId(d, table.termSignal[q]!);
+        noiseWeight[q] = table.gain[q]! ** 2 * factorSquares[c]! * readNoise.sigma ** 2;
         // Per register: sum of polarity x (level + error), and of the polarities (the gMin
         // currents: 0 for a +v/-v pair, exactly, so that no rounding enters the ideal case).
         const weights = new Map<number, [number, number]>();
@@ -329,10 +348,10 @@ function programTable(
     index: indexes,
     weight: weights,
     constant,
-    segment,
-    factorSquares,
+    noiseSegment,
+    noiseWeight,
     adcOffset,
-    ...quads(ptr, indexes, weights, table.terms, table.count),
+    ...blocks(ptr, indexes, weights, table.terms, table.count),
   };
 }
 
@@ -346,29 +365,88 @@ function rangeId(d: ArrayShape, s: number): number {
   return -1;
 }
 
+/**
+ * Every array's segments (engine-wide indexes) as sums of squared row voltages. A segment's
+ * rows with V = p x code[e] + o (polarity, register, DAC offset) give
+ *   sum_r V^2 = sum_e code[e] (n_e code[e] + b_e) + K,  n_e = rows on e, b_e = 2 sum p o, K = sum o^2,
+ * one term per register instead of one per row (a +v/-v pair shares its register).
+ */
+interface SegmentSquares {
+  /** Array k's segments are [segmentBase[k], segmentBase[k + 1]). */
+  readonly segmentBase: Int32Array;
+  /** Segment i's registers are [registerStart[i], registerStart[i + 1]) of the next three. */
+  readonly registerStart: Int32Array;
+  readonly register: Int32Array;
+  readonly rowCount: Float64Array;
+  readonly cross: Float64Array;
+  /** Per segment: K. */
+  readonly constant: Float64Array;
+}
+
+function segmentSquares(
+  image: ChipImage,
+  layout: ChipLayout,
+  noise: NoiseParams,
+  seed: number,
+  run: number,
+): SegmentSquares {
+  const register: number[] = [];
+  const rowCount: number[] = [];
+  const cross: number[] = [];
+  const constant: number[] = [];
+  const registerStart = [0];
+  const segmentBase = [0];
+  image.arrays.forEach((a, k) => {
+    const shape = arrayShape(image, k);
+    const dacOffset = converterOffsets(image, k, shape.rows, noise, seed, run).dacOffset;
+    for (const [start, end] of shape.segment.values()) {
+      const byRegister = new Map<number, { n: number; b: number }>();
+      let sum = 0;
+      for (let i = start; i < end; i++) {
+        const r = shape.rows[i]!;
+        const e = layout.offset[a.row.signal[r]!]! + a.row.element[r]!;
+        const o = dacOffset[i]!;
+        const t = byRegister.get(e) ?? { n: 0, b: 0 };
+        byRegister.set(e, { n: t.n + 1, b: t.b + 2 * a.row.polarity[r]! * o });
+        sum += o * o;
+      }
+      for (const [e, { n, b }] of byRegister) {
+        register.push(e);
+        rowCount.push(n);
+        cross.push(b);
+      }
+      registerStart.push(register.length);
+      constant.push(sum);
+    }
+    segmentBase.push(constant.length);
+  });
+  return {
+    segmentBase: Int32Array.from(segmentBase),
+    registerStart: Int32Array.from(registerStart),
+    register: Int32Array.from(register),
+    rowCount: Float64Array.from(rowCount),
+    cross: Float64Array.from(cross),
+    constant: Float64Array.from(constant),
+  };
+}
+
 /** The programmed chip's reads: effective conductance x voltage sums, read noise, converter offsets. */
 export class DeviceEngine implements ReadEngine {
   readonly registers: Int32Array;
   private readonly sums: Float64Array;
   private readonly tables = new Map<ConversionTable, DeviceTable>();
   private readonly codes = new Map<ConversionTable, Int32Array>();
+  private readonly segments: SegmentSquares;
+  /** Per segment (engine-wide): sum of the squared row voltages of the current read. */
+  private readonly squares: Float64Array;
   private readonly readSigma: number;
-  /** Per array and segment: sum of the squared row voltages of the current read. */
-  private readonly squares: Float64Array[];
-  /** Per array: the driven rows' registers, polarities and DAC offsets, and their segments. */
-  private readonly rows: {
-    register: Int32Array;
-    polarity: Int32Array;
-    offset: Float64Array;
-    segments: (readonly [number, number])[];
-  }[];
   private readonly gMinUnits: number;
   /** The array programmed last: tables are built array by array, one array's cells at a time. */
   private last: { index: number; device: ArrayDevice } | null = null;
   private readNoise: Rng;
-  /** A quad's analog values and read-noise variances while its terms are summed. */
-  private readonly quadAnalog = new Float64Array(QUAD);
-  private readonly quadVariance = new Float64Array(QUAD);
+  /** Scratch: the analog values of a table's conversions, and their read-noise deviates. */
+  private analogScratch = new Float64Array(0);
+  private deviates = new Float64Array(0);
 
   constructor(
     private readonly image: ChipImage,
@@ -385,19 +463,8 @@ export class DeviceEngine implements ReadEngine {
     this.registers = new Int32Array(layout.registers);
     this.sums = new Float64Array(layout.registers);
     this.readNoise = new Rng(seed, Purpose.read, run, 0);
-    this.rows = image.arrays.map((a, k) => {
-      const shape = arrayShape(image, k);
-      return {
-        register: Int32Array.from(
-          shape.rows,
-          (r) => layout.offset[a.row.signal[r]!]! + a.row.element[r]!,
-        ),
-        polarity: Int32Array.from(shape.rows, (r) => a.row.polarity[r]!),
-        offset: converterOffsets(image, k, shape.rows, noise, seed, run).dacOffset,
-        segments: [...shape.segment.values()],
-      };
-    });
-    this.squares = this.rows.map((r) => new Float64Array(r.segments.length));
+    this.segments = segmentSquares(image, layout, noise, seed, run);
+    this.squares = new Float64Array(this.segments.constant.length);
     // Mirror columns change nothing: their tables are built only if a probe asks for them.
     for (const group of groups) this.table(group.primaries);
     this.last = null;
@@ -416,7 +483,10 @@ export class DeviceEngine implements ReadEngine {
   private table(table: ConversionTable): DeviceTable {
     let dt = this.tables.get(table);
     if (dt === undefined) {
-      dt = programTable(table, (k) => this.device(k), this.image, this.layout, this.gMinUnits);
+      dt = programTable(table, (k) => this.device(k), this.image, this.layout, this.gMinUnits, {
+        segmentBase: this.segments.segmentBase,
+        sigma: this.readSigma,
+      });
       this.tables.set(table, dt);
       this.codes.set(table, new Int32Array(table.count));
     }
@@ -438,117 +508,146 @@ export class DeviceEngine implements ReadEngine {
 
   /** Per segment of array k: sum over its rows of V^2, V = polarity x code + DAC offset. */
   private rowSquares(k: number): void {
-    const rows = this.rows[k]!;
-    const out = this.squares[k]!;
-    rows.segments.forEach(([start, end], id) => {
-      let sum = 0;
-      for (let r = start; r < end; r++) {
-        const v = rows.polarity[r]! * this.registers[rows.register[r]!]! + rows.offset[r]!;
-        sum += v * v;
+    const { segmentBase, registerStart, register, rowCount, cross, constant } = this.segments;
+    const registers = this.registers;
+    for (let s = segmentBase[k]!; s < segmentBase[k + 1]!; s++) {
+      let sum = constant[s]!;
+      for (let j = registerStart[s]!; j < registerStart[s + 1]!; j++) {
+        const code = registers[register[j]!]!;
+        sum += code * (rowCount[j]! * code + cross[j]!);
       }
-      out[id] = sum;
-    });
+      this.squares[s] = sum;
+    }
   }
 
   private convert(table: ConversionTable): Int32Array {
     const dt = this.table(table);
     const out = this.codes.get(table)!;
+    const analog = this.analogs(table.count);
     for (let c = 0; c < table.count; ) {
-      if (dt.quadStart[c]! >= 0) {
-        this.convertQuad(table, dt, c, out);
-        c += QUAD;
-      } else {
-        this.convertOne(table, dt, c, out);
-        c++;
-      }
+      const width = dt.blockWidth[c]!;
+      if (width === 4) this.convertQuad(table, dt, c, analog);
+      else if (width === 2) this.convertPair(table, dt, c, analog);
+      else analog[c] = this.analog(table, dt, c);
+      c += width;
     }
+
+    if (this.readSigma > 0) this.addReadNoise(table, dt, analog);
+    const { adcOffset } = dt;
+    const { limit } = table;
+    for (let c = 0; c < table.count; c++) out[c] = adcCode(analog[c]! + adcOffset[c]!, limit[c]!);
     return out;
   }
 
-  /** Conversion c: its terms' sums, read noise, ADC offset, code. */
-  private convertOne(table: ConversionTable, dt: DeviceTable, c: number, out: Int32Array): void {
-    const { ptr, index, weight, constant, segment } = dt;
+  /** A scratch vector of n analog values. */
+  private analogs(n: number): Float64Array {
+    if (this.analogScratch.length < n) this.analogScratch = new Float64Array(n);
+    return this.analogScratch;
+  }
+
+  /**
+   * Read noise: conversion c gets one Gaussian of variance sum over its term slots of
+   * weight x sum V^2 of the slot's segment; the draws are taken in conversion order.
+   */
+  private addReadNoise(table: ConversionTable, dt: DeviceTable, analog: Float64Array): void {
+    const { noiseSegment, noiseWeight } = dt;
+    const { terms, count } = table;
+    const squares = this.squares;
+    if (this.deviates.length < count) this.deviates = new Float64Array(count);
+    const deviates = this.deviates;
+    this.readNoise.gaussians(deviates, count);
+    for (let c = 0; c < count; c++) {
+      let variance = 0;
+      for (let q = c * terms; q < (c + 1) * terms; q++)
+        variance += noiseWeight[q]! * squares[noiseSegment[q]!]!;
+      analog[c]! += Math.sqrt(variance) * deviates[c]!;
+    }
+  }
+
+  /** Conversion c's analog value without read noise: its terms' sums times their gains. */
+  private analog(table: ConversionTable, dt: DeviceTable, c: number): number {
+    const { ptr, index, weight, constant } = dt;
     const { terms, gain } = table;
     const registers = this.registers;
-    const squares = this.readSigma > 0 ? this.squares[table.array[c]!]! : null;
     let analog = 0;
-    let variance = 0;
     for (let q = c * terms; q < (c + 1) * terms; q++) {
       let s = constant[q]!;
       const end = ptr[q + 1]!;
       for (let j = ptr[q]!; j < end; j++) s += weight[j]! * registers[index[j]!]!;
-      const g = gain[q]!;
-      analog += g * s;
-      if (squares !== null && segment[q]! >= 0) variance += g * g * squares[segment[q]!]!;
+      analog += gain[q]! * s;
     }
-    out[c] = this.code(table, dt, c, analog, variance, squares !== null);
+    return analog;
   }
 
   /**
-   * Conversions c..c+3 (a quad: same registers in every term slot) in one pass over the
+   * Conversions c..c+3 (a block of 4: same registers in every term slot) in one pass over the
    * registers: four sums side by side, each still from its constant and in entry order, so
-   * each code is convertOne's; the read-noise draws are taken in conversion order.
+   * each analog value is analog()'s.
    */
-  private convertQuad(table: ConversionTable, dt: DeviceTable, c: number, out: Int32Array): void {
-    const { ptr, index, constant, quadWeight: w } = dt;
-    const terms = table.terms;
+  private convertQuad(
+    table: ConversionTable,
+    dt: DeviceTable,
+    c: number,
+    analog: Float64Array,
+  ): void {
+    const { ptr, index, constant, blockWeight: w } = dt;
+    const { terms, gain } = table;
     const registers = this.registers;
-    this.quadAnalog.fill(0);
-    this.quadVariance.fill(0);
-    let at = dt.quadStart[c]!;
-    for (let k = 0; k < terms; k++) {
-      const q = c * terms + k;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let at = dt.blockStart[c]!;
+    for (let q = c * terms; q < (c + 1) * terms; q++) {
       let s0 = constant[q]!;
       let s1 = constant[q + terms]!;
       let s2 = constant[q + 2 * terms]!;
       let s3 = constant[q + 3 * terms]!;
       const end = ptr[q + 1]!;
-      for (let j = ptr[q]!; j < end; j++, at += QUAD) {
+      for (let j = ptr[q]!; j < end; j++, at += 4) {
         const r = registers[index[j]!]!;
         s0 += w[at]! * r;
         s1 += w[at + 1]! * r;
         s2 += w[at + 2]! * r;
         s3 += w[at + 3]! * r;
       }
-      this.addTerm(table, dt, c, 0, k, s0);
-      this.addTerm(table, dt, c, 1, k, s1);
-      this.addTerm(table, dt, c, 2, k, s2);
-      this.addTerm(table, dt, c, 3, k, s3);
+      a0 += gain[q]! * s0;
+      a1 += gain[q + terms]! * s1;
+      a2 += gain[q + 2 * terms]! * s2;
+      a3 += gain[q + 3 * terms]! * s3;
     }
-    const noisy = this.readSigma > 0;
-    for (let i = 0; i < QUAD; i++)
-      out[c + i] = this.code(table, dt, c + i, this.quadAnalog[i]!, this.quadVariance[i]!, noisy);
+    analog[c] = a0;
+    analog[c + 1] = a1;
+    analog[c + 2] = a2;
+    analog[c + 3] = a3;
   }
 
-  /** Term k's sum s of conversion c + i of a quad: into its analog value and noise variance. */
-  private addTerm(
+  /** Conversions c and c + 1 (a block of 2) in one pass: convertQuad's two-wide twin. */
+  private convertPair(
     table: ConversionTable,
     dt: DeviceTable,
     c: number,
-    i: number,
-    k: number,
-    s: number,
+    analog: Float64Array,
   ): void {
-    const q = (c + i) * table.terms + k;
-    const g = table.gain[q]!;
-    this.quadAnalog[i]! += g * s;
-    if (this.readSigma <= 0 || dt.segment[q]! < 0) return;
-    const squares = this.squares[table.array[c + i]!]!;
-    this.quadVariance[i]! += g * g * squares[dt.segment[q]!]!;
-  }
-
-  /** The code of conversion c from its analog value: read noise, ADC offset, rounding, clamp. */
-  private code(
-    table: ConversionTable,
-    dt: DeviceTable,
-    c: number,
-    analog: number,
-    variance: number,
-    noisy: boolean,
-  ): number {
-    let a = analog;
-    if (noisy)
-      a += this.readSigma * Math.sqrt(variance * dt.factorSquares[c]!) * this.readNoise.gaussian();
-    return adcCode(a + dt.adcOffset[c]!, table.limit[c]!);
+    const { ptr, index, constant, blockWeight: w } = dt;
+    const { terms, gain } = table;
+    const registers = this.registers;
+    let a0 = 0;
+    let a1 = 0;
+    let at = dt.blockStart[c]!;
+    for (let q = c * terms; q < (c + 1) * terms; q++) {
+      let s0 = constant[q]!;
+      let s1 = constant[q + terms]!;
+      const end = ptr[q + 1]!;
+      for (let j = ptr[q]!; j < end; j++, at += 2) {
+        const r = registers[index[j]!]!;
+        s0 += w[at]! * r;
+        s1 += w[at + 1]! * r;
+      }
+      a0 += gain[q]! * s0;
+      a1 += gain[q + terms]! * s1;
+    }
+    analog[c] = a0;
+    analog[c + 1] = a1;
   }
 }

@@ -36,8 +36,6 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
-  /** Box-Muller makes normals in pairs; the second waits here. */
-  private spare = Number.NaN;
 
   /** A stream for `purpose` keyed by (seed, a, b): e.g. (seed, run, sample). */
   constructor(seed: number, purpose: number, a = 0, b = 0) {
@@ -77,27 +75,103 @@ export class Rng {
     return (a * 67108864 + b) / 9007199254740992;
   }
 
-  /** Standard normal (Marsaglia's polar method; the pair's second value is returned next). */
+  /**
+   * Standard normal by the ziggurat (Marsaglia and Tsang, 256 layers): one 32-bit word per
+   * draw 98.8% of the time (8 bits pick the layer, 24 the position in it), a density test in a
+   * layer's wedge, and Marsaglia's exact tail method beyond R. Exact in distribution up to the
+   * 24-bit position (its resolution is 2^-23 of the layer's width).
+   */
   gaussian(): number {
-    if (!Number.isNaN(this.spare)) {
-      const z = this.spare;
-      this.spare = Number.NaN;
-      return z;
+    return this.gaussianFrom(this.nextU32());
+  }
+
+  /**
+   * The next n standard normals into out[0..n): n calls of gaussian(), with the generator's
+   * state in locals for the common case (a word whose position is inside its layer's box).
+   */
+  gaussians(out: Float64Array, n: number): void {
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < n; i++) {
+      const word = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const layer = word & 0xff;
+      const x = ((word >>> 8) - 8388607.5) * 1.1920928955078125e-7 * ZIGGURAT_X[layer]!;
+      if (Math.abs(x) < ZIGGURAT_X[layer + 1]!) {
+        out[i] = x;
+        continue;
+      }
+      this.s0 = s0;
+      this.s1 = s1;
+      this.s2 = s2;
+      this.s3 = s3;
+      out[i] = this.gaussianFrom(word);
+      s0 = this.s0;
+      s1 = this.s1;
+      s2 = this.s2;
+      s3 = this.s3;
     }
-    let u: number;
-    let v: number;
-    let s: number;
-    // 32 random bits per coordinate are plenty for noise (the tails reach 6.7 sigma).
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
+  /** The normal whose first word is `word`: further words only when that one is rejected. */
+  private gaussianFrom(first: number): number {
+    for (let word = first; ; word = this.nextU32()) {
+      const layer = word & 0xff;
+      // Symmetric in (-1, 1), never 0: the sign comes with the position.
+      const u = (word >>> 8) - 8388607.5;
+      const x = u * 1.1920928955078125e-7 * ZIGGURAT_X[layer]!;
+      if (Math.abs(x) < ZIGGURAT_X[layer + 1]!) return x;
+      if (layer === 0) return this.gaussianTail(u < 0);
+      const f =
+        ZIGGURAT_F[layer + 1]! + (ZIGGURAT_F[layer]! - ZIGGURAT_F[layer + 1]!) * this.uniform();
+      if (f < Math.exp(-0.5 * x * x)) return x;
+    }
+  }
+
+  /** A normal beyond R, with the given sign (Marsaglia 1964). */
+  private gaussianTail(negative: boolean): number {
+    let x: number;
+    let y: number;
     do {
-      u = this.nextU32() * 4.656612873077393e-10 - 1;
-      v = this.nextU32() * 4.656612873077393e-10 - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spare = v * f;
-    return u * f;
+      x = Math.log(1 - this.uniform()) / ZIGGURAT_R;
+      y = Math.log(1 - this.uniform());
+    } while (-2 * y < x * x);
+    return negative ? x - ZIGGURAT_R : ZIGGURAT_R - x;
   }
 }
+
+/** The ziggurat's rightmost layer edge and the common area of its 256 layers (Marsaglia, Tsang 2000). */
+const ZIGGURAT_R = 3.6541528853610088;
+const ZIGGURAT_AREA = 0.00492867323399;
+
+/**
+ * The layers' right edges X[0..256] (X[0] the base layer's equivalent width, X[1] = R,
+ * X[256] = 0) and the density exp(-x^2/2) at each, F.
+ */
+const { ZIGGURAT_X, ZIGGURAT_F } = (() => {
+  const x = new Float64Array(257);
+  const f = new Float64Array(257);
+  const density = (t: number) => Math.exp(-0.5 * t * t);
+  x[0] = ZIGGURAT_AREA / density(ZIGGURAT_R);
+  x[1] = ZIGGURAT_R;
+  for (let i = 2; i < 256; i++)
+    x[i] = Math.sqrt(-2 * Math.log(ZIGGURAT_AREA / x[i - 1]! + density(x[i - 1]!)));
+  x[256] = 0;
+  for (let i = 0; i < 257; i++) f[i] = density(x[i]!);
+  return { ZIGGURAT_X: x, ZIGGURAT_F: f };
+})();
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
