@@ -37,6 +37,11 @@ export interface RunOptions {
   readonly hooks?: StreamHooks;
   /** Called after each sample (progress). */
   readonly onSample?: (sample: number) => void;
+  /**
+   * Bytes each op with a per-sample quantizer holds in memory before the rest of its sequence
+   * goes to a temporary file (default 2 MB, held-rows.ts); the numbers do not depend on it.
+   */
+  readonly holdBudget?: number;
 }
 
 /** The engine of one run: the ideal chip, or the chip as programmed in run `run`. */
@@ -74,7 +79,14 @@ export function runSamples(
   engine: ReadEngine = engineFor(chip, options),
 ): Float32Array {
   const classes = chip.layout.classes;
-  const stream = new Stream(chip.image, chip.layout, chip.groups, engine, options.hooks ?? {});
+  const stream = new Stream(
+    chip.image,
+    chip.layout,
+    chip.groups,
+    engine,
+    options.hooks ?? {},
+    options.holdBudget,
+  );
   const logits = new Float32Array((to - from) * classes);
   const size = input.length * input.dIn;
   const row = new Float32Array(classes);

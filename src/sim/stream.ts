@@ -12,6 +12,7 @@ import type { ChipImage, ChipOp } from "../emit/chip-image.js";
 import { sampleCode, sampleScale, staticCode } from "./arith.js";
 import { type ReadGroup, readGroup } from "./conversions.js";
 import type { ReadEngine, ReadProbe } from "./engine.js";
+import { HeldRows, HOLD_BUDGET_BYTES } from "./held-rows.js";
 import type { ChipLayout } from "./layout.js";
 import {
   addKernel,
@@ -162,57 +163,13 @@ class MeanPoolNode extends Node {
   }
 }
 
-/** Rows per block of HeldRows. */
-const HELD_BLOCK_ROWS = 1024;
-
-/**
- * The rows an op holds until its sequence ends (a per-sample statistic is needed first), packed
- * in blocks of HELD_BLOCK_ROWS rows: 4 bytes per value. One typed array per row cost about
- * 3 kB of allocator overhead each (515 MB for a 2-layer H = 32 model at L = 65536). Blocks are
- * kept across samples and reused.
- */
-class HeldRows {
-  private readonly blocks: Float32Array[] = [];
-  private count = 0;
-  private max = 0;
-
-  constructor(private readonly width: number) {}
-
-  push(x: Float32Array): void {
-    const block = Math.floor(this.count / HELD_BLOCK_ROWS);
-    if (block === this.blocks.length)
-      this.blocks.push(new Float32Array(HELD_BLOCK_ROWS * this.width));
-    this.blocks[block]!.set(x, (this.count % HELD_BLOCK_ROWS) * this.width);
-    for (let i = 0; i < x.length; i++) this.max = Math.max(this.max, Math.abs(x[i]!));
-    this.count++;
-  }
-
-  /** max |x| over every value held (the per-sample quantizers' statistic). */
-  maxAbs(): number {
-    return this.max;
-  }
-
-  /** Calls `visit` with each row in order (a view, valid during the call) and its index. */
-  forEach(visit: (row: Float32Array, t: number) => void): void {
-    for (let t = 0; t < this.count; t++) {
-      const at = (t % HELD_BLOCK_ROWS) * this.width;
-      visit(this.blocks[Math.floor(t / HELD_BLOCK_ROWS)]!.subarray(at, at + this.width), t);
-    }
-  }
-
-  clear(): void {
-    this.count = 0;
-    this.max = 0;
-  }
-}
-
 /** Holds its whole input (a per-sample statistic is needed), then emits. */
 abstract class HoldingNode extends Node {
   protected readonly held: HeldRows;
 
-  constructor(inputs: Channel[], output: Channel) {
+  constructor(inputs: Channel[], output: Channel, holdBudget: number) {
     super(inputs, output);
-    this.held = new HeldRows(inputs[0]!.width);
+    this.held = new HeldRows(inputs[0]!.width, holdBudget);
   }
 
   step([x]: Float32Array[]): void {
@@ -230,8 +187,9 @@ class FakeQuantNode extends HoldingNode {
     input: Channel,
     output: Channel,
     private readonly levels: number,
+    holdBudget: number,
   ) {
-    super([input], output);
+    super([input], output, holdBudget);
   }
 
   override finish(): void {
@@ -288,11 +246,12 @@ class SsmNode extends Node {
     private readonly arrays: Arrays,
     layout: ChipLayout,
     image: ChipImage,
+    holdBudget: number,
   ) {
     super([input], output);
     const h = input.width;
     this.uq = new Int32Array(h);
-    this.held = new HeldRows(h);
+    this.held = new HeldRows(h, holdBudget);
     this.previous = new Int32Array(h);
     this.yq = new Int32Array(h);
     this.regs = {
@@ -405,8 +364,9 @@ class DenseNode extends HoldingNode {
     private readonly op: Op<"crossbar-linear">,
     private readonly arrays: Arrays,
     layout: ChipLayout,
+    holdBudget: number,
   ) {
-    super([input], output);
+    super([input], output, holdBudget);
     this.xq = new Int32Array(input.width);
     this.inputOffset = layout.offset[op.inputSignal]!;
     this.outputOffset = layout.offset[op.outputSignal]!;
@@ -462,6 +422,8 @@ export class Stream {
     groups: ReadonlyMap<number, ReadGroup>,
     readonly engine: ReadEngine,
     hooks: StreamHooks,
+    /** Bytes a per-sample quantizer's op holds in memory before it spills (held-rows.ts). */
+    private readonly holdBudget = HOLD_BUDGET_BYTES,
   ) {
     this.input = this.channel("input", layout.dIn);
     image.program.forEach((op, i) => {
@@ -503,13 +465,13 @@ export class Stream {
       case "add":
         return new RowNode([x, this.channels.get(op.other)!], out, addKernel);
       case "fake-quant":
-        return new FakeQuantNode(x, out, op.levels);
+        return new FakeQuantNode(x, out, op.levels, this.holdBudget);
       case "mean-pool":
         return new MeanPoolNode(x, out);
       case "ssm":
-        return new SsmNode(x, out, op, arrays!, layout, image);
+        return new SsmNode(x, out, op, arrays!, layout, image, this.holdBudget);
       case "crossbar-linear":
-        return new DenseNode(x, out, op, arrays!, layout);
+        return new DenseNode(x, out, op, arrays!, layout, this.holdBudget);
     }
   }
 

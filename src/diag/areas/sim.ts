@@ -71,6 +71,13 @@ export const SIM = [
     hint: "on the ideal chip a mirror column's shifted code is exactly the negation of its primary's: the chip.bin's mirror readouts (columns, terms, gains or shifts) disagree with their primaries; compile the model again, and report it if it persists",
   },
   {
+    code: "QS4D-E612",
+    severity: "error",
+    message:
+      "cannot keep a per-sample quantizer's held rows in a temporary file under '{dir}': {reason}",
+    hint: "beyond {budget} per op the simulator holds the rows of a per-sample scale on disk (4 bytes per value); point TMPDIR at a folder with room, or compile with --calib so that every scale is static and nothing is held",
+  },
+  {
     code: "QS4D-E620",
     severity: "error",
     message:
