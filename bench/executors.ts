@@ -35,15 +35,27 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as ort from "onnxruntime-node";
-import { lowerModel } from "../src/driver/lower.js";
+import { chipBytes as sourceChipBytes } from "../src/driver/artifact.js";
+import { type Lowered, lowerModel } from "../src/driver/lower.js";
+import { readChip as sourceReadChip } from "../src/emit/chip-read.js";
 import { emulate } from "../src/emulate/index.js";
 import { importModel } from "../src/import/index.js";
 import type { Model } from "../src/ir/model.js";
 import { runModel } from "../src/run/index.js";
+import {
+  prepareChip as sourcePrepareChip,
+  runSamples as sourceRunSamples,
+} from "../src/sim/simulate.js";
 import { loadTarget } from "../src/target/load.js";
 
 const MODELS = new URL("../fixtures/models/", import.meta.url);
-const BUILT_LOWER = new URL("../dist/src/driver/lower.js", import.meta.url);
+const BUILT = (module: string) => new URL(`../dist/src/${module}`, import.meta.url);
+const BUILT_LOWER = BUILT("driver/lower.js");
+
+/** A module of the built package when dist/ is built (what a user runs), else the source's. */
+async function builtOr<T>(module: string, source: T): Promise<T> {
+  return existsSync(BUILT(module)) ? ((await import(BUILT(module).href)) as T) : source;
+}
 const BIG = "big-h128n128-l4-L1024";
 const SPOKEN = "spoken-qat6-h32n32-l4";
 
@@ -96,11 +108,10 @@ async function best(warmUps: number, repeats: number, work: () => unknown): Prom
 }
 
 /** The model lowered for `ideal`, calibrated on its first `samples` golden inputs. */
-function lowered(name: string, samples: number, length: number): Model {
-  const m = model(name);
+function lowered(name: string, samples: number, length: number): Lowered {
   const x = inputs(name, samples, length);
   const calibration = { inputs: Float64Array.from(x.data), shape: x.shape };
-  return lowerModel(m, { target: loadTarget("ideal"), calibration }).model;
+  return lowerModel(model(name), { target: loadTarget("ideal"), calibration });
 }
 
 /** One measurement, run in a child process: [what, model, samples, length] -> seconds. */
@@ -123,9 +134,31 @@ const PARTS: Record<
     return best(0, 1, () => runModel(m, x.data, x.shape));
   },
   async emulate(name, batch, length) {
+    const m = lowered(name, Math.min(batch, 8), length).model;
+    const x = inputs(name, batch, length);
+    const run = (await builtOr("emulate/index.js", { emulate })).emulate;
+    return best(0, 1, () => run(m, x.data, x.shape));
+  },
+  /**
+   * The simulator on the same lowered model and samples as `emulate`, in this process: chip.bin
+   * written, read, checked and prepared, then run on one thread, all inside the timed call.
+   */
+  async sim(name, batch, length) {
     const m = lowered(name, Math.min(batch, 8), length);
     const x = inputs(name, batch, length);
-    return best(0, 1, () => emulate(m, x.data, x.shape));
+    const { chipBytes } = await builtOr("driver/artifact.js", { chipBytes: sourceChipBytes });
+    const { readChip } = await builtOr("emit/chip-read.js", { readChip: sourceReadChip });
+    const { prepareChip, runSamples } = await builtOr("sim/simulate.js", {
+      prepareChip: sourcePrepareChip,
+      runSamples: sourceRunSamples,
+    });
+    const modelPath = new URL(`${name}/weights.json`, MODELS).pathname;
+    const lowering = { target: loadTarget("ideal") };
+    const bytes = chipBytes(m, { modelPath, lowering });
+    const samples = { data: x.data, length, dIn: x.shape[2] };
+    return best(0, 1, () =>
+      runSamples(prepareChip(readChip(bytes, `${name}.bin`)), samples, 0, batch),
+    );
   },
   /**
    * What calibrating on `batch` samples adds to the plain lowering. The built package's
@@ -182,7 +215,13 @@ export function benchExecutors(): void {
   console.log(row(`onnxruntime-node ${BIG}, 4 x L=1024`, 4, ort4, null));
   console.log(row(`onnxruntime-node ${BIG}, 8 x L=1024`, 8, ort8, null));
   console.log(row(`run ${BIG}, 4 x L=1024`, 4, measure("run", BIG, 4, 1024), ort4));
-  console.log(row(`emulate ${BIG} ideal, 4 x L=1024`, 4, measure("emulate", BIG, 4, 1024), ort4));
+  const emulated = measure("emulate", BIG, 4, 1024);
+  const simulated = measure("sim", BIG, 4, 1024);
+  console.log(row(`emulate ${BIG} ideal, 4 x L=1024`, 4, emulated, ort4));
+  console.log(row(`sim ${BIG} ideal, 4 x L=1024 (chip.bin read)`, 4, simulated, ort4));
+  console.log(
+    `  emulate / sim, the same lowered model and samples: ${(emulated.seconds / simulated.seconds).toFixed(2)}x wall, ${(emulated.cpu / simulated.cpu).toFixed(2)}x CPU`,
+  );
   for (const threads of [1, cpus().length]) {
     const f = measure("calibrate", BIG, 8, 1024, threads);
     console.log(row(`calibration ${BIG}, 8 x L=1024, ${threads} thr`, 8, f, ort8));
