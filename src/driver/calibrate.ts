@@ -10,7 +10,7 @@
 import { availableParallelism } from "node:os";
 import { fail } from "../diag/error.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "../emulate/periphery.js";
-import { runProgram, type SsmOp } from "../emulate/program.js";
+import { runOps, runProgram, type SsmOp } from "../emulate/program.js";
 import type { DigitalOp } from "../ir/hardware.js";
 import type { Model, SsmDiscrete } from "../ir/model.js";
 import { f64 } from "../ir/tensor.js";
@@ -49,13 +49,31 @@ function floatSsm(model: Model, layer: number): FloatSsm {
   };
 }
 
+/** The float SSM's state between two chunks of a sample: Re and Im of x per mode. */
+interface FloatState {
+  readonly xr: Float64Array;
+  readonly xi: Float64Array;
+}
+
+const freshState = (s: FloatSsm): FloatState => ({
+  xr: new Float64Array(s.H * s.M),
+  xi: new Float64Array(s.H * s.M),
+});
+
 /**
- * The float recurrence on one sample's [L, H] input, updating the statistics. Per channel, mode
- * after mode over the whole sequence, so that a mode's state and maximum stay in registers, two
- * modes side by side (their recurrences are independent, and one alone waits on its own
- * multiply-adds); y(t) still sums the modes in order (acc[t] gets mode 0, then mode 1, ...).
+ * The float recurrence on [L, H] rows of one sample (the whole sequence, or a chunk of it that
+ * continues from `state`), updating the statistics. Per channel, mode after mode over the
+ * rows, so that a mode's state and maximum stay in registers, two modes side by side (their
+ * recurrences are independent, and one alone waits on its own multiply-adds); y(t) still sums
+ * the modes in order (acc[t] gets mode 0, then mode 1, ...).
  */
-function runFloat(s: FloatSsm, u: Buffer, stats: SsmStats, levels: number | null): Buffer {
+function runFloat(
+  s: FloatSsm,
+  u: Buffer,
+  stats: SsmStats,
+  levels: number | null,
+  state: FloatState = freshState(s),
+): Buffer {
   const { H, M } = s;
   const L = u.rows;
   const scale = levels === null ? 1 : sampleScale(maxAbs(u.data), levels);
@@ -70,8 +88,8 @@ function runFloat(s: FloatSsm, u: Buffer, stats: SsmStats, levels: number | null
     }
     acc.fill(0);
     let k = h * M;
-    for (; k + 2 <= (h + 1) * M; k += 2) twoModes(s, k, v, acc, stats.xMax);
-    if (k < (h + 1) * M) oneMode(s, k, v, acc, stats.xMax);
+    for (; k + 2 <= (h + 1) * M; k += 2) twoModes(s, k, v, acc, stats.xMax, state);
+    if (k < (h + 1) * M) oneMode(s, k, v, acc, stats.xMax, state);
     for (let t = 0; t < L; t++) {
       const out = 2 * acc[t]! + s.d[h]! * v[t]!;
       stats.yMax[h] = Math.max(stats.yMax[h]!, Math.abs(out));
@@ -81,16 +99,26 @@ function runFloat(s: FloatSsm, u: Buffer, stats: SsmStats, levels: number | null
   return y;
 }
 
-/** Mode k over the sequence v: acc[t] += Re(C x_t), xMax[k] the largest |Re x|, |Im x|. */
-function oneMode(s: FloatSsm, k: number, v: Float64Array, acc: Float64Array, xMax: Float64Array) {
+/**
+ * Mode k over the sequence v from its state: acc[t] += Re(C x_t), xMax[k] the largest |Re x|,
+ * |Im x|; the state after the last row goes back into `state`.
+ */
+function oneMode(
+  s: FloatSsm,
+  k: number,
+  v: Float64Array,
+  acc: Float64Array,
+  xMax: Float64Array,
+  state: FloatState,
+) {
   const lr = s.lr[k]!;
   const li = s.li[k]!;
   const br = s.br[k]!;
   const bi = s.bi[k]!;
   const cr = s.cr[k]!;
   const ci = s.ci[k]!;
-  let xr = 0;
-  let xi = 0;
+  let xr = state.xr[k]!;
+  let xi = state.xi[k]!;
   let max = xMax[k]!;
   for (let t = 0; t < v.length; t++) {
     const r = lr * xr - li * xi + br * v[t]!;
@@ -101,20 +129,29 @@ function oneMode(s: FloatSsm, k: number, v: Float64Array, acc: Float64Array, xMa
     acc[t] = acc[t]! + (cr * r - ci * i);
   }
   xMax[k] = max;
+  state.xr[k] = xr;
+  state.xi[k] = xi;
 }
 
 /** Modes k and k + 1 as oneMode, advanced side by side; acc[t] adds k's term first. */
-function twoModes(s: FloatSsm, k: number, v: Float64Array, acc: Float64Array, xMax: Float64Array) {
+function twoModes(
+  s: FloatSsm,
+  k: number,
+  v: Float64Array,
+  acc: Float64Array,
+  xMax: Float64Array,
+  state: FloatState,
+) {
   const [lr0, lr1] = [s.lr[k]!, s.lr[k + 1]!];
   const [li0, li1] = [s.li[k]!, s.li[k + 1]!];
   const [br0, br1] = [s.br[k]!, s.br[k + 1]!];
   const [bi0, bi1] = [s.bi[k]!, s.bi[k + 1]!];
   const [cr0, cr1] = [s.cr[k]!, s.cr[k + 1]!];
   const [ci0, ci1] = [s.ci[k]!, s.ci[k + 1]!];
-  let xr0 = 0;
-  let xi0 = 0;
-  let xr1 = 0;
-  let xi1 = 0;
+  let xr0 = state.xr[k]!;
+  let xi0 = state.xi[k]!;
+  let xr1 = state.xr[k + 1]!;
+  let xi1 = state.xi[k + 1]!;
   let max0 = xMax[k]!;
   let max1 = xMax[k + 1]!;
   for (let t = 0; t < v.length; t++) {
@@ -133,6 +170,10 @@ function twoModes(s: FloatSsm, k: number, v: Float64Array, acc: Float64Array, xM
   }
   xMax[k] = max0;
   xMax[k + 1] = max1;
+  state.xr[k] = xr0;
+  state.xi[k] = xi0;
+  state.xr[k + 1] = xr1;
+  state.xi[k + 1] = xi1;
 }
 
 function placeholderSsm(model: Model) {
@@ -173,7 +214,7 @@ export interface StatsJob {
   readonly next: Int32Array;
 }
 
-function statsJob(model: Model, data: CalibrationInputs): StatsJob {
+export function statsJob(model: Model, data: CalibrationInputs): StatsJob {
   const [batch, length] = data.shape as [number, number];
   return {
     ssms: model.layers.map((_, i) => floatSsm(model, i)),
@@ -191,9 +232,11 @@ function statsJob(model: Model, data: CalibrationInputs): StatsJob {
 /**
  * The statistics of the samples this thread takes: one sample after another, each the next
  * one no thread has taken yet, until none is left. Threads that start late or run slower
- * simply take fewer samples.
+ * simply take fewer samples. A sample runs in chunks of `chunkRows` steps when it can
+ * (streamingPrefix), on whole [L, H] buffers otherwise (or when `chunkRows` is null); the
+ * statistics are the same bit for bit.
  */
-export function jobStats(job: StatsJob): SsmStats[] {
+export function jobStats(job: StatsJob, chunkRows: number | null = CHUNK_ROWS): SsmStats[] {
   const [batch, length, dIn] = job.shape;
   const { ssms } = job;
   const stats: SsmStats[] = ssms.map((s, i) => ({
@@ -202,21 +245,74 @@ export function jobStats(job: StatsJob): SsmStats[] {
     xMax: new Float64Array(s.H * s.M),
     yMax: new Float64Array(s.H),
   }));
-  const hooks = {
+  const prefix = chunkRows === null ? null : streamingPrefix(job);
+  for (let b = Atomics.add(job.next, 0, 1); b < batch; b = Atomics.add(job.next, 0, 1)) {
+    const sample = job.inputs.subarray(b * length * dIn, (b + 1) * length * dIn);
+    if (prefix === null)
+      runProgram(job.program, rows(sample, 0, length, dIn), ssmHooks(job, stats));
+    else {
+      // The state of every SSM carries from one chunk to the next.
+      const hooks = ssmHooks(job, stats, new Map());
+      for (let t = 0; t < length; t += chunkRows!)
+        runOps(prefix, rows(sample, t, Math.min(length, t + chunkRows!), dIn), hooks);
+    }
+  }
+  return stats;
+}
+
+/** Steps per chunk of a streamed calibration forward (memory: a few [CHUNK_ROWS, H] buffers). */
+const CHUNK_ROWS = 512;
+
+/** Rows [from, to) of a sample [L, dIn] as a buffer. */
+function rows(sample: Float64Array, from: number, to: number, dIn: number): Buffer {
+  const input = makeBuffer(to - from, dIn);
+  input.data.set(sample.subarray(from * dIn, to * dIn));
+  return input;
+}
+
+/**
+ * The SSMs of the forward, in float, updating the statistics; with `states`, each layer's SSM
+ * continues from where its previous chunk left it.
+ */
+function ssmHooks(job: StatsJob, stats: SsmStats[], states?: Map<number, FloatState>) {
+  return {
     ssm(op: SsmOp, input: Buffer): Buffer {
+      const s = job.ssms[op.layer]!;
       const levels = op.inputQuant.kind === "sample" ? op.inputQuant.levels : null;
-      return runFloat(ssms[op.layer]!, input, stats[op.layer]!, levels);
+      if (states === undefined) return runFloat(s, input, stats[op.layer]!, levels);
+      if (!states.has(op.layer)) states.set(op.layer, freshState(s));
+      return runFloat(s, input, stats[op.layer]!, levels, states.get(op.layer));
     },
     crossbarLinear(): Buffer {
       throw new Error("calibration runs the model before dense layers are placed on crossbars");
     },
   };
-  for (let b = Atomics.add(job.next, 0, 1); b < batch; b = Atomics.add(job.next, 0, 1)) {
-    const input = makeBuffer(length, dIn);
-    input.data.set(job.inputs.subarray(b * length * dIn, (b + 1) * length * dIn));
-    runProgram(job.program, input, hooks);
-  }
-  return stats;
+}
+
+/** Ops that map each input row to the output row at the same step, and nothing else. */
+const ROW_OPS: ReadonlySet<DigitalOp["op"]> = new Set([
+  "linear",
+  "layer-norm",
+  "batch-norm",
+  "gelu",
+  "relu",
+  "glu",
+  "add",
+]);
+
+/**
+ * The program up to its last SSM (the statistics come from the SSMs: the ops after it do not
+ * change them) when it can run in chunks of steps: every op a row op or an SSM with a static
+ * input scale (its state carries over); null when some op needs the whole sequence first (a
+ * per-sample quantizer, or a pool before an SSM).
+ */
+function streamingPrefix(job: StatsJob): DigitalOp[] | null {
+  const last = job.program.findLastIndex((op) => op.op === "ssm");
+  const prefix = job.program.slice(0, last + 1);
+  const streams = prefix.every(
+    (op) => ROW_OPS.has(op.op) || (op.op === "ssm" && !job.perSample[op.layer]!),
+  );
+  return streams ? prefix : null;
 }
 
 /** Statistics over two sets of samples: every maximum the larger (order does not matter). */

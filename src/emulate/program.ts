@@ -83,6 +83,15 @@ export function runProgram(
   input: Buffer,
   hooks: ProgramHooks,
 ): Buffer {
+  return get(runOps(program, input, hooks), "logits");
+}
+
+/** Runs the ops in order on `input` for what the hooks see; the buffers left at the end. */
+export function runOps(
+  program: readonly DigitalOp[],
+  input: Buffer,
+  hooks: ProgramHooks,
+): Map<string, Buffer> {
   const buffers = new Map<string, Buffer>([["input", input]]);
   const freed = lastReads(program);
   program.forEach((op, i) => {
@@ -91,5 +100,5 @@ export function runProgram(
     buffers.set(op.output, out);
     hooks.observe?.(op, out);
   });
-  return get(buffers, "logits");
+  return buffers;
 }

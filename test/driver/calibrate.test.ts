@@ -1,10 +1,11 @@
 // The calibration forwards (src/driver/calibrate.ts) on worker threads: the statistics, and so
 // the lowered chip, are the same for any thread count, with static input quantizers (a float
-// model, spoken-qat6 at L = 4000) and a per-sample one (qs4d-max).
+// model, spoken-qat6 at L = 4000) and a per-sample one (qs4d-max). Streamed in chunks of steps,
+// they are the whole-sequence forward's bit for bit.
 
 import { describe, expect, it } from "vitest";
 import { chipBytes } from "../../src/driver/artifact.js";
-import { ssmStats } from "../../src/driver/calibrate.js";
+import { jobStats, ssmStats, statsJob } from "../../src/driver/calibrate.js";
 import { lowerModel } from "../../src/driver/lower.js";
 import type { SsmStats } from "../../src/passes/lib/calibrate.js";
 import { loadTarget } from "../../src/target/load.js";
@@ -46,5 +47,31 @@ describe("calibration statistics on worker threads", () => {
       return chipBytes(lowerModel(fixtureModel(name), lowering), { modelPath, lowering });
     };
     expect(Buffer.from(bytes(2)).equals(Buffer.from(bytes(1)))).toBe(true);
+  });
+});
+
+describe("calibration forwards in chunks of steps", () => {
+  for (const [name, samples] of [
+    ["digits-float-h32n16-l2", 3],
+    ["spoken-qat6-h32n32-l4", 2],
+    ["imssa-demo-float-h3n28-l1", 2],
+  ] as const) {
+    it(`${name}: the whole-sequence statistics for chunks of 1, 7, 64 and 512 steps`, () => {
+      const model = discretized(name);
+      const data = inputs(name, 0, samples);
+      const stats = (chunkRows: number | null) => plain(jobStats(statsJob(model, data), chunkRows));
+      const whole = stats(null);
+      expect(whole.some((s) => s.xMax.some((v) => v > 0))).toBe(true);
+      for (const chunkRows of [1, 7, 64, 512])
+        expect(stats(chunkRows), `${chunkRows}`).toEqual(whole);
+    });
+  }
+
+  it("fall back to whole sequences with a per-sample quantizer (qs4d-max): same statistics", () => {
+    const name = "qs4d-digits-qat-h32n16-l2";
+    const model = discretized(name);
+    const data = inputs(name, 0, 2);
+    const whole = plain(jobStats(statsJob(model, data), null));
+    expect(plain(jobStats(statsJob(model, data), 7))).toEqual(whole);
   });
 });
