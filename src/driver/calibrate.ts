@@ -9,8 +9,9 @@
 
 import { availableParallelism } from "node:os";
 import { fail } from "../diag/error.js";
+import { chunkable, runChunked, type Stage } from "../emulate/chunked.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "../emulate/periphery.js";
-import { runOps, runProgram, type SsmOp } from "../emulate/program.js";
+import { runProgram, type SsmOp } from "../emulate/program.js";
 import type { DigitalOp } from "../ir/hardware.js";
 import type { Model, SsmDiscrete } from "../ir/model.js";
 import { f64 } from "../ir/tensor.js";
@@ -232,8 +233,9 @@ export function statsJob(model: Model, data: CalibrationInputs): StatsJob {
 /**
  * The statistics of the samples this thread takes: one sample after another, each the next
  * one no thread has taken yet, until none is left. Threads that start late or run slower
- * simply take fewer samples. A sample runs in chunks of `chunkRows` steps when it can
- * (streamingPrefix), on whole [L, H] buffers otherwise (or when `chunkRows` is null); the
+ * simply take fewer samples. A sample runs in chunks of `chunkRows` steps when its program
+ * allows (src/emulate/chunked.ts: no per-sample quantizer), each SSM's float state carried
+ * from chunk to chunk, on whole [L, H] buffers otherwise (or when `chunkRows` is null); the
  * statistics are the same bit for bit.
  */
 export function jobStats(job: StatsJob, chunkRows: number | null = CHUNK_ROWS): SsmStats[] {
@@ -245,75 +247,36 @@ export function jobStats(job: StatsJob, chunkRows: number | null = CHUNK_ROWS): 
     xMax: new Float64Array(s.H * s.M),
     yMax: new Float64Array(s.H),
   }));
-  const prefix = chunkRows === null ? null : streamingPrefix(job);
+  const streams =
+    chunkRows !== null && length > 0 && chunkable(job.program, (op) => !job.perSample[op.layer]);
+  const ssmStage = (op: SsmOp): Stage => {
+    const s = ssms[op.layer]!;
+    const state = freshState(s);
+    return {
+      push: (u) => runFloat(s, u, stats[op.layer]!, null, state),
+      finish: () => makeBuffer(0, s.H),
+    };
+  };
+  const hooks = {
+    ssm(op: SsmOp, input: Buffer): Buffer {
+      const levels = op.inputQuant.kind === "sample" ? op.inputQuant.levels : null;
+      return runFloat(ssms[op.layer]!, input, stats[op.layer]!, levels);
+    },
+    crossbarLinear(): Buffer {
+      throw new Error("calibration runs the model before dense layers are placed on crossbars");
+    },
+  };
   for (let b = Atomics.add(job.next, 0, 1); b < batch; b = Atomics.add(job.next, 0, 1)) {
-    const sample = job.inputs.subarray(b * length * dIn, (b + 1) * length * dIn);
-    if (prefix === null)
-      runProgram(job.program, rows(sample, 0, length, dIn), ssmHooks(job, stats));
-    else {
-      // The state of every SSM carries from one chunk to the next.
-      const hooks = ssmHooks(job, stats, new Map());
-      for (let t = 0; t < length; t += chunkRows!)
-        runOps(prefix, rows(sample, t, Math.min(length, t + chunkRows!), dIn), hooks);
-    }
+    const input = makeBuffer(length, dIn);
+    input.data.set(job.inputs.subarray(b * length * dIn, (b + 1) * length * dIn));
+    if (streams) runChunked(job.program, input, chunkRows!, ssmStage);
+    else runProgram(job.program, input, hooks);
   }
   return stats;
 }
 
 /** Steps per chunk of a streamed calibration forward (memory: a few [CHUNK_ROWS, H] buffers). */
 const CHUNK_ROWS = 512;
-
-/** Rows [from, to) of a sample [L, dIn] as a buffer. */
-function rows(sample: Float64Array, from: number, to: number, dIn: number): Buffer {
-  const input = makeBuffer(to - from, dIn);
-  input.data.set(sample.subarray(from * dIn, to * dIn));
-  return input;
-}
-
-/**
- * The SSMs of the forward, in float, updating the statistics; with `states`, each layer's SSM
- * continues from where its previous chunk left it.
- */
-function ssmHooks(job: StatsJob, stats: SsmStats[], states?: Map<number, FloatState>) {
-  return {
-    ssm(op: SsmOp, input: Buffer): Buffer {
-      const s = job.ssms[op.layer]!;
-      const levels = op.inputQuant.kind === "sample" ? op.inputQuant.levels : null;
-      if (states === undefined) return runFloat(s, input, stats[op.layer]!, levels);
-      if (!states.has(op.layer)) states.set(op.layer, freshState(s));
-      return runFloat(s, input, stats[op.layer]!, levels, states.get(op.layer));
-    },
-    crossbarLinear(): Buffer {
-      throw new Error("calibration runs the model before dense layers are placed on crossbars");
-    },
-  };
-}
-
-/** Ops that map each input row to the output row at the same step, and nothing else. */
-const ROW_OPS: ReadonlySet<DigitalOp["op"]> = new Set([
-  "linear",
-  "layer-norm",
-  "batch-norm",
-  "gelu",
-  "relu",
-  "glu",
-  "add",
-]);
-
-/**
- * The program up to its last SSM (the statistics come from the SSMs: the ops after it do not
- * change them) when it can run in chunks of steps: every op a row op or an SSM with a static
- * input scale (its state carries over); null when some op needs the whole sequence first (a
- * per-sample quantizer, or a pool before an SSM).
- */
-function streamingPrefix(job: StatsJob): DigitalOp[] | null {
-  const last = job.program.findLastIndex((op) => op.op === "ssm");
-  const prefix = job.program.slice(0, last + 1);
-  const streams = prefix.every(
-    (op) => ROW_OPS.has(op.op) || (op.op === "ssm" && !job.perSample[op.layer]!),
-  );
-  return streams ? prefix : null;
-}
 
 /** Statistics over two sets of samples: every maximum the larger (order does not matter). */
 function mergeStats(a: SsmStats[], b: readonly SsmStats[]): SsmStats[] {

@@ -1,7 +1,9 @@
 // The integer emulator: the lowered IR executed as the ideal chip would, one sample at a time
 // (docs/chip-arithmetic.md). Written to be obviously right: every readout of every array is
-// evaluated from its programmed cells at every step (read-plan.ts lays them out for the loop). `emulate` gives logits and, on request, the
-// per-layer SSM integers (u codes in, y codes out) that the golden traces check.
+// evaluated from its programmed cells at every step (read-plan.ts lays them out for the loop).
+// `emulate` gives logits and, on request, the per-layer SSM integers (u codes in, y codes out)
+// that the golden traces check. A program whose scales are all static runs in chunks of steps
+// (chunked.ts), so that memory does not grow with L; the others op by op on whole sequences.
 
 import { fail, Qs4dError } from "../diag/error.js";
 import type { HardwareProgram } from "../ir/hardware.js";
@@ -9,9 +11,17 @@ import type { Model } from "../ir/model.js";
 import { dataOf } from "../ir/tensor.js";
 import { verifyHardware } from "../ir/verify-hardware.js";
 import { checkFiniteLogits } from "../util/finite.js";
+import { chunkable, runChunked, type Stage } from "./chunked.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "./periphery.js";
 import { type CrossbarLinearOp, runProgram, type SsmOp } from "./program.js";
-import { ArrayEngine, dequantizeOutput, quantizeInput, readWork } from "./ssm.js";
+import {
+  ArrayEngine,
+  dequantizeOutput,
+  quantizeInput,
+  readWork,
+  SsmRun,
+  type StepCodes,
+} from "./ssm.js";
 
 /**
  * A dense layer on tiles, one time step at a time: x scaled per sample (over the whole buffer)
@@ -41,6 +51,38 @@ function runDense(engine: ArrayEngine, op: CrossbarLinearOp, x: Buffer): Buffer 
 export interface EmulateOptions {
   /** Record the per-layer SSM codes, [batch, H, L] each. */
   readonly trace?: boolean;
+  /**
+   * Steps per chunk when the program streams (chunked.ts: every scale static); null runs
+   * whole sequences op by op. The logits are the same either way.
+   */
+  readonly chunkRows?: number | null;
+}
+
+/** Steps per chunk of a streamed sample: its buffers hold this many rows, not L. */
+const CHUNK_ROWS = 512;
+
+/** An SSM's arrays fed a chunk of steps at a time (static input scale). */
+class SsmStage implements Stage {
+  private readonly run: SsmRun;
+
+  constructor(
+    engine: ArrayEngine,
+    private readonly op: SsmOp,
+  ) {
+    this.run = new SsmRun(engine, op);
+  }
+
+  push(u: Buffer): Buffer {
+    return this.output(this.run.push(quantizeInput(this.op, u).uq, u.rows));
+  }
+
+  finish(): Buffer {
+    return this.output(this.run.finish());
+  }
+
+  private output(codes: StepCodes): Buffer {
+    return dequantizeOutput(this.op, codes.yq, codes.uq, 1, this.run.H);
+  }
 }
 
 export interface LayerCodes {
@@ -106,9 +148,20 @@ export function emulate(
           yq: new Int32Array(batch * H * length),
         }))
       : null;
+  const chunkRows = options.chunkRows === undefined ? CHUNK_ROWS : options.chunkRows;
+  const streams =
+    traces === null &&
+    chunkRows !== null &&
+    length > 0 &&
+    chunkable(hw.program, (op) => op.inputQuant.kind === "static");
   for (let b = 0; b < batch; b++) {
     const input = makeBuffer(length, dIn);
     input.data.set(inputs.subarray(b * length * dIn, (b + 1) * length * dIn));
+    if (streams) {
+      const out = runChunked(hw.program, input, chunkRows!, (op) => new SsmStage(engine, op));
+      logits.set(out.data, b * classes);
+      continue;
+    }
     const hooks = {
       ssm(op: SsmOp, u: Buffer): Buffer {
         const { uq, scale } = quantizeInput(op, u);

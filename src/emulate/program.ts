@@ -83,15 +83,6 @@ export function runProgram(
   input: Buffer,
   hooks: ProgramHooks,
 ): Buffer {
-  return get(runOps(program, input, hooks), "logits");
-}
-
-/** Runs the ops in order on `input` for what the hooks see; the buffers left at the end. */
-export function runOps(
-  program: readonly DigitalOp[],
-  input: Buffer,
-  hooks: ProgramHooks,
-): Map<string, Buffer> {
   const buffers = new Map<string, Buffer>([["input", input]]);
   const freed = lastReads(program);
   program.forEach((op, i) => {
@@ -100,5 +91,5 @@ export function runOps(
     buffers.set(op.output, out);
     hooks.observe?.(op, out);
   });
-  return buffers;
+  return get(buffers, "logits");
 }

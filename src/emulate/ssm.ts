@@ -144,28 +144,97 @@ export class ArrayEngine {
 
   /** Runs the arrays of `op` on input codes uq [L, H]; returns output codes [L, H]. */
   runCodes(op: SsmOp, uq: Int32Array, length: number): Int32Array {
-    const H = this.hw.signals[op.inputSignal]!.length;
-    const bound = this.bind([op.stateSignal, op.outputSignal]);
-    const work = readWork(bound);
-    const regs = this.registers;
-    for (const s of [op.inputSignal, op.inputDelayedSignal, ...bound.signals])
-      if (s >= 0) regs[s]!.fill(0);
-    const yq = new Int32Array(length * H);
-    const lagged = op.outputMode === "lagged";
-    const reads = lagged ? length + 1 : length;
-    const input = regs[op.inputSignal]!;
-    const out = regs[op.outputSignal]!;
-    for (let t = 0; t < reads; t++) {
-      if (t < length) input.set(uq.subarray(t * H, (t + 1) * H));
-      else input.fill(0);
-      if (op.inputDelayedSignal >= 0 && t > 0) {
-        regs[op.inputDelayedSignal]!.set(uq.subarray((t - 1) * H, t * H));
-      }
-      this.readAndCommit(bound, work, t);
-      const at = lagged ? t - 1 : t;
-      if (at >= 0) yq.set(out, at * H);
-    }
+    const run = new SsmRun(this, op);
+    const head = run.push(uq, length);
+    const tail = run.finish();
+    const yq = new Int32Array(length * run.H);
+    yq.set(head.yq);
+    yq.set(tail.yq, head.yq.length);
     return yq;
+  }
+
+  /** Read `t` of `bound` and its commit, for SsmRun. */
+  read(bound: BoundReads, work: ReadWork, t: number): void {
+    this.readAndCommit(bound, work, t);
+  }
+}
+
+/** Output codes of some steps and the input codes of the same steps (for D u). */
+export interface StepCodes {
+  readonly yq: Int32Array;
+  readonly uq: Int32Array;
+}
+
+/**
+ * The arrays of one `ssm` op over one sample, fed its input codes a run of steps at a time:
+ * read t drives u(t) (and u(t - 1) on the delayed input) and, for a lagged output, converts
+ * y(t - 1); `finish` makes the last read (input 0) that flushes y(L - 1). Pushing the whole
+ * sequence at once or in pieces makes the same reads in the same order.
+ */
+export class SsmRun {
+  readonly H: number;
+  private readonly bound: BoundReads;
+  private readonly work: ReadWork;
+  private readonly lagged: boolean;
+  /** Reads made so far, and the input codes of the last one (u(t - 1) for the next). */
+  private t = 0;
+  private readonly last: Int32Array;
+
+  constructor(
+    private readonly engine: ArrayEngine,
+    private readonly op: SsmOp,
+  ) {
+    this.H = engine.registers[op.inputSignal]!.length;
+    this.bound = engine.bind([op.stateSignal, op.outputSignal]);
+    this.work = readWork(this.bound);
+    this.lagged = op.outputMode === "lagged";
+    this.last = new Int32Array(this.H);
+    for (const s of [op.inputSignal, op.inputDelayedSignal, ...this.bound.signals])
+      if (s >= 0) engine.registers[s]!.fill(0);
+  }
+
+  /** Input codes uq [rows, H] of the next steps: the output codes they complete. */
+  push(uq: Int32Array, rows: number): StepCodes {
+    const { H } = this;
+    // A lagged output is one step behind: the first read of the sample converts nothing.
+    const skip = this.lagged && this.t === 0 ? 1 : 0;
+    const out = this.outputs(rows - skip);
+    const regs = this.engine.registers;
+    for (let r = 0; r < rows; r++) {
+      const row = uq.subarray(r * H, (r + 1) * H);
+      this.read(row);
+      if (r >= skip) {
+        // The step converted: r (y(t)) or the one before (y(t - 1), whose input is the
+        // previous row, or the previous push's last one).
+        const input = !this.lagged ? row : r > 0 ? uq.subarray((r - 1) * H, r * H) : this.last;
+        out.yq.set(regs[this.op.outputSignal]!, (r - skip) * H);
+        out.uq.set(input, (r - skip) * H);
+      }
+      if (this.op.inputDelayedSignal >= 0) regs[this.op.inputDelayedSignal]!.set(row);
+    }
+    if (rows > 0) this.last.set(uq.subarray((rows - 1) * H, rows * H));
+    return out;
+  }
+
+  /** The last read of a lagged output (input 0): y(L - 1); nothing otherwise. */
+  finish(): StepCodes {
+    if (!this.lagged || this.t === 0) return this.outputs(0);
+    const out = this.outputs(1);
+    this.read(new Int32Array(this.H));
+    out.yq.set(this.engine.registers[this.op.outputSignal]!);
+    out.uq.set(this.last);
+    return out;
+  }
+
+  private outputs(rows: number): StepCodes {
+    return { yq: new Int32Array(rows * this.H), uq: new Int32Array(rows * this.H) };
+  }
+
+  /** Read t, its input driven by `row`. */
+  private read(row: Int32Array): void {
+    this.engine.registers[this.op.inputSignal]!.set(row);
+    this.engine.read(this.bound, this.work, this.t);
+    this.t++;
   }
 }
 
