@@ -7,35 +7,14 @@
 // each row as the whole-sequence program does: the same numbers bit for bit.
 
 import type { DigitalOp } from "../ir/hardware.js";
-import {
-  add,
-  type Buffer,
-  batchNorm,
-  gelu,
-  glu,
-  layerNorm,
-  linear,
-  makeBuffer,
-  relu,
-} from "./periphery.js";
-import type { SsmOp } from "./program.js";
+import { type Buffer, makeBuffer } from "./periphery.js";
+import { ROW_OPS, type RowOp, rowOp, type SsmOp } from "./program.js";
 
 /** An op that keeps state across chunks: the rows it completes, then the rest at the end. */
 export interface Stage {
   push(x: Buffer): Buffer;
   finish(): Buffer;
 }
-
-/** Ops whose output row at step t depends on the input rows at step t only. */
-const ROW_OPS: ReadonlySet<DigitalOp["op"]> = new Set([
-  "linear",
-  "layer-norm",
-  "batch-norm",
-  "gelu",
-  "relu",
-  "glu",
-  "add",
-]);
 
 /** Whether `program` can run in chunks, its SSMs as `streams` says. */
 export function chunkable(program: readonly DigitalOp[], streams: (op: SsmOp) => boolean): boolean {
@@ -110,27 +89,6 @@ class MeanPoolStage implements Stage {
   }
 }
 
-function rowOp(op: DigitalOp, x: Buffer, other: Buffer | null): Buffer {
-  switch (op.op) {
-    case "linear":
-      return linear(op, x);
-    case "layer-norm":
-      return layerNorm(op, x);
-    case "batch-norm":
-      return batchNorm(op, x);
-    case "gelu":
-      return gelu(x);
-    case "relu":
-      return relu(x);
-    case "glu":
-      return glu(x);
-    case "add":
-      return add(x, other!);
-    default:
-      throw new Error(`op '${op.op}' is not a row op`);
-  }
-}
-
 /**
  * Runs `program` (chunkable) on `input` [L, dIn] (L > 0) in chunks of `chunkRows` steps;
  * `ssmStage` makes each SSM's stage for this sample. Returns the rows of the buffer named
@@ -168,7 +126,7 @@ export function runChunked(
         const rows = x.take(n);
         emit(
           op.output,
-          stage === null ? rowOp(op, rows, other?.take(n) ?? null) : stage.push(rows),
+          stage === null ? rowOp(op as RowOp, rows, other?.take(n) ?? null) : stage.push(rows),
         );
       }
       if (last && stage !== null) emit(op.output, stage.finish());

@@ -36,10 +36,40 @@ function get(buffers: Map<string, Buffer>, name: string): Buffer {
 function step(op: DigitalOp, buffers: Map<string, Buffer>, hooks: ProgramHooks): Buffer {
   const x = get(buffers, op.input);
   switch (op.op) {
-    case "linear":
-      return linear(op, x);
     case "crossbar-linear":
       return hooks.crossbarLinear(op, x);
+    case "fake-quant":
+      return fakeQuant(op, x);
+    case "mean-pool":
+      return meanPool(x);
+    case "ssm":
+      return hooks.ssm(op, x);
+    default:
+      return rowOp(op, x, op.op === "add" ? get(buffers, op.other) : null);
+  }
+}
+
+/** The ops whose output row at step t depends on the input rows at step t only. */
+export type RowOp = Exclude<
+  DigitalOp,
+  { op: "crossbar-linear" | "fake-quant" | "mean-pool" | "ssm" }
+>;
+
+export const ROW_OPS: ReadonlySet<DigitalOp["op"]> = new Set<RowOp["op"]>([
+  "linear",
+  "layer-norm",
+  "batch-norm",
+  "gelu",
+  "relu",
+  "glu",
+  "add",
+]);
+
+/** A row op on rows x (and, for add, the same steps of its other input). */
+export function rowOp(op: RowOp, x: Buffer, other: Buffer | null): Buffer {
+  switch (op.op) {
+    case "linear":
+      return linear(op, x);
     case "layer-norm":
       return layerNorm(op, x);
     case "batch-norm":
@@ -51,13 +81,7 @@ function step(op: DigitalOp, buffers: Map<string, Buffer>, hooks: ProgramHooks):
     case "glu":
       return glu(x);
     case "add":
-      return add(x, get(buffers, op.other));
-    case "fake-quant":
-      return fakeQuant(op, x);
-    case "mean-pool":
-      return meanPool(x);
-    case "ssm":
-      return hooks.ssm(op, x);
+      return add(x, other!);
   }
 }
 
