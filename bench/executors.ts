@@ -29,6 +29,15 @@
 //   run big, 4 x L=1024:                0.73 s (0.71x) -> 0.79 s (0.69x)
 //   peak RSS, L=1024 -> 4096: emulate 342 -> 368 MiB before, 336 -> 317 MiB after (a buffer is
 //   dropped after its last reader); calibration 276 -> 282 before, 295 -> 323 after; run flat.
+// 5 December 2026, afternoon, after the emulator and calibration stream static-scale programs in
+// chunks of 512 steps (a slow hour of the machine: onnxruntime's 4 forwards took 1.66 s):
+//   emulate big ideal, 4 x L=1024:     10.00 s; the new sim part on the same lowered model and
+//     samples (chip.bin written, read and prepared inside): 6.66 s, emulate / sim 1.50x
+//   run big, 4 x L=1024:                0.76 s (0.46x onnxruntime)
+//   calibration big, 8 x L=1024:       +2.78 s on 1 thread (0.86x), +0.82 s on 2 (0.25x)
+//   peak RSS of the whole process (lowering included), L=1024 -> 4096: emulate 317 -> 328 MiB,
+//   calibration 293 -> 311 MiB; in the emulator alone (one sample of big, calibrated) 295 MiB at
+//   L = 65536 as at 1024, against 377 MiB before.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
