@@ -556,6 +556,16 @@ export class DeviceEngine implements ReadEngine {
     if (this.deviates.length < count) this.deviates = new Float64Array(count);
     const deviates = this.deviates;
     this.readNoise.gaussians(deviates, count);
+    if (terms === 2) {
+      // The common case (a state term and an input term) without the inner loop.
+      for (let c = 0, q = 0; c < count; c++, q += 2) {
+        const variance =
+          noiseWeight[q]! * squares[noiseSegment[q]!]! +
+          noiseWeight[q + 1]! * squares[noiseSegment[q + 1]!]!;
+        analog[c]! += Math.sqrt(variance) * deviates[c]!;
+      }
+      return;
+    }
     for (let c = 0; c < count; c++) {
       let variance = 0;
       for (let q = c * terms; q < (c + 1) * terms; q++)
