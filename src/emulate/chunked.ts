@@ -143,5 +143,6 @@ export function runChunked(
   }
   const out = new RowQueue();
   for (const b of logits) out.push(b);
+  if (out.rows === 0) throw new Error("digital program never writes buffer 'logits'");
   return out.take(out.rows);
 }
