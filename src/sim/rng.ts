@@ -77,7 +77,7 @@ export class Rng {
 
   /**
    * Standard normal by the ziggurat (Marsaglia and Tsang, 256 layers): one 32-bit word per
-   * draw 98.8% of the time (8 bits pick the layer, 24 the position in it), a density test in a
+   * draw 98.5% of the time (8 bits pick the layer, 24 the position in it), a density test in a
    * layer's wedge, and Marsaglia's exact tail method beyond R. Exact in distribution up to the
    * 24-bit position (its resolution is 2^-23 of the layer's width).
    */
