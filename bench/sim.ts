@@ -6,7 +6,7 @@
 // model.onnx on the same inputs with one thread (a child process too, bench/ort-forward.mjs).
 // Work is counted as programmed-cell MACs (the programmed cells of the columns each read
 // converts, primaries and mirrors), steps and samples; each figure with onnxruntime's time for
-// the same samples as a ratio. Then: worker threads on a batch of 8 (speed-up, identical bytes),
+// the same samples as a ratio. Then: worker threads on batches of 8 and 16 (speed-up, identical bytes),
 // the device model with noise against the ideal chip, a plain C loop over the same dot products
 // as the physical-limit reference (when a C compiler is present), and peak memory against L.
 
@@ -210,10 +210,14 @@ function threads(ws: Workspace, name: string, x: Inputs): void {
     return { seconds: r.seconds, bytes: readFileSync(out) };
   };
   const before = load();
-  const one = run(1);
-  const two = run(2);
+  // Taking turns, best of two each: this machine's minutes differ by up to 40%.
+  const runs = [run(1), run(2), run(1), run(2)];
+  const [one, two] = [0, 1].map((i) =>
+    runs[i]!.seconds <= runs[i + 2]!.seconds ? runs[i]! : runs[i + 2]!,
+  ) as [(typeof runs)[0], (typeof runs)[0]];
+  const same = runs.every((r) => Buffer.compare(r.bytes, runs[0]!.bytes) === 0);
   console.log(
-    `${name} on ideal, batch ${x.batch} x ${x.length}: --threads 1 ${one.seconds.toFixed(2)} s, --threads 2 ${two.seconds.toFixed(2)} s, speed-up ${(one.seconds / two.seconds).toFixed(2)}x, output bytes ${Buffer.compare(one.bytes, two.bytes) === 0 ? "identical" : "DIFFER"} (${before} before, ${load()} after)`,
+    `${name} on ideal, batch ${x.batch} x ${x.length}, taking turns, best of 2: --threads 1 ${one.seconds.toFixed(2)} s, --threads 2 ${two.seconds.toFixed(2)} s, speed-up ${(one.seconds / two.seconds).toFixed(2)}x, output bytes ${same ? "identical" : "DIFFER"} (${before} before, ${load()} after)`,
   );
 }
 
@@ -450,6 +454,7 @@ export async function benchSim(): Promise<void> {
     commandVsOrt(ws, big, "imssa-64", inputs(big, 4, 1024));
     commandVsOrt(ws, big, "ideal", inputs(big, 4, 1024));
     threads(ws, big, inputs(big, 8, 1024));
+    threads(ws, big, inputs(big, 16, 1024));
     memoryAgainstLength(ws, big);
   } finally {
     rmSync(dir, { recursive: true, force: true });
