@@ -9,7 +9,7 @@
 
 import { availableParallelism } from "node:os";
 import { fail } from "../diag/error.js";
-import { chunkable, runChunked, type Stage } from "../emulate/chunked.js";
+import { CHUNK_ROWS, chunkable, runChunked, type Stage } from "../emulate/chunked.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "../emulate/periphery.js";
 import { runProgram, type SsmOp } from "../emulate/program.js";
 import type { DigitalOp } from "../ir/hardware.js";
@@ -274,9 +274,6 @@ export function jobStats(job: StatsJob, chunkRows: number | null = CHUNK_ROWS): 
   }
   return stats;
 }
-
-/** Steps per chunk of a streamed calibration forward (memory: a few [CHUNK_ROWS, H] buffers). */
-const CHUNK_ROWS = 512;
 
 /** Statistics over two sets of samples: every maximum the larger (order does not matter). */
 function mergeStats(a: SsmStats[], b: readonly SsmStats[]): SsmStats[] {

@@ -10,6 +10,9 @@ import type { DigitalOp } from "../ir/hardware.js";
 import { type Buffer, makeBuffer } from "./periphery.js";
 import { ROW_OPS, type RowOp, rowOp, type SsmOp } from "./program.js";
 
+/** Steps per chunk of a streamed sample: its buffers hold this many rows, not L. */
+export const CHUNK_ROWS = 512;
+
 /** An op that keeps state across chunks: the rows it completes, then the rest at the end. */
 export interface Stage {
   push(x: Buffer): Buffer;

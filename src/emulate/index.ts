@@ -11,7 +11,7 @@ import type { Model } from "../ir/model.js";
 import { dataOf } from "../ir/tensor.js";
 import { verifyHardware } from "../ir/verify-hardware.js";
 import { checkFiniteLogits } from "../util/finite.js";
-import { chunkable, runChunked, type Stage } from "./chunked.js";
+import { CHUNK_ROWS, chunkable, runChunked, type Stage } from "./chunked.js";
 import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "./periphery.js";
 import { type CrossbarLinearOp, runProgram, type SsmOp } from "./program.js";
 import {
@@ -57,9 +57,6 @@ export interface EmulateOptions {
    */
   readonly chunkRows?: number | null;
 }
-
-/** Steps per chunk of a streamed sample: its buffers hold this many rows, not L. */
-const CHUNK_ROWS = 512;
 
 /** An SSM's arrays fed a chunk of steps at a time (static input scale). */
 class SsmStage implements Stage {

@@ -85,7 +85,7 @@ export class ArrayEngine {
    * when shifts are negative; an accumulating signal adds it to the register, any other
    * replaces it.
    */
-  private readAndCommit(bound: BoundReads, work: ReadWork, t: number): void {
+  readAndCommit(bound: BoundReads, work: ReadWork, t: number): void {
     const { plan, destination, mirror, step } = bound;
     const { sums, codes, next } = work;
     readAll(plan, this.file, sums, codes);
@@ -151,11 +151,6 @@ export class ArrayEngine {
     yq.set(head.yq);
     yq.set(tail.yq, head.yq.length);
     return yq;
-  }
-
-  /** Read `t` of `bound` and its commit, for SsmRun. */
-  read(bound: BoundReads, work: ReadWork, t: number): void {
-    this.readAndCommit(bound, work, t);
   }
 }
 
@@ -233,7 +228,7 @@ export class SsmRun {
   /** Read t, its input driven by `row`. */
   private read(row: Int32Array): void {
     this.engine.registers[this.op.inputSignal]!.set(row);
-    this.engine.read(this.bound, this.work, this.t);
+    this.engine.readAndCommit(this.bound, this.work, this.t);
     this.t++;
   }
 }
