@@ -26,6 +26,7 @@ import {
   passWeight,
   type ReadGroup,
 } from "./conversions.js";
+import { type Block, BlockKernel, KERNEL_LANES, type PackedTable } from "./device-kernel.js";
 import { commit, type ReadEngine, type ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
 import type { NoiseParams } from "./noise.js";
@@ -211,7 +212,7 @@ interface DeviceTable {
   /** Per conversion: its ADC's offset. */
   readonly adcOffset: Float64Array;
   /**
-   * Conversions read together: blocks of 4 or 2 conversions c..c+w-1 whose term slots have
+   * Conversions read together: blocks of 8, 4 or 2 conversions c..c+w-1 whose term slots have
    * the same registers in the same order (their columns share rows), read in one pass over the
    * registers, each with its own sum in its own order. `blockWidth[c]` is the block's width
    * (1: read alone) and `blockStart[c]` its first weight in `blockWeight` (interleaved: entry
@@ -221,9 +222,6 @@ interface DeviceTable {
   readonly blockStart: Int32Array;
   readonly blockWeight: Float64Array;
 }
-
-/** The widths of blocks read together (DeviceTable.blockWidth), widest first. */
-const BLOCK_WIDTHS = [4, 2] as const;
 
 /** Conversions c..c+width-1 have the same registers in every term slot. */
 function sameRegisters(
@@ -259,7 +257,7 @@ function blocks(
   const blockStart = new Int32Array(count).fill(-1);
   const blockWeight: number[] = [];
   for (let c = 0; c < count; ) {
-    const width = BLOCK_WIDTHS.find((w) => sameRegisters(ptr, index, terms, c, w, count)) ?? 1;
+    const width = KERNEL_LANES.find((w) => sameRegisters(ptr, index, terms, c, w, count)) ?? 1;
     if (width > 1) {
       blockWidth[c] = width;
       blockStart[c] = blockWeight.length;
@@ -355,6 +353,34 @@ function programTable(
   };
 }
 
+/** A table's blocks as the kernel reads them: per term slot, its entries, constants and gains. */
+function kernelBlocks(table: ConversionTable, dt: DeviceTable): Block[] {
+  const { terms, gain } = table;
+  const { ptr, constant } = dt;
+  const out: Block[] = [];
+  for (let c = 0; c < table.count; c += dt.blockWidth[c]!) {
+    const lanes = dt.blockWidth[c]!;
+    if (lanes === 1) continue;
+    const laneValues = (v: ArrayLike<number>, q: number) =>
+      Array.from({ length: lanes }, (_, i) => v[q + i * terms]!);
+    let weightStart = dt.blockStart[c]!;
+    const slots = [];
+    for (let q = c * terms; q < (c + 1) * terms; q++) {
+      const entries = ptr[q + 1]! - ptr[q]!;
+      slots.push({
+        indexStart: ptr[q]!,
+        indexEnd: ptr[q + 1]!,
+        weightStart,
+        constants: laneValues(constant, q),
+        gains: laneValues(gain, q),
+      });
+      weightStart += lanes * entries;
+    }
+    out.push({ conversion: c, lanes, slots });
+  }
+  return out;
+}
+
 /** The index of signal s's segment in array d (its order among the segments). */
 function rangeId(d: ArrayShape, s: number): number {
   let i = 0;
@@ -436,6 +462,9 @@ export class DeviceEngine implements ReadEngine {
   private readonly sums: Float64Array;
   private readonly tables = new Map<ConversionTable, DeviceTable>();
   private readonly codes = new Map<ConversionTable, Int32Array>();
+  /** The register file and the primaries' blocks of 4 in WebAssembly (device-kernel.ts). */
+  private readonly kernel: BlockKernel;
+  private readonly packed = new Map<ConversionTable, PackedTable>();
   private readonly segments: SegmentSquares;
   /** Per segment (engine-wide): sum of the squared row voltages of the current read. */
   private readonly squares: Float64Array;
@@ -447,6 +476,7 @@ export class DeviceEngine implements ReadEngine {
   /** Scratch: the analog values of a table's conversions, and their read-noise deviates. */
   private analogScratch = new Float64Array(0);
   private deviates = new Float64Array(0);
+  private readonly blockSums = new Float64Array(Math.max(...KERNEL_LANES));
 
   constructor(
     private readonly image: ChipImage,
@@ -460,13 +490,27 @@ export class DeviceEngine implements ReadEngine {
     const dG = (gMaxUs - gMinUs) / (levels - 1);
     this.gMinUnits = gMinUs / dG;
     this.readSigma = (noise.read * gMaxUs) / dG;
-    this.registers = new Int32Array(layout.registers);
     this.sums = new Float64Array(layout.registers);
     this.readNoise = new Rng(seed, Purpose.read, run, 0);
     this.segments = segmentSquares(image, layout, noise, seed, run);
-    this.squares = new Float64Array(this.segments.constant.length);
-    // Mirror columns change nothing: their tables are built only if a probe asks for them.
-    for (const group of groups) this.table(group.primaries);
+    // Mirror columns change nothing: their tables are built only if a probe asks for them, and
+    // read in JavaScript; the primaries' are packed in the kernel's memory once, here.
+    const primaries = [...groups].map((g) => g.primaries);
+    const sources = primaries.map((t) => ({
+      ...this.table(t),
+      count: t.count,
+      terms: t.terms,
+      limit: t.limit,
+      blocks: kernelBlocks(t, this.table(t)),
+    }));
+    this.kernel = new BlockKernel(layout.registers, this.segments.constant.length, sources);
+    this.registers = this.kernel.registers;
+    this.squares = this.kernel.squares;
+    primaries.forEach((t, i) => {
+      const packed = this.kernel.pack(sources[i]!);
+      this.packed.set(t, packed);
+      this.tables.set(t, { ...sources[i]!, index: packed.index, blockWeight: packed.blockWeight });
+    });
     this.last = null;
   }
 
@@ -522,16 +566,31 @@ export class DeviceEngine implements ReadEngine {
 
   private convert(table: ConversionTable): Int32Array {
     const dt = this.table(table);
+    const packed = this.packed.get(table);
+    if (packed === undefined) return this.convertInScript(table, dt);
+    const noisy = this.readSigma > 0;
+    this.kernel.run(packed);
+    this.singles(table, dt, packed.analog);
+    if (noisy) this.readNoise.gaussians(this.kernel.deviates, table.count);
+    return this.kernel.codes(packed, noisy);
+  }
+
+  /** The analog values of the conversions read alone (no block). */
+  private singles(table: ConversionTable, dt: DeviceTable, analog: Float64Array): void {
+    for (let c = 0; c < table.count; c += dt.blockWidth[c]!)
+      if (dt.blockWidth[c] === 1) analog[c] = this.analog(table, dt, c);
+  }
+
+  /**
+   * convert() in JavaScript, for the tables the kernel does not hold (mirrors, read for a
+   * trace): the same operations in the same order as the kernel's.
+   */
+  private convertInScript(table: ConversionTable, dt: DeviceTable): Int32Array {
     const out = this.codes.get(table)!;
     const analog = this.analogs(table.count);
-    for (let c = 0; c < table.count; ) {
-      const width = dt.blockWidth[c]!;
-      if (width === 4) this.convertQuad(table, dt, c, analog);
-      else if (width === 2) this.convertPair(table, dt, c, analog);
-      else analog[c] = this.analog(table, dt, c);
-      c += width;
-    }
-
+    for (let c = 0; c < table.count; c += dt.blockWidth[c]!)
+      if (dt.blockWidth[c]! > 1) this.convertBlock(table, dt, c, analog);
+    this.singles(table, dt, analog);
     if (this.readSigma > 0) this.addReadNoise(table, dt, analog);
     const { adcOffset } = dt;
     const { limit } = table;
@@ -590,74 +649,31 @@ export class DeviceEngine implements ReadEngine {
   }
 
   /**
-   * Conversions c..c+3 (a block of 4: same registers in every term slot) in one pass over the
-   * registers: four sums side by side, each still from its constant and in entry order, so
-   * each analog value is analog()'s.
+   * Conversions c..c+w-1 (a block: the same registers in every term slot) in one pass over the
+   * registers, w sums side by side, each from its constant and in entry order, so that each
+   * analog value is analog()'s and the kernel's (device-kernel.ts). Tables the kernel does not
+   * hold (mirrors, read for a trace) come here.
    */
-  private convertQuad(
+  private convertBlock(
     table: ConversionTable,
     dt: DeviceTable,
     c: number,
     analog: Float64Array,
   ): void {
-    const { ptr, index, constant, blockWeight: w } = dt;
+    const { ptr, index, constant, blockWeight } = dt;
     const { terms, gain } = table;
+    const width = dt.blockWidth[c]!;
     const registers = this.registers;
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
+    const sums = this.blockSums;
+    for (let i = 0; i < width; i++) analog[c + i] = 0;
     let at = dt.blockStart[c]!;
     for (let q = c * terms; q < (c + 1) * terms; q++) {
-      let s0 = constant[q]!;
-      let s1 = constant[q + terms]!;
-      let s2 = constant[q + 2 * terms]!;
-      let s3 = constant[q + 3 * terms]!;
-      const end = ptr[q + 1]!;
-      for (let j = ptr[q]!; j < end; j++, at += 4) {
+      for (let i = 0; i < width; i++) sums[i] = constant[q + i * terms]!;
+      for (let j = ptr[q]!; j < ptr[q + 1]!; j++, at += width) {
         const r = registers[index[j]!]!;
-        s0 += w[at]! * r;
-        s1 += w[at + 1]! * r;
-        s2 += w[at + 2]! * r;
-        s3 += w[at + 3]! * r;
+        for (let i = 0; i < width; i++) sums[i]! += blockWeight[at + i]! * r;
       }
-      a0 += gain[q]! * s0;
-      a1 += gain[q + terms]! * s1;
-      a2 += gain[q + 2 * terms]! * s2;
-      a3 += gain[q + 3 * terms]! * s3;
+      for (let i = 0; i < width; i++) analog[c + i]! += gain[q + i * terms]! * sums[i]!;
     }
-    analog[c] = a0;
-    analog[c + 1] = a1;
-    analog[c + 2] = a2;
-    analog[c + 3] = a3;
-  }
-
-  /** Conversions c and c + 1 (a block of 2) in one pass: convertQuad's two-wide twin. */
-  private convertPair(
-    table: ConversionTable,
-    dt: DeviceTable,
-    c: number,
-    analog: Float64Array,
-  ): void {
-    const { ptr, index, constant, blockWeight: w } = dt;
-    const { terms, gain } = table;
-    const registers = this.registers;
-    let a0 = 0;
-    let a1 = 0;
-    let at = dt.blockStart[c]!;
-    for (let q = c * terms; q < (c + 1) * terms; q++) {
-      let s0 = constant[q]!;
-      let s1 = constant[q + terms]!;
-      const end = ptr[q + 1]!;
-      for (let j = ptr[q]!; j < end; j++, at += 2) {
-        const r = registers[index[j]!]!;
-        s0 += w[at]! * r;
-        s1 += w[at + 1]! * r;
-      }
-      a0 += gain[q]! * s0;
-      a1 += gain[q + terms]! * s1;
-    }
-    analog[c] = a0;
-    analog[c + 1] = a1;
   }
 }

@@ -1,0 +1,556 @@
+// The device model's dense dot products in WebAssembly SIMD (docs/simulator.md §4). With
+// programming error every modelled cell conducts, so a conversion sums over every driven row of
+// its segments, not only its programmed cells: six times the ideal chip's work on a large model.
+// Blocks of four conversions with the same registers (DeviceTable.blockWidth = 4) are read here,
+// two lanes of binary64 per instruction; each lane does exactly what the JavaScript loop does
+// (s = constant; s = s + w x code per entry in order; a = 0; a = a + g x s per term slot), with
+// IEEE-754 mul and add rounded one by one (no fused multiply-add in WebAssembly), so the codes
+// are the same bits as the scalar path's (tested in test/sim/device-kernel.test.ts).
+//
+// Memory: one WebAssembly.Memory per engine, sized once (it never grows, so views stay valid):
+// the register file, then per packed table its analog values, block records, register indexes,
+// interleaved weights and per-slot constants and gains.
+
+/** A term slot of a block, in the kernel's memory. */
+export interface BlockSlot {
+  /** Register indexes: [indexStart, indexEnd) of the table's index array. */
+  readonly indexStart: number;
+  readonly indexEnd: number;
+  /** First of the slot's interleaved weights (lanes per entry) in the table's block weights. */
+  readonly weightStart: number;
+  /** The block's conversions' constants and gains, one per lane. */
+  readonly constants: readonly number[];
+  readonly gains: readonly number[];
+}
+
+/** Conversions conversion..conversion + lanes - 1, read together. */
+export interface Block {
+  readonly conversion: number;
+  readonly lanes: number;
+  readonly slots: readonly BlockSlot[];
+}
+
+/** What a table hands to the kernel (DeviceTable's arrays, and its blocks). */
+export interface KernelTableSource {
+  readonly count: number;
+  readonly terms: number;
+  readonly index: Int32Array;
+  readonly blockWeight: Float64Array;
+  readonly blocks: readonly Block[];
+  readonly noiseWeight: Float64Array;
+  readonly noiseSegment: Int32Array;
+  readonly adcOffset: Float64Array;
+  readonly limit: Int32Array;
+}
+
+/** A table packed in the kernel's memory: views on it, and its records. */
+export interface PackedTable {
+  /** The analog values: the blocks' from run(), the single conversions' from JavaScript. */
+  readonly analog: Float64Array;
+  readonly codes: Int32Array;
+  readonly index: Int32Array;
+  readonly blockWeight: Float64Array;
+  /** Per entry of KERNEL_LANES: [start, end) of its block records. */
+  readonly records: readonly (readonly [number, number])[];
+  /** The codes function's record. */
+  readonly codesRecord: number;
+}
+
+// --- The module, encoded by hand (its text form beside each part). ---------------------------
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (i32.const's immediate), for n >= 0: a zero bit 6 ends it. */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>>= 7;
+    if (n === 0 && (byte & 0x40) === 0) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const F64 = 0x7c;
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, depth],
+  brIf: (depth: number) => [0x0d, depth],
+  get: (local: number) => [0x20, local],
+  set: (local: number) => [0x21, local],
+  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  i32Const: (v: number) => [0x41, ...sleb(v)],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Shl: [0x74],
+  i32Eqz: [0x45],
+  i32GeU: [0x4f],
+  f64ConvertI32S: [0xb7],
+  if: [0x04, 0x40],
+  i32Store: [0x36, 2, 0],
+  f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
+  f64Add: [0xa0],
+  f64Mul: [0xa2],
+  f64Sqrt: [0x9f],
+  f64Neg: [0x9a],
+  f64Min: [0xa4],
+  f64Max: [0xa5],
+  f64Nearest: [0x9e],
+  i32TruncF64S: [0xaa],
+  v128Load: (offset: number) => [0xfd, 0x00, 3, ...uleb(offset)],
+  v128Store: (offset: number) => [0xfd, 0x0b, 3, ...uleb(offset)],
+  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  f64x2Splat: [0xfd, 0x14],
+  f64x2Add: [0xfd, 0xf0, 0x01],
+  f64x2Mul: [0xfd, 0xf2, 0x01],
+};
+
+// Locals of a block function: its parameters, then six i32 and 2 x lanes / 2 + 1 v128.
+const REC = 0; // byte address of the next block record
+const END = 1; // end of the records
+const REGS = 2; // byte address of the register file
+const C = 3; // byte address of the block's first analog value
+const N = 4; // term slots left in the block
+const IP = 5; // next register index (byte address)
+const IE = 6; // end of the slot's register indexes
+const WP = 7; // next interleaved weights (byte address)
+const CG = 8; // the slot's constants (lanes x f64), then its gains (lanes x f64)
+const FIRST_V128 = 9; // the analog values two lanes each, then the slot's sums, then R
+
+/** The v128 locals of a function of `lanes` lanes. */
+function vectorLocals(lanes: number): { analog: number[]; sum: number[]; r: number } {
+  const pairs = lanes / 2;
+  const range = (from: number) => Array.from({ length: pairs }, (_, i) => from + i);
+  return {
+    analog: range(FIRST_V128),
+    sum: range(FIRST_V128 + pairs),
+    r: FIRST_V128 + 2 * pairs,
+  };
+}
+
+function loadField(local: number, offset: number): number[] {
+  return [...op.get(REC), ...op.i32Load(offset), ...op.set(local)];
+}
+
+function advance(local: number, bytes: number): number[] {
+  return [...op.get(local), ...op.i32Const(bytes), ...op.i32Add, ...op.set(local)];
+}
+
+/** `x = x + (v128.load base + offset) x y`: the multiply, then the add, each rounded. */
+function multiplyAdd(x: number, base: number, offset: number, y: number): number[] {
+  return [
+    ...op.get(x),
+    ...op.get(base),
+    ...op.v128Load(offset),
+    ...op.get(y),
+    ...op.f64x2Mul,
+    ...op.f64x2Add,
+    ...op.set(x),
+  ];
+}
+
+/** `block (loop (br_if 1 (exit)) body (br 0))`. */
+function whileNot(exit: number[], body: number[]): number[] {
+  return [
+    ...op.block,
+    ...op.loop,
+    ...exit,
+    ...op.brIf(1),
+    ...body,
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
+/**
+ * The block function of `lanes` conversions read together, (param $rec $end $regs i32).
+ * Block records: [analog address, term slots], then per slot [index address, index end,
+ * weights address, constants-and-gains address], all i32.
+ */
+function blockFunction(lanes: number): number[] {
+  const v = vectorLocals(lanes);
+  const laneBytes = lanes * 8;
+  // r = splat(f64(registers[index[ip]])); s_i = s_i + w_i x r
+  const entry = [
+    ...op.get(REGS),
+    ...op.get(IP),
+    ...op.i32Load(0),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.i32Load(0),
+    ...op.f64ConvertI32S,
+    ...op.f64x2Splat,
+    ...op.set(v.r),
+    ...v.sum.flatMap((s, i) => multiplyAdd(s, WP, 16 * i, v.r)),
+    ...advance(IP, 4),
+    ...advance(WP, laneBytes),
+  ];
+  const slot = [
+    ...loadField(IP, 0),
+    ...loadField(IE, 4),
+    ...loadField(WP, 8),
+    ...loadField(CG, 12),
+    ...advance(REC, 16),
+    ...v.sum.flatMap((s, i) => [...op.get(CG), ...op.v128Load(16 * i), ...op.set(s)]),
+    ...whileNot([...op.get(IP), ...op.get(IE), ...op.i32GeU], entry),
+    // a_i = a_i + g_i x s_i
+    ...v.analog.flatMap((a, i) => multiplyAdd(a, CG, laneBytes + 16 * i, v.sum[i]!)),
+    ...op.get(N),
+    ...op.i32Const(1),
+    ...op.i32Sub,
+    ...op.set(N),
+  ];
+  const block = [
+    ...loadField(C, 0),
+    ...loadField(N, 4),
+    ...advance(REC, 8),
+    ...v.analog.flatMap((a) => [...op.v128Zero, ...op.set(a)]),
+    ...whileNot([...op.get(N), ...op.i32Eqz], slot),
+    ...v.analog.flatMap((a, i) => [...op.get(C), ...op.get(a), ...op.v128Store(16 * i)]),
+  ];
+  const locals = [2, ...uleb(6), I32, ...uleb(lanes + 1), V128];
+  const body = [
+    ...locals,
+    ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], block),
+    ...op.end,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
+// Locals of the codes function: (param $rec $noisy i32), then ten i32 and three f64.
+const NOISY = 1;
+const AN = 2; // next analog value (byte address)
+const AN_END = 3;
+const DEV = 4; // next read-noise deviate
+const NW = 5; // next term slot's noise weight
+const SEG = 6; // next term slot's segment (i32 index into the squares)
+const SQ = 7; // the squares (sum V^2 per segment)
+const ADC = 8; // next ADC offset
+const LIM = 9; // next limit (i32)
+const OUT = 10; // next code (i32)
+const TERMS_LEFT = 11;
+const TERMS = 12;
+const A = 13;
+const VAR = 14;
+const LIMIT = 15;
+
+/** `local = local + f64.load(NW) x squares[i32.load(SEG)]`, or `local =` when `first`. */
+function noiseTerm(first: boolean): number[] {
+  return [
+    ...(first ? [] : op.get(VAR)),
+    ...op.get(NW),
+    ...op.f64Load(0),
+    ...op.get(SQ),
+    ...op.get(SEG),
+    ...op.i32Load(0),
+    ...op.i32Const(3),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.f64Load(0),
+    ...op.f64Mul,
+    ...(first ? [] : op.f64Add),
+    ...op.set(VAR),
+    ...advance(NW, 8),
+    ...advance(SEG, 4),
+  ];
+}
+
+/**
+ * (func $codes (param $rec $noisy i32)): the codes of a table's conversions from their analog
+ * values, as DeviceEngine's JavaScript did them: with read noise (when $noisy) a = a +
+ * sqrt(sum over the slots of weight x sum V^2) x deviate, then code = round half to even
+ * (f64.nearest) of clamp(a + ADC offset, -limit, limit). Record: [analog, analog end,
+ * deviates, noise weights, noise segments, squares, ADC offsets, limits, codes, terms].
+ */
+function codesFunction(): number[] {
+  const noise = [
+    ...noiseTerm(true),
+    ...op.get(TERMS),
+    ...op.i32Const(1),
+    ...op.i32Sub,
+    ...op.set(TERMS_LEFT),
+    ...whileNot(
+      [...op.get(TERMS_LEFT), ...op.i32Eqz],
+      [
+        ...noiseTerm(false),
+        ...op.get(TERMS_LEFT),
+        ...op.i32Const(1),
+        ...op.i32Sub,
+        ...op.set(TERMS_LEFT),
+      ],
+    ),
+    ...op.get(A),
+    ...op.get(VAR),
+    ...op.f64Sqrt,
+    ...op.get(DEV),
+    ...op.f64Load(0),
+    ...op.f64Mul,
+    ...op.f64Add,
+    ...op.set(A),
+    ...advance(DEV, 8),
+  ];
+  const conversion = [
+    ...op.get(AN),
+    ...op.f64Load(0),
+    ...op.set(A),
+    ...op.get(NOISY),
+    ...op.if,
+    ...noise,
+    ...op.end,
+    ...op.get(LIM),
+    ...op.i32Load(0),
+    ...op.f64ConvertI32S,
+    ...op.set(LIMIT),
+    ...op.get(OUT),
+    ...op.get(A),
+    ...op.get(ADC),
+    ...op.f64Load(0),
+    ...op.f64Add,
+    ...op.get(LIMIT),
+    ...op.f64Neg,
+    ...op.f64Max,
+    ...op.get(LIMIT),
+    ...op.f64Min,
+    ...op.f64Nearest,
+    ...op.i32TruncF64S,
+    ...op.i32Store,
+    ...advance(AN, 8),
+    ...advance(ADC, 8),
+    ...advance(LIM, 4),
+    ...advance(OUT, 4),
+  ];
+  const fields = [AN, AN_END, DEV, NW, SEG, SQ, ADC, LIM, OUT, TERMS];
+  const body = [
+    2,
+    ...uleb(11),
+    I32,
+    ...uleb(3),
+    F64,
+    ...fields.flatMap((local, i) => loadField(local, 4 * i)),
+    ...whileNot([...op.get(AN), ...op.get(AN_END), ...op.i32GeU], conversion),
+    ...op.end,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
+/** Lanes of the block functions, in the module's function order (DeviceTable.blockWidth > 1). */
+export const KERNEL_LANES = [8, 4, 2] as const;
+
+function moduleBytes(): Uint8Array {
+  const n = KERNEL_LANES.length;
+  // Type 0: the block functions (i32 i32 i32) -> (); type 1: codes (i32 i32) -> ().
+  const types = [2, 0x60, 3, I32, I32, I32, 0, 0x60, 2, I32, I32, 0];
+  const memoryImport = [1, ...name("env"), ...name("memory"), 0x02, 0x00, 0x01];
+  const exports = [
+    ...KERNEL_LANES.flatMap((lanes, f) => [...name(`lanes${lanes}`), 0x00, f]),
+    ...name("codes"),
+    0x00,
+    n,
+  ];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, types),
+    ...section(2, memoryImport),
+    ...section(3, [n + 1, ...new Array<number>(n).fill(0), 1]),
+    ...section(7, [n + 1, ...exports]),
+    ...section(10, [n + 1, ...KERNEL_LANES.flatMap(blockFunction), ...codesFunction()]),
+  ]);
+}
+
+/** The part of the WebAssembly JavaScript API used here (@types/node 20 does not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | null = null;
+
+function kernelModule(): object {
+  compiled ??= new wasm.Module(moduleBytes());
+  return compiled;
+}
+
+// --- Packing and running. --------------------------------------------------------------------
+
+const PAGE = 65536;
+/** Bytes of a block record's header and of one slot's record. */
+const BLOCK_HEADER = 8;
+const SLOT_RECORD = 16;
+/** Bytes of a codes record (ten i32, aligned). */
+const CODES_RECORD = 48;
+
+/** Rounds up to 16 bytes (v128 loads are fastest aligned). */
+function align(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}
+
+function tableBytes(t: KernelTableSource): number {
+  let records = 0;
+  let constants = 0;
+  for (const b of t.blocks) {
+    records += BLOCK_HEADER + b.slots.length * SLOT_RECORD;
+    constants += b.slots.length * b.lanes * 16;
+  }
+  return (
+    align(t.count * 8) +
+    align(t.count * 4) +
+    CODES_RECORD +
+    align(t.noiseWeight.length * 8) +
+    align(t.noiseSegment.length * 4) +
+    align(t.count * 8) +
+    align(t.count * 4) +
+    align(records) +
+    align(t.index.length * 4) +
+    align(t.blockWeight.length * 8) +
+    align(constants)
+  );
+}
+
+type BlockFunction = (rec: number, end: number, regs: number) => void;
+type CodesFunction = (rec: number, noisy: number) => void;
+
+/** The kernel of one engine: its register file, read-noise scratch and packed tables in one memory. */
+export class BlockKernel {
+  readonly registers: Int32Array;
+  /** Per segment (engine-wide): sum of the squared row voltages of the current read. */
+  readonly squares: Float64Array;
+  /** Read-noise deviates of the current conversion, one per conversion. */
+  readonly deviates: Float64Array;
+  private readonly memory: { buffer: ArrayBuffer };
+  private readonly functions: BlockFunction[];
+  private readonly codesOf: CodesFunction;
+  private next = 0;
+
+  constructor(registerCount: number, segments: number, tables: readonly KernelTableSource[]) {
+    const most = Math.max(0, ...tables.map((t) => t.count));
+    const bytes =
+      align(registerCount * 4) +
+      align(segments * 8) +
+      align(most * 8) +
+      tables.reduce((n, t) => n + tableBytes(t), 0);
+    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+    const { exports } = new wasm.Instance(kernelModule(), { env: { memory: this.memory } });
+    this.functions = KERNEL_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
+    this.codesOf = exports.codes as CodesFunction;
+    this.registers = this.i32(registerCount);
+    this.squares = this.f64(segments);
+    this.deviates = this.f64(most);
+  }
+
+  /** Copies a table into the kernel's memory (every table before the first run). */
+  pack(t: KernelTableSource): PackedTable {
+    const analog = this.f64(t.count);
+    const codes = this.i32(t.count);
+    const codesRecord = this.take(CODES_RECORD);
+    const copies = [t.noiseWeight, t.noiseSegment, t.adcOffset, t.limit].map((a) => {
+      const view = a instanceof Float64Array ? this.f64(a.length) : this.i32(a.length);
+      view.set(a);
+      return view.byteOffset;
+    });
+    const [noiseWeight, noiseSegment, adcOffset, limit] = copies as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    new Int32Array(this.memory.buffer, codesRecord, 10).set([
+      analog.byteOffset,
+      analog.byteOffset + t.count * 8,
+      this.deviates.byteOffset,
+      noiseWeight,
+      noiseSegment,
+      this.squares.byteOffset,
+      adcOffset,
+      limit,
+      codes.byteOffset,
+      t.terms,
+    ]);
+    const index = this.i32(t.index.length);
+    index.set(t.index);
+    const blockWeight = this.f64(t.blockWeight.length);
+    blockWeight.set(t.blockWeight);
+    const byLanes = KERNEL_LANES.map((lanes) => t.blocks.filter((b) => b.lanes === lanes));
+    const recordWords = (blocks: Block[]) => blocks.reduce((n, b) => n + 2 + 4 * b.slots.length, 0);
+    const constantWords = t.blocks.reduce((n, b) => n + 2 * b.lanes * b.slots.length, 0);
+    const words = byLanes.map(recordWords);
+    const records = this.i32(words.reduce((n, w) => n + w, 0));
+    const constants = this.f64(constantWords);
+    let r = 0;
+    let k = 0;
+    const ranges = byLanes.map((blocks) => {
+      const start = records.byteOffset + r * 4;
+      for (const block of blocks) {
+        records[r++] = analog.byteOffset + block.conversion * 8;
+        records[r++] = block.slots.length;
+        for (const slot of block.slots) {
+          records[r++] = index.byteOffset + slot.indexStart * 4;
+          records[r++] = index.byteOffset + slot.indexEnd * 4;
+          records[r++] = blockWeight.byteOffset + slot.weightStart * 8;
+          records[r++] = constants.byteOffset + k * 8;
+          constants.set(slot.constants, k);
+          constants.set(slot.gains, k + block.lanes);
+          k += 2 * block.lanes;
+        }
+      }
+      return [start, records.byteOffset + r * 4] as const;
+    });
+    return { analog, codes, index, blockWeight, records: ranges, codesRecord };
+  }
+
+  /** The analog values of the table's blocks, into its `analog` view. */
+  run(table: PackedTable): void {
+    const regs = this.registers.byteOffset;
+    for (let f = 0; f < this.functions.length; f++) {
+      const [start, end] = table.records[f]!;
+      if (start < end) this.functions[f]!(start, end, regs);
+    }
+  }
+
+  /**
+   * The table's codes from its analog values (single conversions' filled in by then): with
+   * read noise from `deviates` and `squares` when `noisy`.
+   */
+  codes(table: PackedTable, noisy: boolean): Int32Array {
+    this.codesOf(table.codesRecord, noisy ? 1 : 0);
+    return table.codes;
+  }
+
+  private take(bytes: number): number {
+    const at = this.next;
+    this.next += align(bytes);
+    return at;
+  }
+
+  private f64(n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.take(n * 8), n);
+  }
+
+  private i32(n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, this.take(n * 4), n);
+  }
+}

@@ -1,0 +1,188 @@
+// The device model's WebAssembly kernel computes what the JavaScript loops compute, bit for
+// bit: the block functions (2, 4 and 8 lanes) against a scalar loop in the specified order, the
+// codes function against the simulator's own rounding (arith.ts), and a noisy engine's kernel
+// path against its JavaScript path (the one mirror tables take) on a compiled chip.
+
+import { describe, expect, it } from "vitest";
+import { roundClamp } from "../../src/sim/arith.js";
+import type { ConversionTable } from "../../src/sim/conversions.js";
+import { type Block, BlockKernel, KERNEL_LANES } from "../../src/sim/device-kernel.js";
+import { NO_NOISE, parseNoise } from "../../src/sim/noise.js";
+import { engineFor, prepareChip } from "../../src/sim/simulate.js";
+import { compiled } from "./helpers.js";
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+interface Case {
+  readonly registers: Int32Array;
+  readonly index: Int32Array;
+  readonly blockWeight: Float64Array;
+  readonly blocks: Block[];
+  readonly count: number;
+}
+
+/** Blocks of every width, slots of 0 to 70 entries, weights of mixed magnitude. */
+function randomCase(seed: number): Case {
+  const next = random(seed);
+  const registers = Int32Array.from({ length: 97 }, () => Math.floor(next() * 511) - 255);
+  const index: number[] = [];
+  const weights: number[] = [];
+  const blocks: Block[] = [];
+  let count = 0;
+  for (let b = 0; b < 12; b++) {
+    const lanes = KERNEL_LANES[b % KERNEL_LANES.length]!;
+    const terms = 1 + Math.floor(next() * 3);
+    const slots = [];
+    for (let k = 0; k < terms; k++) {
+      const entries = Math.floor(next() * 71);
+      slots.push({
+        indexStart: index.length,
+        indexEnd: index.length + entries,
+        weightStart: weights.length,
+        constants: Array.from({ length: lanes }, () => (next() - 0.5) * 100),
+        gains: Array.from({ length: lanes }, () => next() * 3e-3),
+      });
+      for (let j = 0; j < entries; j++) {
+        index.push(Math.floor(next() * registers.length));
+        for (let i = 0; i < lanes; i++) weights.push((next() - 0.5) * 10 ** (next() * 4));
+      }
+    }
+    blocks.push({ conversion: count, lanes, slots });
+    count += lanes;
+  }
+  return {
+    registers,
+    index: Int32Array.from(index),
+    blockWeight: Float64Array.from(weights),
+    blocks,
+    count,
+  };
+}
+
+/** The analog values as DeviceEngine's scalar loop computes them. */
+function scalarAnalog(c: Case): Float64Array {
+  const out = new Float64Array(c.count);
+  for (const block of c.blocks) {
+    for (let i = 0; i < block.lanes; i++) {
+      let analog = 0;
+      for (const slot of block.slots) {
+        let s = slot.constants[i]!;
+        for (let j = slot.indexStart; j < slot.indexEnd; j++) {
+          const w = c.blockWeight[slot.weightStart + (j - slot.indexStart) * block.lanes + i]!;
+          s += w * c.registers[c.index[j]!]!;
+        }
+        analog += slot.gains[i]! * s;
+      }
+      out[block.conversion + i] = analog;
+    }
+  }
+  return out;
+}
+
+function noCodes(count: number, terms: number) {
+  return {
+    terms,
+    noiseWeight: new Float64Array(count * terms),
+    noiseSegment: new Int32Array(count * terms),
+    adcOffset: new Float64Array(count),
+    limit: new Int32Array(count).fill(127),
+  };
+}
+
+describe("device kernel", () => {
+  it("reads blocks of 2, 4 and 8 lanes exactly as the scalar loop", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const c = randomCase(seed);
+      const source = { ...c, ...noCodes(c.count, 1) };
+      const kernel = new BlockKernel(c.registers.length, 1, [source]);
+      const packed = kernel.pack(source);
+      kernel.registers.set(c.registers);
+      kernel.run(packed);
+      expect(same(packed.analog, scalarAnalog(c)), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it("turns analog values into codes as roundClamp does, with and without read noise", () => {
+    const next = random(9);
+    const count = 400;
+    for (const terms of [1, 2, 3]) {
+      const source = {
+        count,
+        index: new Int32Array(0),
+        blockWeight: new Float64Array(0),
+        blocks: [],
+        terms,
+        noiseWeight: Float64Array.from({ length: count * terms }, () => next() * 0.2),
+        noiseSegment: Int32Array.from({ length: count * terms }, () => Math.floor(next() * 5)),
+        adcOffset: Float64Array.from({ length: count }, (_, i) => (i % 3 === 0 ? 0 : next() - 0.5)),
+        limit: Int32Array.from({ length: count }, () => 1 + Math.floor(next() * 300)),
+      };
+      const kernel = new BlockKernel(1, 5, [source]);
+      const packed = kernel.pack(source);
+      // Exact halves (ties to even), values beyond the limits, zeros of both signs.
+      const analog = Float64Array.from({ length: count }, (_, i) =>
+        i % 4 === 0 ? Math.floor((next() - 0.5) * 40) + 0.5 : (next() - 0.5) * 700,
+      );
+      analog[1] = -0;
+      packed.analog.set(analog);
+      kernel.squares.set(Array.from({ length: 5 }, () => next() * 1e4));
+      kernel.deviates.set(Float64Array.from({ length: count }, () => next() * 4 - 2));
+      for (const noisy of [false, true]) {
+        const expected = Int32Array.from({ length: count }, (_, c) => {
+          let a = analog[c]!;
+          if (noisy) {
+            let variance = 0;
+            for (let q = c * terms; q < (c + 1) * terms; q++)
+              variance += source.noiseWeight[q]! * kernel.squares[source.noiseSegment[q]!]!;
+            a += Math.sqrt(variance) * kernel.deviates[c]!;
+          }
+          return roundClamp(a + source.adcOffset[c]!, source.limit[c]!);
+        });
+        expect(same(kernel.codes(packed, noisy), expected), `terms ${terms} noisy ${noisy}`).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it("a noisy engine's kernel path equals its JavaScript path on a compiled chip", () => {
+    const chip = prepareChip(compiled("digits-qat8-h32n16-l2", "imssa-64")!.chip);
+    const noise = parseNoise("prog=0.01,read=0.01,stuck=0.002,adc=0.3,dac=0.3", NO_NOISE);
+    const engine = engineFor(chip, { noise, seed: 3 }) as unknown as {
+      registers: Int32Array;
+      packed: Map<ConversionTable, unknown>;
+      tables: Map<ConversionTable, unknown>;
+      readNoise: { gaussians(out: Float64Array, n: number): void };
+      convert(t: ConversionTable): Int32Array;
+      convertInScript(t: ConversionTable, dt: unknown): Int32Array;
+      rowSquares(k: number): void;
+      image: { arrays: unknown[] };
+      beginSample(sample: number): void;
+    };
+    const next = random(4);
+    for (let i = 0; i < engine.registers.length; i++)
+      engine.registers[i] = Math.floor(next() * 255) - 127;
+    for (let k = 0; k < engine.image.arrays.length; k++) engine.rowSquares(k);
+    expect(engine.packed.size).toBeGreaterThan(0);
+    for (const table of engine.packed.keys()) {
+      engine.beginSample(7);
+      const fromKernel = Int32Array.from(engine.convert(table));
+      engine.beginSample(7);
+      const fromScript = engine.convertInScript(table, engine.tables.get(table));
+      expect(same(fromKernel, fromScript)).toBe(true);
+      expect(new Set(fromKernel).size).toBeGreaterThan(10);
+    }
+  });
+});
