@@ -9,8 +9,15 @@
 
 import { availableParallelism } from "node:os";
 import { fail } from "../diag/error.js";
-import { CHUNK_ROWS, chunkable, runChunked, type Stage } from "../emulate/chunked.js";
-import { type Buffer, makeBuffer, maxAbs, sampleCode, sampleScale } from "../emulate/periphery.js";
+import { CHUNK_ROWS, HoldingStage, runChunked, type Stage } from "../emulate/chunked.js";
+import {
+  type Buffer,
+  fakeQuant,
+  makeBuffer,
+  maxAbs,
+  sampleCode,
+  sampleScale,
+} from "../emulate/periphery.js";
 import { runProgram, type SsmOp } from "../emulate/program.js";
 import type { DigitalOp } from "../ir/hardware.js";
 import type { Model, SsmDiscrete } from "../ir/model.js";
@@ -72,12 +79,13 @@ function runFloat(
   s: FloatSsm,
   u: Buffer,
   stats: SsmStats,
-  levels: number | null,
+  quant: { readonly levels: number; readonly scale: number } | null,
   state: FloatState = freshState(s),
 ): Buffer {
   const { H, M } = s;
   const L = u.rows;
-  const scale = levels === null ? 1 : sampleScale(maxAbs(u.data), levels);
+  const levels = quant?.levels ?? null;
+  const scale = quant?.scale ?? 1;
   const y = makeBuffer(L, H);
   const v = new Float64Array(L);
   const acc = new Float64Array(L);
@@ -233,9 +241,10 @@ export function statsJob(model: Model, data: CalibrationInputs): StatsJob {
 /**
  * The statistics of the samples this thread takes: one sample after another, each the next
  * one no thread has taken yet, until none is left. Threads that start late or run slower
- * simply take fewer samples. A sample runs in chunks of `chunkRows` steps when its program
- * allows (src/emulate/chunked.ts: no per-sample quantizer), each SSM's float state carried
- * from chunk to chunk, on whole [L, H] buffers otherwise (or when `chunkRows` is null); the
+ * simply take fewer samples. A sample runs in chunks of `chunkRows` steps
+ * (src/emulate/chunked.ts), each SSM's float state carried from chunk to chunk and the
+ * per-sample quantizers holding their input until it ends; on whole [L, H] buffers when
+ * `chunkRows` is null; the
  * statistics are the same bit for bit.
  */
 export function jobStats(job: StatsJob, chunkRows: number | null = CHUNK_ROWS): SsmStats[] {
@@ -247,20 +256,30 @@ export function jobStats(job: StatsJob, chunkRows: number | null = CHUNK_ROWS): 
     xMax: new Float64Array(s.H * s.M),
     yMax: new Float64Array(s.H),
   }));
-  const streams =
-    chunkRows !== null && length > 0 && chunkable(job.program, (op) => !job.perSample[op.layer]);
-  const ssmStage = (op: SsmOp): Stage => {
+  const stage = (op: DigitalOp): Stage => {
+    if (op.op === "fake-quant")
+      return new HoldingStage({ run: (x, sequenceMax) => fakeQuant(op, x, sequenceMax) });
+    if (op.op !== "ssm") throw new Error(`calibration has no stage for op '${op.op}'`);
     const s = ssms[op.layer]!;
     const state = freshState(s);
-    return {
-      push: (u) => runFloat(s, u, stats[op.layer]!, null, state),
-      finish: () => makeBuffer(0, s.H),
-    };
+    const q = op.inputQuant;
+    if (q.kind !== "sample")
+      return { push: (u) => runFloat(s, u, stats[op.layer]!, null, state), finish: () => [] };
+    return new HoldingStage({
+      run: (u, sequenceMax) => {
+        const quant = { levels: q.levels, scale: sampleScale(sequenceMax, q.levels) };
+        return runFloat(s, u, stats[op.layer]!, quant, state);
+      },
+    });
   };
   const hooks = {
     ssm(op: SsmOp, input: Buffer): Buffer {
-      const levels = op.inputQuant.kind === "sample" ? op.inputQuant.levels : null;
-      return runFloat(ssms[op.layer]!, input, stats[op.layer]!, levels);
+      const q = op.inputQuant;
+      const quant =
+        q.kind === "sample"
+          ? { levels: q.levels, scale: sampleScale(maxAbs(input.data), q.levels) }
+          : null;
+      return runFloat(ssms[op.layer]!, input, stats[op.layer]!, quant);
     },
     crossbarLinear(): Buffer {
       throw new Error("calibration runs the model before dense layers are placed on crossbars");
@@ -269,7 +288,7 @@ export function jobStats(job: StatsJob, chunkRows: number | null = CHUNK_ROWS): 
   for (let b = Atomics.add(job.next, 0, 1); b < batch; b = Atomics.add(job.next, 0, 1)) {
     const input = makeBuffer(length, dIn);
     input.data.set(job.inputs.subarray(b * length * dIn, (b + 1) * length * dIn));
-    if (streams) runChunked(job.program, input, chunkRows!, ssmStage);
+    if (chunkRows !== null && length > 0) runChunked(job.program, input, chunkRows, stage);
     else runProgram(job.program, input, hooks);
   }
   return stats;

@@ -181,9 +181,12 @@ export function sampleCode(v: number, scale: number, levels: number): number {
   return clamp(roundHalfEven(fround(v * scale)), -bound, bound);
 }
 
-/** Per-sample fake quantization (act_quant): code / s as a float32 division. */
-export function fakeQuant(op: Op<"fake-quant">, x: Buffer): Buffer {
-  const scale = sampleScale(maxAbs(x.data), op.levels);
+/**
+ * Per-sample fake quantization (act_quant): code / s as a float32 division, s from
+ * `sequenceMax`, the largest |x| of the whole sequence (by default x's own).
+ */
+export function fakeQuant(op: Op<"fake-quant">, x: Buffer, sequenceMax = maxAbs(x.data)): Buffer {
+  const scale = sampleScale(sequenceMax, op.levels);
   const out = makeBuffer(x.rows, x.cols);
   for (let i = 0; i < x.data.length; i++)
     out.data[i] = sampleCode(x.data[i]!, scale, op.levels) / scale;

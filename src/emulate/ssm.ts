@@ -252,12 +252,19 @@ export function readWork(bound: BoundReads): ReadWork {
   };
 }
 
-/** DAC codes of the SSM input and the scale s of a per-sample quantizer (1 when static). */
-export function quantizeInput(op: SsmOp, u: Buffer): { uq: Int32Array; scale: number } {
+/**
+ * DAC codes of the SSM input and the scale s of a per-sample quantizer (1 when static): s from
+ * `maxAbs`, the largest |u| of the whole sequence, by default u's own.
+ */
+export function quantizeInput(
+  op: SsmOp,
+  u: Buffer,
+  sequenceMax = maxAbs(u.data),
+): { uq: Int32Array; scale: number } {
   const uq = new Int32Array(u.data.length);
   const q = op.inputQuant;
   if (q.kind === "sample") {
-    const scale = sampleScale(maxAbs(u.data), q.levels);
+    const scale = sampleScale(sequenceMax, q.levels);
     for (let i = 0; i < uq.length; i++) uq[i] = sampleCode(u.data[i]!, scale, q.levels);
     return { uq, scale };
   }

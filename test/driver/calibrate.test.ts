@@ -1,7 +1,7 @@
 // The calibration forwards (src/driver/calibrate.ts) on worker threads: the statistics, and so
 // the lowered chip, are the same for any thread count, with static input quantizers (a float
-// model, spoken-qat6 at L = 4000) and a per-sample one (qs4d-max). Streamed in chunks of steps,
-// they are the whole-sequence forward's bit for bit.
+// model, spoken-qat6 at L = 4000) and a per-sample one (qs4d-max). Streamed in chunks of steps
+// (per-sample quantizers holding their input), they are the whole-sequence forward's bit for bit.
 
 import { describe, expect, it } from "vitest";
 import { chipBytes } from "../../src/driver/artifact.js";
@@ -67,11 +67,14 @@ describe("calibration forwards in chunks of steps", () => {
     });
   }
 
-  it("fall back to whole sequences with a per-sample quantizer (qs4d-max): same statistics", () => {
+  it("a per-sample quantizer (qs4d-max) holds its input: the whole-sequence statistics", () => {
     const name = "qs4d-digits-qat-h32n16-l2";
     const model = discretized(name);
     const data = inputs(name, 0, 2);
-    const whole = plain(jobStats(statsJob(model, data), null));
-    expect(plain(jobStats(statsJob(model, data), 7))).toEqual(whole);
+    const job = statsJob(model, data);
+    expect(job.perSample.some((p) => p)).toBe(true);
+    const whole = plain(jobStats(job, null));
+    for (const chunkRows of [1, 7, 512])
+      expect(plain(jobStats(statsJob(model, data), chunkRows)), `${chunkRows}`).toEqual(whole);
   });
 });

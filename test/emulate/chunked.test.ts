@@ -1,18 +1,20 @@
-// The emulator in chunks of steps (src/emulate/chunked.ts): a program whose scales are all
-// static streams, and its logits are the whole-sequence run's bit for bit for any chunk size
-// (one step, sizes that cut the sequence unevenly, and more than the sequence), with a lagged
-// SSM output, split channels, the residual state update and a second layer in the pipe; a
-// per-sample model keeps whole sequences.
+// The emulator in chunks of steps (src/emulate/chunked.ts): its logits are the whole-sequence
+// run's bit for bit for any chunk size (one step, sizes that cut the sequence unevenly, and more
+// than the sequence), with a lagged SSM output, split channels, the residual state update and a
+// second layer in the pipe; per-sample quantizers (qs4d-max) hold their input, on disk beyond a
+// budget, and give the same logits and traces.
 
 import { describe, expect, it } from "vitest";
+import { Qs4dError } from "../../src/diag/error.js";
 import { lowerModel } from "../../src/driver/lower.js";
-import { chunkable, runChunked, type Stage } from "../../src/emulate/chunked.js";
+import { HoldingStage, runChunked, type Stage } from "../../src/emulate/chunked.js";
 import { emulate } from "../../src/emulate/index.js";
 import { type Buffer, makeBuffer } from "../../src/emulate/periphery.js";
 import type { DigitalOp } from "../../src/ir/hardware.js";
 import type { Model } from "../../src/ir/model.js";
 import { builtinTarget, loadTarget, targetDigest } from "../../src/target/load.js";
 import type { LoadedTarget, TargetDescription } from "../../src/target/types.js";
+import { SPILL_BLOCK_ROWS } from "../../src/util/spill-queue.js";
 import { fixtureModel, inputs } from "../passes/fixtures.js";
 
 /** imssa-64 with some fields changed: `outputMode` and `dPlacement` variants. */
@@ -50,7 +52,7 @@ describe("the emulator in chunks of steps", () => {
       const target = label === "ideal" ? "ideal" : variant(params);
       const model = calibrated(name, target, options);
       const program = model.hardware!.program;
-      expect(chunkable(program, (op) => op.inputQuant.kind === "static")).toBe(true);
+      expect(program.every((op) => op.op !== "ssm" || op.inputQuant.kind === "static")).toBe(true);
       const ssm = program.find((op) => op.op === "ssm")!;
       if ("dPlacement" in change) expect(ssm.digitalD).not.toBeNull();
       if ("outputMode" in change) expect(ssm.outputMode).toBe("folded");
@@ -65,12 +67,61 @@ describe("the emulator in chunks of steps", () => {
     });
   }
 
-  it("keeps whole sequences for a per-sample model (qs4d-max)", () => {
+  it("a per-sample model (qs4d-max): the whole-sequence logits and traces, held rows on disk or not", () => {
     const model = lowerModel(fixtureModel("qs4d-digits-qat-h32n16-l2"), {
       target: loadTarget("imssa-64"),
       options: { "allow-loss": "true" },
     }).model;
-    expect(chunkable(model.hardware!.program, (op) => op.inputQuant.kind === "static")).toBe(false);
+    const program = model.hardware!.program;
+    expect(program.some((op) => op.op === "ssm" && op.inputQuant.kind === "sample")).toBe(true);
+    const x = inputs("qs4d-digits-qat-h32n16-l2", 0, 1);
+    // The sample repeated to 4500 steps: with a budget of 1 byte, the held rows beyond the
+    // first two blocks of 1024 (util/spill-queue.ts) go to the temporary file.
+    const L = 4500;
+    const short = x.shape[1]!;
+    const data = Float32Array.from({ length: L }, (_, i) => {
+      const [b, t] = [Math.floor(i / L), i % L];
+      return x.inputs[b * short + (t % short)]!;
+    });
+    const shape = [1, L, 1];
+    const whole = emulate(model, data, shape, { chunkRows: null, trace: true });
+    for (const [chunkRows, holdBudget] of [
+      [64, 1],
+      [512, undefined],
+      [1e6, 1],
+    ] as const) {
+      const chunked = emulate(model, data, shape, {
+        chunkRows,
+        trace: true,
+        ...(holdBudget === undefined ? {} : { holdBudget }),
+      });
+      expect([...chunked.logits], `${chunkRows}`).toEqual([...whole.logits]);
+      chunked.traces!.forEach((t, i) => {
+        expect(t.uq, `uq ${chunkRows}`).toEqual(whole.traces![i]!.uq);
+        expect(t.yq, `yq ${chunkRows}`).toEqual(whole.traces![i]!.yq);
+      });
+    }
+  });
+
+  it("a holding stage refuses with QS4D-E354 when the temporary folder cannot take its rows", () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = "/nonexistent/qs4dc-test";
+    try {
+      const stage = new HoldingStage({ run: (x) => x }, 512, 1);
+      const error = (() => {
+        try {
+          stage.push(makeBuffer(3 * SPILL_BLOCK_ROWS, 2));
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(Qs4dError);
+      expect((error as Qs4dError).diagnostic.code).toBe("QS4D-E354");
+      expect((error as Qs4dError).exitCode).toBe(2);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   it("an add takes the steps both inputs have, whichever input lags", () => {
@@ -95,7 +146,7 @@ describe("the emulator in chunks of steps", () => {
             data: all.data.slice(0, (all.rows - 1) * x.cols),
           });
         },
-        finish: () => tripled(pending!),
+        finish: () => [tripled(pending!)],
       };
     };
     const L = 11;

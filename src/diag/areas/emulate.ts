@@ -20,4 +20,10 @@ export const EMULATE = [
     message: "model '{model}' has no SSM op for layer {layer}",
     hint: "check the layer index against the model's layer count",
   },
+  {
+    code: "QS4D-E354",
+    severity: "error",
+    message: "cannot keep held rows in a temporary file under '{dir}': {reason}",
+    hint: "beyond {budget} per op the emulator and calibration hold the input of a per-sample quantizer (and a branch waiting for it) on disk, 4 bytes per value; point TMPDIR at a folder with room, or compile with --calib so that every scale is static and nothing is held",
+  },
 ] as const satisfies readonly DiagnosticDef[];
