@@ -219,6 +219,37 @@ function threads(ws: Workspace, name: string, x: Inputs): void {
   console.log(
     `${name} on ideal, batch ${x.batch} x ${x.length}, taking turns, best of 2: --threads 1 ${one.seconds.toFixed(2)} s, --threads 2 ${two.seconds.toFixed(2)} s, speed-up ${(one.seconds / two.seconds).toFixed(2)}x, output bytes ${same ? "identical" : "DIFFER"} (${before} before, ${load()} after)`,
   );
+  const ceiling = machineCeiling(ws, chipFile, { ...x, batch: x.batch / 2 });
+  console.log(
+    `  the machine's own ceiling: two independent \`sim --threads 1\` processes on half the batch each, side by side, ${ceiling.pair.toFixed(2)} s against one alone ${ceiling.alone.toFixed(2)} s: ${((2 * ceiling.alone) / ceiling.pair).toFixed(2)}x the throughput of one`,
+  );
+}
+
+/**
+ * Two `sim --threads 1` processes at once on `x` each, against one alone (best of 2 each): how
+ * much two cores of this machine give this workload when nothing is shared, the ceiling of
+ * any thread speed-up here (memory traffic and the virtual machine's scheduling, not the code).
+ */
+function machineCeiling(
+  ws: Workspace,
+  chipFile: string,
+  x: Inputs,
+): { alone: number; pair: number } {
+  const input = npy(ws, `x-half-${x.batch}.npy`, x);
+  const args = (out: string) =>
+    [CLI, "sim", chipFile, "--input", input, "-o", ws.file(out), "--threads", "1", "-q"] as const;
+  const alone = () => timedNode([...args("y-alone.npy")]).seconds;
+  const pair = () => {
+    const start = performance.now();
+    const other = spawnSync("sh", [
+      "-c",
+      `"${process.execPath}" ${args("y-pair-a.npy").join(" ")} & "${process.execPath}" ${args("y-pair-b.npy").join(" ")} & wait`,
+    ]);
+    if (other.status !== 0) throw new Error(`two sim processes failed: ${other.stderr}`);
+    return (performance.now() - start) / 1000;
+  };
+  const times = [alone(), pair(), alone(), pair()];
+  return { alone: Math.min(times[0]!, times[2]!), pair: Math.min(times[1]!, times[3]!) };
 }
 
 /** The simulator's entry points: the built package's when dist/ is built (as a user runs it). */
