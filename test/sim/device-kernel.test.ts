@@ -9,17 +9,13 @@ import type { ConversionTable } from "../../src/sim/conversions.js";
 import { type Block, BlockKernel, KERNEL_LANES } from "../../src/sim/device-kernel.js";
 import { NO_NOISE, parseNoise } from "../../src/sim/noise.js";
 import { engineFor, prepareChip } from "../../src/sim/simulate.js";
+import { Rng } from "../fuzz/rng.js";
 import { compiled } from "./helpers.js";
 
-/** A small deterministic generator (mulberry32). */
+/** Uniform draws in [0, 1) of a seeded stream (the fuzzer's). */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const rng = new Rng(seed, 0);
+  return () => rng.next();
 }
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>

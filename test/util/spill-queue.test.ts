@@ -3,20 +3,16 @@
 
 import { describe, expect, it } from "vitest";
 import { SPILL_BLOCK_ROWS, SpillQueue } from "../../src/util/spill-queue.js";
+import { Rng } from "../fuzz/rng.js";
 
 const never = (dir: string, reason: string): never => {
   throw new Error(`spill failed under ${dir}: ${reason}`);
 };
 
-/** A small deterministic generator (mulberry32). */
+/** Uniform draws in [0, 1) of a seeded stream (the fuzzer's). */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const rng = new Rng(seed, 0);
+  return () => rng.next();
 }
 
 describe("SpillQueue", () => {
