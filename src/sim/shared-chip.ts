@@ -38,14 +38,22 @@ type TableOn = new (buffer: ArrayBufferLike, byteOffset: number, length: number)
 /** Every table starts on this boundary (the widest element, float64). */
 const ALIGN = 8;
 
-/** `chip` with its tables in one SharedArrayBuffer; `chip` itself is left as it is. */
+/** `chip` with its tables in shared memory; `chip` itself is left as it is. */
 export function sharedChip(chip: SimChip): SimChip {
   const tables = new Set<Table>();
   collectTables(chip, tables, new Set());
+  const copies = new Map<unknown, unknown>();
+  // Tables already in shared memory (the image's arrays when chip.bin was read into a
+  // SharedArrayBuffer, as `qs4dc sim` does: they are views on the file's bytes) stay as they are.
+  for (const t of tables) {
+    if (t.buffer instanceof SharedArrayBuffer) {
+      copies.set(t, t);
+      tables.delete(t);
+    }
+  }
   let bytes = 0;
   for (const t of tables) bytes += aligned(t.byteLength);
   const buffer = new SharedArrayBuffer(bytes);
-  const copies = new Map<unknown, unknown>();
   let offset = 0;
   for (const t of tables) {
     const tag = t[Symbol.toStringTag] as Tag;

@@ -1,9 +1,15 @@
 // The chip a worker thread gets (shared-chip.ts): the same prepared chip, every table in one
-// SharedArrayBuffer, and the chip it was made from untouched.
+// SharedArrayBuffer (or left in the shared file bytes it is a view on), and the chip it was
+// made from untouched.
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readChip } from "../../src/emit/chip-read.js";
 import { sharedChip } from "../../src/sim/shared-chip.js";
 import { prepareChip } from "../../src/sim/simulate.js";
+import { readFileBytes } from "../../src/util/read-file.js";
 import { compiled } from "./helpers.js";
 
 const c = compiled("digits-qat8-h32n16-l2", "imssa-64")!;
@@ -40,6 +46,29 @@ describe("sharedChip", () => {
         expect(views[i]!.byteOffset).toBeGreaterThanOrEqual(
           views[i - 1]!.byteOffset + views[i - 1]!.byteLength,
         );
+    }
+  });
+
+  it("leaves tables already in shared memory where they are (chip.bin read shared)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "qs4dc-shared-"));
+    try {
+      const file = join(dir, "chip.bin");
+      writeFileSync(file, c.bytes);
+      const bytes = readFileBytes(file, true);
+      expect(bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Buffer.compare(Buffer.from(bytes), Buffer.from(c.bytes))).toBe(0);
+      const fromShared = prepareChip(readChip(bytes, file));
+      const image = tables(fromShared.image);
+      // The image's arrays are views on the file's bytes; the prepared tables are not.
+      expect(image.filter((v) => v.buffer === bytes.buffer).length).toBeGreaterThan(100);
+      const again = sharedChip(fromShared);
+      expect(again).toEqual(fromShared);
+      for (const v of tables(again.image))
+        if (v.byteLength > 0) expect(v.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const kept = tables(again.image).filter((v) => v.buffer === bytes.buffer);
+      expect(kept.length).toBe(image.filter((v) => v.buffer === bytes.buffer).length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

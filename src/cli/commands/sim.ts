@@ -104,7 +104,8 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
   if (flags.quiet === true && !writes) {
     fail("QS4D-E811", { command: "qs4dc sim", reason: "-q without -o, --report or --trace" });
   }
-  const bytes = readFileBytes(chipPath);
+  // In shared memory: the chip's arrays are views on these bytes, shared with worker threads as they are.
+  const bytes = readFileBytes(chipPath, true);
   const chip = loadChip(bytes, chipPath);
   const input = checkSimInput(readNpy(flags.input), chip.layout.dIn, flags.input, chipPath);
   noteChipInputLength(chip.image, input.length, flags.input);
