@@ -168,19 +168,21 @@ function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<numb
   // (signal, element, polarity) as one number: signals and elements are below 2^24 (chip-read).
   const key = (i: number) =>
     (ro.signal[i]! * 2 ** 24 + ro.element[i]!) * 2 + (ro.polarity[i]! > 0 ? 1 : 0);
-  const bySlice0 = new Map<number, Conversion>();
   const out: Conversion[] = [];
   const wiresOf = (i: number, factor: number): [number, number][] => {
     const wires: [number, number][] = [[ro.colPlus[i]!, factor]];
     if (ro.colMinus[i]! >= 0) wires.push([ro.colMinus[i]!, -factor]);
     return wires;
   };
+  let sliced = false;
   for (let i = 0; i < a.readouts; i++) {
-    if (!signals.has(ro.signal[i]!) || ro.slice[i] !== 0) continue;
-    const c = { array: k, readout: i, wires: wiresOf(i, 1) };
-    bySlice0.set(key(i), c);
-    out.push(c);
+    if (!signals.has(ro.signal[i]!)) continue;
+    if (ro.slice[i] !== 0) sliced = true;
+    else out.push({ array: k, readout: i, wires: wiresOf(i, 1) });
   }
+  // Without bit slicing (the usual chip) every conversion is one readout: done.
+  if (!sliced) return out;
+  const bySlice0 = new Map(out.map((c) => [key(c.readout), c] as const));
   for (let i = 0; i < a.readouts; i++) {
     const slice = ro.slice[i]!;
     if (!signals.has(ro.signal[i]!) || slice === 0) continue;
@@ -471,9 +473,13 @@ function kernelOf(
   return packKernel(count, terms, table.gain, ptr, entries);
 }
 
+/** ADCs per array up to which busiestAdcSteps counts in a dense scratch, not a map. */
+const DENSE_ADCS = 1 << 16;
+
 /**
  * Per array of `arrays` (ascending): the conversion steps of its busiest ADC over the
- * conversions `all`, in one pass over them.
+ * conversions `all`, which list each array's conversions together (as readGroup makes them),
+ * in one pass over them.
  */
 function busiestAdcSteps(
   image: ChipImage,
@@ -481,19 +487,34 @@ function busiestAdcSteps(
   arrays: readonly number[],
 ): Int32Array {
   const { adcBits, adcsPerArray } = image.target.params;
-  const at = new Map(arrays.map((k, i) => [k, i] as const));
-  // Keyed by (array, ADC): a hostile chip may name 2^24 ADCs per array, so no dense table.
-  const perAdc = new Map<number, number>();
-  for (const c of all) {
-    const ro = image.arrays[c.array]!.readout;
-    const adc = ro.adc[c.readout]! >= 0 ? ro.adc[c.readout]! : c.readout % adcsPerArray;
-    const key = at.get(c.array)! * adcsPerArray + adc;
-    perAdc.set(key, (perAdc.get(key) ?? 0) + convertSteps(ro.limit[c.readout]!, adcBits));
-  }
   const busiest = new Int32Array(arrays.length);
-  for (const [key, steps] of perAdc) {
-    const i = Math.floor(key / adcsPerArray);
-    busiest[i] = Math.max(busiest[i]!, steps);
+  // A hostile chip may name 2^24 ADCs per array: a map then, not a dense table.
+  const dense = adcsPerArray <= DENSE_ADCS ? new Int32Array(adcsPerArray) : null;
+  const perAdc = new Map<number, number>();
+  const used: number[] = [];
+  for (let i = 0, at = 0; i < all.length; at++) {
+    const k = all[i]!.array;
+    const ro = image.arrays[k]!.readout;
+    for (; i < all.length && all[i]!.array === k; i++) {
+      const r = all[i]!.readout;
+      const adc = ro.adc[r]! >= 0 ? ro.adc[r]! : r % adcsPerArray;
+      const steps = convertSteps(ro.limit[r]!, adcBits);
+      if (dense === null) perAdc.set(adc, (perAdc.get(adc) ?? 0) + steps);
+      else {
+        if (dense[adc] === 0) used.push(adc);
+        dense[adc]! += steps;
+      }
+    }
+    let most = 0;
+    for (const steps of perAdc.values()) most = Math.max(most, steps);
+    for (const adc of used) {
+      most = Math.max(most, dense![adc]!);
+      dense![adc] = 0;
+    }
+    perAdc.clear();
+    used.length = 0;
+    if (arrays[at] !== k) throw new Error("busiestAdcSteps: conversions out of array order");
+    busiest[at] = most;
   }
   return busiest;
 }
