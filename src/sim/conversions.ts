@@ -161,7 +161,7 @@ export function columnCells(a: ChipArray): ColumnCells {
 }
 
 /** The conversions of array k writing `signals`: slice 0 readouts with their slices' columns. */
-function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<number>): Conversion[] {
+function arrayConversions(image: ChipImage, k: number, wanted: Uint8Array): Conversion[] {
   const a = image.arrays[k]!;
   const ro = a.readout;
   const base = image.target.params.levels;
@@ -176,7 +176,7 @@ function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<numb
   };
   let sliced = false;
   for (let i = 0; i < a.readouts; i++) {
-    if (!signals.has(ro.signal[i]!)) continue;
+    if (wanted[ro.signal[i]!] !== 1) continue;
     if (ro.slice[i] !== 0) sliced = true;
     else out.push({ array: k, readout: i, wires: wiresOf(i, 1) });
   }
@@ -185,7 +185,7 @@ function arrayConversions(image: ChipImage, k: number, signals: ReadonlySet<numb
   const bySlice0 = new Map(out.map((c) => [key(c.readout), c] as const));
   for (let i = 0; i < a.readouts; i++) {
     const slice = ro.slice[i]!;
-    if (!signals.has(ro.signal[i]!) || slice === 0) continue;
+    if (wanted[ro.signal[i]!] !== 1 || slice === 0) continue;
     const into = bySlice0.get(key(i));
     if (into === undefined) {
       fail("QS4D-E607", {
@@ -525,8 +525,12 @@ export function readGroup(
   layout: ChipLayout,
   signals: readonly number[],
 ): ReadGroup {
-  const wanted = new Set(signals);
-  const all = image.arrays.flatMap((_, k) => arrayConversions(image, k, wanted));
+  // Per signal: 1 when this group writes it (a mask: tested once per readout of every array).
+  const wanted = new Uint8Array(image.signals.length);
+  for (const s of signals) wanted[s] = 1;
+  const all: Conversion[] = [];
+  for (let k = 0; k < image.arrays.length; k++)
+    for (const c of arrayConversions(image, k, wanted)) all.push(c);
   const terms = Math.max(0, ...image.arrays.map((a) => a.terms));
   const polarity = (c: Conversion) => image.arrays[c.array]!.readout.polarity[c.readout]!;
   const arrays = [...new Set(all.map((c) => c.array))].sort((x, y) => x - y);
@@ -555,17 +559,25 @@ export function readGroup(
   );
   const signalOf = (register: number) =>
     written.find((w) => register >= w.offset && register < w.offset + w.length)!;
-  const writers = new Map<number, number>();
+  // Whether each register has a primary writing it, and the first primary writing each.
+  const isWritten = new Uint8Array(layout.registers);
   const first: number[] = [];
   primaries.dest.forEach((d, c) => {
-    if (!writers.has(d)) first.push(c);
-    writers.set(d, (writers.get(d) ?? 0) + 1);
+    if (isWritten[d] === 0) first.push(c);
+    isWritten[d] = 1;
   });
   const unwritten: number[] = [];
   for (const w of written) {
     if (w.accumulate) continue;
-    for (let i = w.offset; i < w.offset + w.length; i++) if (!writers.has(i)) unwritten.push(i);
+    for (let i = w.offset; i < w.offset + w.length; i++) if (isWritten[i] === 0) unwritten.push(i);
   }
+  const commitLimit = new Int32Array(primaries.count);
+  const commitAccumulate = new Uint8Array(primaries.count);
+  primaries.dest.forEach((d, c) => {
+    const w = signalOf(d);
+    commitLimit[c] = w.limit;
+    commitAccumulate[c] = w.accumulate ? 1 : 0;
+  });
   const driven = new Set<number>();
   for (const table of [primaries, mirrors])
     for (const s of table.termSignal) if (s >= 0) driven.add(s);
@@ -584,10 +596,11 @@ export function readGroup(
     passes,
     shifted: [primaries, mirrors].some((t) => t.step.some((v) => v !== 1)),
     fractional: primaries.step.some((v) => v < 1),
-    accumulated: [...writers.keys()].filter((d) => signalOf(d).accumulate).length,
-    direct: [...writers.values()].every((n) => n === 1),
-    commitLimit: Int32Array.from(primaries.dest, (d) => signalOf(d).limit),
-    commitAccumulate: Uint8Array.from(primaries.dest, (d) => (signalOf(d).accumulate ? 1 : 0)),
+    accumulated: first.filter((c) => signalOf(primaries.dest[c]!).accumulate).length,
+    // One primary per written element: as many distinct elements as primaries.
+    direct: first.length === primaries.count,
+    commitLimit,
+    commitAccumulate,
     commitFirst: Int32Array.from(first),
     unwritten: Int32Array.from(unwritten),
   };
