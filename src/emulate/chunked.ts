@@ -12,7 +12,7 @@
 
 import { fail } from "../diag/error.js";
 import type { DigitalOp } from "../ir/hardware.js";
-import { SPILL_BUDGET_BYTES, SpillQueue } from "../util/spill-queue.js";
+import { SPILL_BUDGET_BYTES, type SpillFailure, SpillQueue } from "../util/spill-queue.js";
 import { type Buffer, makeBuffer, maxAbs } from "./periphery.js";
 import { ROW_OPS, type RowOp, rowOp } from "./program.js";
 
@@ -26,9 +26,9 @@ export interface Stage {
   finish(): Iterable<Buffer>;
 }
 
-/** Spill failures of the emulator and calibration: QS4D-E354. */
-function spillFailed(dir: string, reason: string): never {
-  return fail("QS4D-E354", { dir, reason, budget: `${SPILL_BUDGET_BYTES / 2 ** 20} MB` });
+/** Spill failures of the emulator and calibration (QS4D-E354), naming the budget in use. */
+function spillFailed(budgetBytes: number): SpillFailure {
+  return (dir, reason) => fail("QS4D-E354", { dir, reason, budget: `${budgetBytes / 2 ** 20} MB` });
 }
 
 /**
@@ -51,7 +51,7 @@ export class HoldingStage implements Stage {
   ) {}
 
   push(x: Buffer): Buffer {
-    this.held ??= new SpillQueue(x.cols, spillFailed, this.budgetBytes);
+    this.held ??= new SpillQueue(x.cols, spillFailed(this.budgetBytes), this.budgetBytes);
     this.held.push(x.data, x.rows);
     this.max = Math.max(this.max, maxAbs(x.data));
     return makeBuffer(0, x.cols);
@@ -88,7 +88,7 @@ class RowQueue {
     this.rows += b.rows;
     const bytes = (this.inMemory + b.rows) * b.cols * 4;
     if ((this.spilled?.rows ?? 0) > 0 || bytes > this.budgetBytes) {
-      this.spilled ??= new SpillQueue(b.cols, spillFailed, this.budgetBytes);
+      this.spilled ??= new SpillQueue(b.cols, spillFailed(this.budgetBytes), this.budgetBytes);
       this.spilled.push(b.data, b.rows);
       return;
     }

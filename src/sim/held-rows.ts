@@ -8,7 +8,7 @@
 // of it but costs 1.5-1.7x the time of every per-sample model (docs/simulator.md §9).
 
 import { fail } from "../diag/error.js";
-import { SPILL_BUDGET_BYTES, SpillQueue } from "../util/spill-queue.js";
+import { SPILL_BUDGET_BYTES, type SpillFailure, SpillQueue } from "../util/spill-queue.js";
 
 /** What one op may hold in memory before its rows go to the disk. */
 export const HOLD_BUDGET_BYTES = SPILL_BUDGET_BYTES;
@@ -19,7 +19,7 @@ export class HeldRows {
   private max = 0;
 
   constructor(width: number, budgetBytes = HOLD_BUDGET_BYTES) {
-    this.queue = new SpillQueue(width, spillFailed, budgetBytes);
+    this.queue = new SpillQueue(width, spillFailed(budgetBytes), budgetBytes);
     this.row = new Float32Array(width);
   }
 
@@ -56,6 +56,7 @@ export class HeldRows {
   }
 }
 
-function spillFailed(dir: string, reason: string): never {
-  return fail("QS4D-E612", { dir, reason, budget: `${HOLD_BUDGET_BYTES / 2 ** 20} MB` });
+/** QS4D-E612, naming the budget in use. */
+function spillFailed(budgetBytes: number): SpillFailure {
+  return (dir, reason) => fail("QS4D-E612", { dir, reason, budget: `${budgetBytes / 2 ** 20} MB` });
 }
