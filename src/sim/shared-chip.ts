@@ -1,10 +1,10 @@
-// A prepared chip for worker threads (monte-carlo.ts): every typed array of a SimChip copied once
-// into one SharedArrayBuffer, the rest of its structure (plain objects, arrays, Maps, numbers,
-// strings) rebuilt around the copies. Posting the result to a worker clones only that small
-// structure and shares the tables, so a worker starts with the chip ready to run: it neither
-// reads chip.bin nor prepares it again (about 2 s on the sCIFAR-sized model), and no table is
-// copied per worker. The tables are read-only while samples run (engines and streams allocate
-// their own state), so sharing them between threads is safe.
+// A prepared chip for worker threads (monte-carlo.ts): every typed array of a SimChip not yet in
+// shared memory copied once into one SharedArrayBuffer, and the objects that hold them rebuilt
+// around the copies. Posting the result to a worker clones only its structure and shares the
+// tables, so a worker starts with the chip ready to run: it neither reads chip.bin nor prepares
+// it again (about 1 s on the sCIFAR-sized model), and no table is copied per worker. The tables
+// are read-only while samples run (engines and streams allocate their own state), so sharing
+// them between threads is safe.
 
 import type { SimChip } from "./simulate.js";
 
@@ -38,19 +38,21 @@ type TableOn = new (buffer: ArrayBufferLike, byteOffset: number, length: number)
 /** Every table starts on this boundary (the widest element, float64). */
 const ALIGN = 8;
 
-/** `chip` with its tables in shared memory; `chip` itself is left as it is. */
+/**
+ * `chip` as a worker needs it, its tables in shared memory; `chip` itself is left as it is.
+ * Two parts of the image only this thread reads are left out, because a structured clone costs
+ * time per object and they are most of the objects (about 50,000 of 100,000 on the
+ * sCIFAR-sized chip): the section index (`sections`, for `inspect`: empty here) and the pass
+ * reports of the manifest (`manifest.reports`, for the report: empty here).
+ */
 export function sharedChip(chip: SimChip): SimChip {
+  const manifest = { ...chip.image.manifest, reports: {} };
+  const image = { ...chip.image, sections: [], manifest };
+  const lean: SimChip = { ...chip, image };
   const tables = new Set<Table>();
-  collectTables(chip, tables, new Set());
+  const holding = new Map<object, boolean>();
+  collectPrivate(lean, tables, holding);
   const copies = new Map<unknown, unknown>();
-  // Tables already in shared memory (the image's arrays when chip.bin was read into a
-  // SharedArrayBuffer, as `qs4dc sim` does: they are views on the file's bytes) stay as they are.
-  for (const t of tables) {
-    if (t.buffer instanceof SharedArrayBuffer) {
-      copies.set(t, t);
-      tables.delete(t);
-    }
-  }
   let bytes = 0;
   for (const t of tables) bytes += aligned(t.byteLength);
   const buffer = new SharedArrayBuffer(bytes);
@@ -62,21 +64,33 @@ export function sharedChip(chip: SimChip): SimChip {
     copies.set(t, copy);
     offset += aligned(t.byteLength);
   }
-  return rebuild(chip, copies) as SimChip;
+  return rebuild(lean, copies, holding) as SimChip;
 }
 
 function aligned(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
-function collectTables(x: unknown, tables: Set<Table>, seen: Set<object>): void {
-  if (x === null || typeof x !== "object" || seen.has(x)) return;
-  seen.add(x);
+/**
+ * Collects the tables of `x` not yet in shared memory and records, for every object, whether
+ * it holds one. Tables already shared (the image's arrays when chip.bin was read into a
+ * SharedArrayBuffer, as `qs4dc sim` does: views on the file's bytes) stay where they are, and
+ * so do the objects that hold nothing else to copy.
+ */
+function collectPrivate(x: unknown, tables: Set<Table>, holding: Map<object, boolean>): boolean {
+  if (x === null || typeof x !== "object") return false;
+  const known = holding.get(x);
+  if (known !== undefined) return known;
+  holding.set(x, false); // a cycle back to x adds nothing
+  let holds = false;
   if (ArrayBuffer.isView(x)) {
-    tables.add(table(x));
-    return;
+    holds = !(x.buffer instanceof SharedArrayBuffer);
+    if (holds) tables.add(table(x));
+  } else {
+    for (const v of children(x)) holds = collectPrivate(v, tables, holding) || holds;
   }
-  for (const v of children(x)) collectTables(v, tables, seen);
+  holding.set(x, holds);
+  return holds;
 }
 
 function table(view: ArrayBufferView): Table {
@@ -95,18 +109,26 @@ function children(x: object): Iterable<unknown> {
   return Object.values(x);
 }
 
-/** A copy of `x` with its tables replaced by their shared copies; shared references stay shared. */
-function rebuild(x: unknown, copies: Map<unknown, unknown>): unknown {
-  if (x === null || typeof x !== "object") return x;
+/**
+ * A copy of `x` with its tables replaced by their shared copies; objects that hold no table to
+ * copy are `x`'s own, and shared references stay shared.
+ */
+function rebuild(
+  x: unknown,
+  copies: Map<unknown, unknown>,
+  holding: Map<object, boolean>,
+): unknown {
+  if (x === null || typeof x !== "object" || holding.get(x) !== true) return x;
   if (copies.has(x)) return copies.get(x);
   if (x instanceof Map) {
     const map = new Map();
     copies.set(x, map);
-    for (const [k, v] of x) map.set(rebuild(k, copies), rebuild(v, copies));
+    for (const [k, v] of x) map.set(rebuild(k, copies, holding), rebuild(v, copies, holding));
     return map;
   }
   const out: Record<string, unknown> | unknown[] = Array.isArray(x) ? [] : {};
   copies.set(x, out);
-  for (const [k, v] of Object.entries(x)) (out as Record<string, unknown>)[k] = rebuild(v, copies);
+  for (const [k, v] of Object.entries(x))
+    (out as Record<string, unknown>)[k] = rebuild(v, copies, holding);
   return out;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readChip } from "../../src/emit/chip-read.js";
 import { sharedChip } from "../../src/sim/shared-chip.js";
-import { prepareChip } from "../../src/sim/simulate.js";
+import { prepareChip, type SimChip } from "../../src/sim/simulate.js";
 import { readFileBytes } from "../../src/util/read-file.js";
 import { compiled } from "./helpers.js";
 
@@ -24,12 +24,39 @@ function tables(x: unknown, out: ArrayBufferView[] = [], seen = new Set<object>(
   return out;
 }
 
+/** `chip` without what a worker is not sent: the section index and the manifest's reports. */
+function lean(chip: SimChip): SimChip {
+  const manifest = { ...chip.image.manifest, reports: {} };
+  return { ...chip, image: { ...chip.image, sections: [], manifest } };
+}
+
+/**
+ * Walks `before` and its shared copy `after` side by side, expecting each object to be reused
+ * exactly when every table it holds is on `file`; returns how many were reused.
+ */
+function reusedObjects(before: unknown, after: unknown, file: ArrayBufferLike): number {
+  if (before === null || typeof before !== "object" || ArrayBuffer.isView(before)) return 0;
+  const onFile = tables(before).every((v) => v.buffer === file);
+  expect(after === before).toBe(onFile);
+  let reused = onFile ? 1 : 0;
+  for (const [k, v] of Object.entries(before))
+    reused += reusedObjects(v, (after as Record<string, unknown>)[k], file);
+  return reused;
+}
+
 describe("sharedChip", () => {
   const chip = prepareChip(c.chip);
   const shared = sharedChip(chip);
 
+  it("leaves out only the section index and the pass reports", () => {
+    expect(chip.image.sections.length).toBeGreaterThan(10);
+    expect(Object.keys(chip.image.manifest.reports).length).toBeGreaterThan(0);
+    expect(shared.image.sections).toEqual([]);
+    expect(shared.image.manifest.reports).toEqual({});
+  });
+
   it("holds the same chip, every table in one SharedArrayBuffer", () => {
-    expect(shared).toEqual(chip);
+    expect(shared).toEqual(lean(chip));
     const views = tables(shared);
     expect(views.length).toBeGreaterThan(100);
     const buffers = new Set(views.map((v) => v.buffer));
@@ -62,11 +89,15 @@ describe("sharedChip", () => {
       // The image's arrays are views on the file's bytes; the prepared tables are not.
       expect(image.filter((v) => v.buffer === bytes.buffer).length).toBeGreaterThan(100);
       const again = sharedChip(fromShared);
-      expect(again).toEqual(fromShared);
+      expect(again).toEqual(lean(fromShared));
       for (const v of tables(again.image))
         if (v.byteLength > 0) expect(v.buffer).toBeInstanceOf(SharedArrayBuffer);
       const kept = tables(again.image).filter((v) => v.buffer === bytes.buffer);
       expect(kept.length).toBe(image.filter((v) => v.buffer === bytes.buffer).length);
+      // An object whose tables are all on the file's bytes is the same object, not a copy.
+      expect(
+        reusedObjects(fromShared.image.arrays, again.image.arrays, bytes.buffer),
+      ).toBeGreaterThan(fromShared.image.arrays.length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
