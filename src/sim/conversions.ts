@@ -111,17 +111,21 @@ export interface ReadGroup {
   /** Elements of accumulating signals that some primary writes (a read-modify-write each). */
   readonly accumulated: number;
   /**
-   * How the commit goes: `direct` when every written element has one primary (its shifted code,
-   * added to the register when `commitAccumulate`, clamped to `commitLimit`, is stored);
-   * otherwise the shifted codes of an element are summed first and the element is stored once,
-   * by the first primary writing it (`commitFirst`). `unwritten` lists the elements of replacing
-   * signals that no primary writes (they become 0); those of accumulating signals keep their value.
+   * How the commit goes. A primary that alone writes its element (`commitSingle`) stores its
+   * shifted code, added to the register when `commitAccumulate`, clamped to `commitLimit`;
+   * `singlesPlain` when every such one is unshifted and replacing (its code, clamped, is
+   * stored). The primaries of elements written by several (`commitShared`) sum their shifted
+   * codes first, and each such element is stored once, by the first primary writing it
+   * (`commitFirst`). `unwritten` lists the elements of replacing signals that no primary
+   * writes (they become 0); those of accumulating signals keep their value.
    */
-  readonly direct: boolean;
+  readonly commitSingle: Int32Array;
+  readonly singlesPlain: boolean;
+  readonly commitShared: Int32Array;
   readonly commitLimit: Int32Array;
   /** Per primary: 1 when its element's signal accumulates. */
   readonly commitAccumulate: Uint8Array;
-  /** The primaries that store their element: the first one writing each. */
+  /** The primaries that store a shared element: the first one writing each. */
   readonly commitFirst: Int32Array;
   readonly unwritten: Int32Array;
 }
@@ -559,17 +563,12 @@ export function readGroup(
   );
   const signalOf = (register: number) =>
     written.find((w) => register >= w.offset && register < w.offset + w.length)!;
-  // Whether each register has a primary writing it, and the first primary writing each.
-  const isWritten = new Uint8Array(layout.registers);
-  const first: number[] = [];
-  primaries.dest.forEach((d, c) => {
-    if (isWritten[d] === 0) first.push(c);
-    isWritten[d] = 1;
-  });
+  const writers = commitWriters(primaries.dest, layout.registers);
   const unwritten: number[] = [];
   for (const w of written) {
     if (w.accumulate) continue;
-    for (let i = w.offset; i < w.offset + w.length; i++) if (isWritten[i] === 0) unwritten.push(i);
+    for (let i = w.offset; i < w.offset + w.length; i++)
+      if (writers.count[i] === 0) unwritten.push(i);
   }
   const commitLimit = new Int32Array(primaries.count);
   const commitAccumulate = new Uint8Array(primaries.count);
@@ -596,14 +595,36 @@ export function readGroup(
     passes,
     shifted: [primaries, mirrors].some((t) => t.step.some((v) => v !== 1)),
     fractional: primaries.step.some((v) => v < 1),
-    accumulated: first.filter((c) => signalOf(primaries.dest[c]!).accumulate).length,
-    // One primary per written element: as many distinct elements as primaries.
-    direct: first.length === primaries.count,
+    accumulated: writers.first.filter((c) => commitAccumulate[c] === 1).length,
+    commitSingle: Int32Array.from(writers.single),
+    singlesPlain: writers.single.every((c) => primaries.step[c] === 1 && !commitAccumulate[c]),
+    commitShared: Int32Array.from(writers.shared),
     commitLimit,
     commitAccumulate,
-    commitFirst: Int32Array.from(first),
+    commitFirst: Int32Array.from(
+      writers.first.filter((c) => writers.count[primaries.dest[c]!]! > 1),
+    ),
     unwritten: Int32Array.from(unwritten),
   };
+}
+
+/**
+ * Per register, how many primaries write it; the primaries that alone write their element and
+ * those that share it, ascending; the first primary writing each element.
+ */
+function commitWriters(dest: Int32Array, registers: number) {
+  const count = new Int32Array(registers);
+  const first: number[] = [];
+  dest.forEach((d, c) => {
+    if (count[d] === 0) first.push(c);
+    count[d]!++;
+  });
+  const single: number[] = [];
+  const shared: number[] = [];
+  dest.forEach((d, c) => {
+    (count[d] === 1 ? single : shared).push(c);
+  });
+  return { count, first, single, shared };
 }
 
 /** Bits of a non-negative integer limit: the smallest m with 2^m - 1 >= limit. */

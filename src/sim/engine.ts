@@ -52,30 +52,52 @@ export function commit(
   registers: Int32Array,
   sums: Float64Array,
 ): void {
+  for (const i of group.unwritten) registers[i] = 0;
+  if (group.singlesPlain) storePlainSingles(group, codes, registers);
+  else storeSingles(group, codes, registers);
+  if (group.commitShared.length > 0) storeShared(group, codes, registers, sums);
+}
+
+/** The elements one unshifted primary replaces: its code, clamped (most state elements). */
+function storePlainSingles(group: ReadGroup, codes: Int32Array, registers: Int32Array): void {
+  const dest = group.primaries.dest;
+  const limit = group.commitLimit;
+  const singles = group.commitSingle;
+  for (let k = 0; k < singles.length; k++) {
+    const c = singles[k]!;
+    const l = limit[c]!;
+    registers[dest[c]!] = Math.min(Math.max(codes[c]!, -l), l);
+  }
+}
+
+/** The elements one primary writes: its shifted code, rounded, added when accumulating. */
+function storeSingles(group: ReadGroup, codes: Int32Array, registers: Int32Array): void {
   const { dest, step } = group.primaries;
   const limit = group.commitLimit;
   const keep = group.commitAccumulate;
-  for (const i of group.unwritten) registers[i] = 0;
-  if (group.direct) {
-    if (!group.shifted && group.accumulated === 0) {
-      for (let c = 0; c < codes.length; c++) {
-        const v = codes[c]!;
-        const l = limit[c]!;
-        registers[dest[c]!] = Math.min(Math.max(v, -l), l);
-      }
-      return;
-    }
-    const round = group.fractional;
-    for (let c = 0; c < codes.length; c++) {
-      const i = dest[c]!;
-      const shifted = round ? commitRound(codes[c]! * step[c]!) : codes[c]! * step[c]!;
-      const v = (keep[c] === 1 ? registers[i]! : 0) + shifted;
-      const l = limit[c]!;
-      registers[i] = Math.min(Math.max(v, -l), l);
-    }
-    return;
+  const singles = group.commitSingle;
+  const round = group.fractional;
+  for (let k = 0; k < singles.length; k++) {
+    const c = singles[k]!;
+    const i = dest[c]!;
+    const shifted = round ? commitRound(codes[c]! * step[c]!) : codes[c]! * step[c]!;
+    const v = (keep[c] === 1 ? registers[i]! : 0) + shifted;
+    const l = limit[c]!;
+    registers[i] = Math.min(Math.max(v, -l), l);
   }
-  for (let c = 0; c < codes.length; c++) sums[dest[c]!]! += codes[c]! * step[c]!;
+}
+
+/** The elements several primaries write: their shifted codes summed, then stored once each. */
+function storeShared(
+  group: ReadGroup,
+  codes: Int32Array,
+  registers: Int32Array,
+  sums: Float64Array,
+): void {
+  const { dest, step } = group.primaries;
+  const limit = group.commitLimit;
+  const keep = group.commitAccumulate;
+  for (const c of group.commitShared) sums[dest[c]!]! += codes[c]! * step[c]!;
   // Each element once (an accumulating one must not add its sum twice), then its sum cleared.
   const round = group.fractional;
   for (const c of group.commitFirst) {

@@ -189,12 +189,14 @@ describe("the commit: accumulate, shifts, elements no readout writes", () => {
   const table = { dest: Int32Array.from([0, 3, 4, 4]), step: Float64Array.from([2, 4, 1, 8]) };
   const group = {
     primaries: table,
-    direct: false,
     shifted: true,
     accumulated: 2,
+    commitSingle: Int32Array.from([0, 1]),
+    singlesPlain: false,
+    commitShared: Int32Array.from([2, 3]),
     commitLimit: Int32Array.from([100, 50, 50, 50]),
     commitAccumulate: Uint8Array.from([0, 1, 1, 1]),
-    commitFirst: Int32Array.from([0, 1, 2]),
+    commitFirst: Int32Array.from([2]),
     unwritten: Int32Array.from([1, 2]),
   } as unknown as ReadGroup;
 
@@ -208,6 +210,25 @@ describe("the commit: accumulate, shifts, elements no readout writes", () => {
     commit(group, Int32Array.from([80, 9, -4, -3]), registers, sums);
     // 0: clamp(160, 100); 3: clamp(30 + 36, 50); 4: clamp(-26 - 4 - 24, 50) = -50.
     expect(Array.from(registers)).toEqual([100, 0, 0, 50, -50, 7]);
+  });
+
+  it("plain singles (unshifted, replacing): each code clamped to its signal's limit", () => {
+    const plain = {
+      ...group,
+      primaries: { dest: Int32Array.from([2, 0, 1]), step: Float64Array.from([1, 1, 1]) },
+      shifted: false,
+      accumulated: 0,
+      commitSingle: Int32Array.from([0, 1, 2]),
+      singlesPlain: true,
+      commitShared: new Int32Array(0),
+      commitLimit: Int32Array.from([100, 100, 5]),
+      commitAccumulate: new Uint8Array(3),
+      commitFirst: new Int32Array(0),
+      unwritten: new Int32Array(0),
+    } as unknown as ReadGroup;
+    const registers = Int32Array.from([9, 9, 9]);
+    commit(plain, Int32Array.from([-300, 7, -6]), registers, new Float64Array(3));
+    expect(Array.from(registers)).toEqual([7, -5, -100]);
   });
 });
 
