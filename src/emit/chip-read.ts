@@ -192,7 +192,7 @@ function readArray(container: Container, k: number, ctx: ArrayContext): ChipArra
       arrayVectorSection(k, v),
       v.dtype,
       count,
-      `${v.per} x ${v.group}`,
+      () => `${v.per} x ${v.group}`,
     );
   };
   const [rs, re, rp, cp, cm, os, oe, op, sl, adc, lim, ts, tg, cr, cc, cl, cg] =
@@ -235,9 +235,12 @@ function vectorSection(
   name: string,
   dtype: string,
   count: number,
-  what: string,
+  what: () => string,
 ): NumericArray {
   const section = container.sections.get(name);
+  if (section?.kind === "array" && section.dtype === dtype && section.data.length === count)
+    return section.data;
+  // A defect: its diagnostic (the references are built only here, as most chips have none).
   const ref = { file: container.file, section: name };
   const loc = { file: ref.file, path: `section '${name}'` };
   if (section === undefined) fail("QS4D-E514", ref, loc);
@@ -245,11 +248,8 @@ function vectorSection(
     const found = section.kind === "json" ? "JSON" : `${section.dtype} elements`;
     failAt(ref, "$", `expected ${dtype} elements, found ${found}`);
   }
-  if (section.data.length !== count) {
-    const args = { actual: `${section.data.length} elements`, expected: `${count} (${what})` };
-    fail("QS4D-E516", { ...ref, ...args }, loc);
-  }
-  return section.data;
+  const args = { actual: `${section.data.length} elements`, expected: `${count} (${what()})` };
+  return fail("QS4D-E516", { ...ref, ...args }, loc);
 }
 
 function readPlacement(p: JsonFields, rows: number, cols: number): ChipPlacement {

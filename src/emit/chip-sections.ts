@@ -46,7 +46,19 @@ export type ArrayVector = (typeof ARRAY_VECTORS)[number] | typeof SHIFT_VECTOR;
 
 /** `array.3.readout.col-plus`: field names in kebab case, as section names are lower case. */
 export function arrayVectorSection(k: number, v: ArrayVector): string {
-  return `${arraySectionName(k)}.${v.group}.${kebab(v.field)}`;
+  return `${arraySectionName(k)}.${vectorSuffix(v)}`;
+}
+
+/** `readout.col-plus`, once per vector (a chip has tens of thousands of vector sections). */
+const suffixes = new Map<ArrayVector, string>();
+
+function vectorSuffix(v: ArrayVector): string {
+  let suffix = suffixes.get(v);
+  if (suffix === undefined) {
+    suffix = `${v.group}.${kebab(v.field)}`;
+    suffixes.set(v, suffix);
+  }
+  return suffix;
 }
 
 export function opTensorSection(index: number, field: string): string {

@@ -128,41 +128,51 @@ function readEntries(
   file: string,
 ): SectionInfo[] {
   const namesStart = HEADER_SIZE + ENTRY_SIZE * dir.count;
+  // Section names are ASCII (SECTION_NAME), so the name table is decoded once, byte for
+  // character; a name with any other byte fails SECTION_NAME whichever way it is decoded.
+  const names = latin1Text(bytes.subarray(namesStart, namesStart + dir.nameTableLength));
   const infos: SectionInfo[] = [];
   const seen = new Set<string>();
   let nameOffset = 0;
   for (let index = 0; index < dir.count; index++) {
     const at = HEADER_SIZE + ENTRY_SIZE * index;
-    const bad = (section: string, reason: string): never =>
-      fail(
-        "QS4D-E507",
-        { file, index, section, reason },
-        { file, path: `section table entry ${index}` },
-      );
     const offset = view.getUint32(at, true);
     const nameLength = view.getUint16(at + 4, true);
     if (offset !== nameOffset || nameOffset + nameLength > dir.nameTableLength) {
-      bad(
+      badEntry(
+        file,
+        index,
         "?",
         `its name is at [${offset}, ${offset + nameLength}) of the name table, expected to start at ${nameOffset} and end by ${dir.nameTableLength}`,
       );
     }
     nameOffset += nameLength;
-    const nameBytes = bytes.subarray(namesStart + offset, namesStart + offset + nameLength);
-    const name = decodeName(nameBytes);
-    if (name === null)
-      bad("?", `its name ${JSON.stringify(latin1(nameBytes))} is not a section name`);
-    const section = name!;
+    const section = names.slice(offset, offset + nameLength);
+    if (!SECTION_NAME.test(section))
+      badEntry(
+        file,
+        index,
+        "?",
+        `its name ${JSON.stringify(section.slice(0, 64))} is not a section name`,
+      );
     if (seen.has(section))
       fail("QS4D-E511", { file, section }, { file, path: `section '${section}'` });
     seen.add(section);
-    infos.push(readEntry(view, at, section, bad));
+    infos.push(readEntry(view, at, section, (name, reason) => badEntry(file, index, name, reason)));
   }
   if (nameOffset !== dir.nameTableLength) {
     const reason = `the names use ${nameOffset} of the ${dir.nameTableLength} bytes of the name table`;
     fail("QS4D-E505", { file, reason }, { file });
   }
   return infos;
+}
+
+function badEntry(file: string, index: number, section: string, reason: string): never {
+  return fail(
+    "QS4D-E507",
+    { file, index, section, reason },
+    { file, path: `section table entry ${index}` },
+  );
 }
 
 function readEntry(
@@ -198,15 +208,6 @@ function readEntry(
   };
 }
 
-function decodeName(bytes: Uint8Array): string | null {
-  try {
-    const name = UTF8.decode(bytes);
-    return SECTION_NAME.test(name) ? name : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Sections follow the directory in table order, each at the first offset its alignment allows. */
 function checkLayout(
   bytes: Uint8Array,
@@ -217,23 +218,27 @@ function checkLayout(
   const low = HEADER_SIZE + ENTRY_SIZE * dir.count + dir.nameTableLength;
   let end = low;
   for (const info of infos) {
-    const loc = { file, path: `section '${info.name}'` };
     const section = info.name;
     if (info.offset < low || info.offset + info.length > bytes.length) {
       const range = { start: info.offset, end: info.offset + info.length, low, high: bytes.length };
-      fail("QS4D-E508", { file, section, ...range }, loc);
+      fail("QS4D-E508", { file, section, ...range }, sectionLoc(file, section));
     }
     const expected = alignUp(end, info.alignment);
     if (info.offset !== expected)
-      fail("QS4D-E509", { file, section, start: info.offset, expected }, loc);
+      fail("QS4D-E509", { file, section, start: info.offset, expected }, sectionLoc(file, section));
     for (let at = end; at < info.offset; at++) {
-      if (bytes[at] !== 0) fail("QS4D-E510", { file, section, offset: at, value: bytes[at]! }, loc);
+      if (bytes[at] !== 0)
+        fail(
+          "QS4D-E510",
+          { file, section, offset: at, value: bytes[at]! },
+          sectionLoc(file, section),
+        );
     }
     if (info.dtype !== null && info.length % DTYPES[info.dtype].size !== 0) {
       const size = DTYPES[info.dtype].size;
       const actual = `${info.length} bytes`;
       const want = `a whole number of ${size}-byte ${info.dtype} elements`;
-      fail("QS4D-E516", { file, section, actual, expected: want }, loc);
+      fail("QS4D-E516", { file, section, actual, expected: want }, sectionLoc(file, section));
     }
     end = info.offset + info.length;
   }
@@ -245,13 +250,12 @@ function checkLayout(
 
 function decodeSection(bytes: Uint8Array, info: SectionInfo, file: string): Section {
   const payload = bytes.subarray(info.offset, info.offset + info.length);
-  const loc = { file, path: `section '${info.name}'` };
   const actual = crc32(payload);
   if (actual !== info.crc32) {
     fail(
       "QS4D-E512",
       { file, section: info.name, actual: crcText(actual), expected: crcText(info.crc32) },
-      loc,
+      sectionLoc(file, info.name),
     );
   }
   if (info.dtype !== null) {
@@ -263,6 +267,11 @@ function decodeSection(bytes: Uint8Array, info: SectionInfo, file: string): Sect
     };
   }
   return { name: info.name, kind: "json", value: parseJsonObject(payload, info.name, file) };
+}
+
+/** A section's place in a diagnostic (built only when one is raised). */
+function sectionLoc(file: string, section: string): { file: string; path: string } {
+  return { file, path: `section '${section}'` };
 }
 
 function parseJsonObject(payload: Uint8Array, section: string, file: string): JsonObject {
@@ -293,8 +302,8 @@ function hex(bytes: ArrayLike<number>): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
-function latin1(bytes: Uint8Array): string {
-  return Array.from(bytes.subarray(0, 64), (b) => String.fromCharCode(b)).join("");
+function latin1Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
 export function crcText(value: number): string {

@@ -165,6 +165,7 @@ describe("chip.bin container: every defect is a coded diagnostic", () => {
     ["unknown dtype", "QS4D-E507", edited((_, v) => v.setUint8(levelsAt + 7, 99))],
     ["alignment 2^13", "QS4D-E507", edited((_, v) => v.setUint8(levelsAt + 8, 13))],
     ["bad name byte", "QS4D-E507", edited((b) => (b[64 + 32 * 5 + 1]! = 0x41))],
+    ["non-ASCII name byte", "QS4D-E507", edited((b) => (b[64 + 32 * 5 + 1]! = 0xe9))],
     ["name past the table", "QS4D-E507", edited((_, v) => v.setUint16(levelsAt + 4, 500, true))],
     [
       "offset past the end",
