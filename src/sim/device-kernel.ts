@@ -11,6 +11,20 @@
 // the register file, then per packed table its analog values, block records, register indexes,
 // interleaved weights and per-slot constants and gains.
 
+import {
+  advance,
+  align,
+  F64,
+  I32,
+  memoryModule,
+  op,
+  uleb,
+  V128,
+  WasmArena,
+  wasm,
+  whileNot,
+} from "./wasm.js";
+
 /** A term slot of a block, in the kernel's memory. */
 export interface BlockSlot {
   /** Register indexes: [indexStart, indexEnd) of the table's index array. */
@@ -56,75 +70,7 @@ export interface PackedTable {
   readonly codesRecord: number;
 }
 
-// --- The module, encoded by hand (its text form beside each part). ---------------------------
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 (i32.const's immediate), for n >= 0: a zero bit 6 ends it. */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>>= 7;
-    if (n === 0 && (byte & 0x40) === 0) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const F64 = 0x7c;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, depth],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (local: number) => [0x20, local],
-  set: (local: number) => [0x21, local],
-  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
-  i32Const: (v: number) => [0x41, ...sleb(v)],
-  i32Add: [0x6a],
-  i32Sub: [0x6b],
-  i32Shl: [0x74],
-  i32Eqz: [0x45],
-  i32GeU: [0x4f],
-  f64ConvertI32S: [0xb7],
-  if: [0x04, 0x40],
-  i32Store: [0x36, 2, 0],
-  f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
-  f64Add: [0xa0],
-  f64Mul: [0xa2],
-  f64Sqrt: [0x9f],
-  f64Neg: [0x9a],
-  f64Min: [0xa4],
-  f64Max: [0xa5],
-  f64Nearest: [0x9e],
-  i32TruncF64S: [0xaa],
-  v128Load: (offset: number) => [0xfd, 0x00, 3, ...uleb(offset)],
-  v128Store: (offset: number) => [0xfd, 0x0b, 3, ...uleb(offset)],
-  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
-  f64x2Splat: [0xfd, 0x14],
-  f64x2Add: [0xfd, 0xf0, 0x01],
-  f64x2Mul: [0xfd, 0xf2, 0x01],
-};
+// --- The module, encoded by hand (wasm.ts: the encoding; its text form beside each part). ----
 
 // Locals of a block function: its parameters, then six i32 and 2 x lanes / 2 + 1 v128.
 const REC = 0; // byte address of the next block record
@@ -153,10 +99,6 @@ function loadField(local: number, offset: number): number[] {
   return [...op.get(REC), ...op.i32Load(offset), ...op.set(local)];
 }
 
-function advance(local: number, bytes: number): number[] {
-  return [...op.get(local), ...op.i32Const(bytes), ...op.i32Add, ...op.set(local)];
-}
-
 /** `x = x + (v128.load base + offset) x y`: the multiply, then the add, each rounded. */
 function multiplyAdd(x: number, base: number, offset: number, y: number): number[] {
   return [
@@ -167,20 +109,6 @@ function multiplyAdd(x: number, base: number, offset: number, y: number): number
     ...op.f64x2Mul,
     ...op.f64x2Add,
     ...op.set(x),
-  ];
-}
-
-/** `block (loop (br_if 1 (exit)) body (br 0))`. */
-function whileNot(exit: number[], body: number[]): number[] {
-  return [
-    ...op.block,
-    ...op.loop,
-    ...exit,
-    ...op.brIf(1),
-    ...body,
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
   ];
 }
 
@@ -360,33 +288,22 @@ function codesFunction(): number[] {
 export const KERNEL_LANES = [8, 4, 2] as const;
 
 function moduleBytes(): Uint8Array {
-  const n = KERNEL_LANES.length;
   // Type 0: the block functions (i32 i32 i32) -> (); type 1: codes (i32 i32) -> ().
-  const types = [2, 0x60, 3, I32, I32, I32, 0, 0x60, 2, I32, I32, 0];
-  const memoryImport = [1, ...name("env"), ...name("memory"), 0x02, 0x00, 0x01];
-  const exports = [
-    ...KERNEL_LANES.flatMap((lanes, f) => [...name(`lanes${lanes}`), 0x00, f]),
-    ...name("codes"),
-    0x00,
-    n,
-  ];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, types),
-    ...section(2, memoryImport),
-    ...section(3, [n + 1, ...new Array<number>(n).fill(0), 1]),
-    ...section(7, [n + 1, ...exports]),
-    ...section(10, [n + 1, ...KERNEL_LANES.flatMap(blockFunction), ...codesFunction()]),
-  ]);
+  return memoryModule(
+    [
+      [I32, I32, I32],
+      [I32, I32],
+    ],
+    [
+      ...KERNEL_LANES.map((lanes) => ({
+        type: 0,
+        name: `lanes${lanes}`,
+        body: blockFunction(lanes),
+      })),
+      { type: 1, name: "codes", body: codesFunction() },
+    ],
+  );
 }
-
-/** The part of the WebAssembly JavaScript API used here (@types/node 20 does not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: object | null = null;
 
@@ -397,17 +314,11 @@ function kernelModule(): object {
 
 // --- Packing and running. --------------------------------------------------------------------
 
-const PAGE = 65536;
 /** Bytes of a block record's header and of one slot's record. */
 const BLOCK_HEADER = 8;
 const SLOT_RECORD = 16;
 /** Bytes of a codes record (ten i32, aligned). */
 const CODES_RECORD = 48;
-
-/** Rounds up to 16 bytes (v128 loads are fastest aligned). */
-function align(n: number): number {
-  return Math.ceil(n / 16) * 16;
-}
 
 function tableBytes(t: KernelTableSource): number {
   let records = 0;
@@ -441,10 +352,9 @@ export class BlockKernel {
   readonly squares: Float64Array;
   /** Read-noise deviates of the current conversion, one per conversion. */
   readonly deviates: Float64Array;
-  private readonly memory: { buffer: ArrayBuffer };
+  private readonly arena: WasmArena;
   private readonly functions: BlockFunction[];
   private readonly codesOf: CodesFunction;
-  private next = 0;
 
   constructor(registerCount: number, segments: number, tables: readonly KernelTableSource[]) {
     const most = Math.max(0, ...tables.map((t) => t.count));
@@ -453,32 +363,29 @@ export class BlockKernel {
       align(segments * 8) +
       align(most * 8) +
       tables.reduce((n, t) => n + tableBytes(t), 0);
-    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
-    const { exports } = new wasm.Instance(kernelModule(), { env: { memory: this.memory } });
+    this.arena = new WasmArena(bytes);
+    const memory = this.arena.memory;
+    const { exports } = new wasm.Instance(kernelModule(), { env: { memory } });
     this.functions = KERNEL_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
     this.codesOf = exports.codes as CodesFunction;
-    this.registers = this.i32(registerCount);
-    this.squares = this.f64(segments);
-    this.deviates = this.f64(most);
+    this.registers = this.arena.i32(registerCount);
+    this.squares = this.arena.f64(segments);
+    this.deviates = this.arena.f64(most);
   }
 
   /** Copies a table into the kernel's memory (every table before the first run). */
   pack(t: KernelTableSource): PackedTable {
-    const analog = this.f64(t.count);
-    const codes = this.i32(t.count);
-    const codesRecord = this.take(CODES_RECORD);
-    const copies = [t.noiseWeight, t.noiseSegment, t.adcOffset, t.limit].map((a) => {
-      const view = a instanceof Float64Array ? this.f64(a.length) : this.i32(a.length);
-      view.set(a);
-      return view.byteOffset;
-    });
-    const [noiseWeight, noiseSegment, adcOffset, limit] = copies as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    new Int32Array(this.memory.buffer, codesRecord, 10).set([
+    const arena = this.arena;
+    const analog = arena.f64(t.count);
+    const codes = arena.i32(t.count);
+    const codesRecord = arena.take(CODES_RECORD);
+    const [noiseWeight, noiseSegment, adcOffset, limit] = [
+      t.noiseWeight,
+      t.noiseSegment,
+      t.adcOffset,
+      t.limit,
+    ].map((a) => arena.copy(a).byteOffset) as [number, number, number, number];
+    new Int32Array(arena.memory.buffer, codesRecord, 10).set([
       analog.byteOffset,
       analog.byteOffset + t.count * 8,
       this.deviates.byteOffset,
@@ -490,16 +397,14 @@ export class BlockKernel {
       codes.byteOffset,
       t.terms,
     ]);
-    const index = this.i32(t.index.length);
-    index.set(t.index);
-    const blockWeight = this.f64(t.blockWeight.length);
-    blockWeight.set(t.blockWeight);
+    const index = arena.copy(t.index);
+    const blockWeight = arena.copy(t.blockWeight);
     const byLanes = KERNEL_LANES.map((lanes) => t.blocks.filter((b) => b.lanes === lanes));
     const recordWords = (blocks: Block[]) => blocks.reduce((n, b) => n + 2 + 4 * b.slots.length, 0);
     const constantWords = t.blocks.reduce((n, b) => n + 2 * b.lanes * b.slots.length, 0);
     const words = byLanes.map(recordWords);
-    const records = this.i32(words.reduce((n, w) => n + w, 0));
-    const constants = this.f64(constantWords);
+    const records = arena.i32(words.reduce((n, w) => n + w, 0));
+    const constants = arena.f64(constantWords);
     let r = 0;
     let k = 0;
     const ranges = byLanes.map((blocks) => {
@@ -538,19 +443,5 @@ export class BlockKernel {
   codes(table: PackedTable, noisy: boolean): Int32Array {
     this.codesOf(table.codesRecord, noisy ? 1 : 0);
     return table.codes;
-  }
-
-  private take(bytes: number): number {
-    const at = this.next;
-    this.next += align(bytes);
-    return at;
-  }
-
-  private f64(n: number): Float64Array {
-    return new Float64Array(this.memory.buffer, this.take(n * 8), n);
-  }
-
-  private i32(n: number): Int32Array {
-    return new Int32Array(this.memory.buffer, this.take(n * 4), n);
   }
 }

@@ -16,6 +16,7 @@ import {
   tableKernel,
 } from "./conversions.js";
 import type { ChipLayout } from "./layout.js";
+import { type PackedPairs, PairKernel } from "./pair-kernel.js";
 
 /** What a VCD trace sees of one read. */
 export interface ReadProbe {
@@ -189,6 +190,9 @@ export class IdealEngine implements ReadEngine {
   private readonly sums: Float64Array;
   private readonly mirrorSums: Float64Array;
   private readonly codes = new Map<ConversionTable, Int32Array>();
+  /** The register file and the primaries' pair records in WebAssembly (pair-kernel.ts). */
+  private readonly kernel: PairKernel;
+  private readonly packed = new Map<ConversionTable, PackedPairs>();
   /** Mirror tables with their kernels, built at their first conversion (ConversionTable.ideal). */
   private readonly mirrorTables = new Map<ReadGroup, KernelTable>();
 
@@ -197,11 +201,18 @@ export class IdealEngine implements ReadEngine {
    * default they are converted only for a trace (and then checked), as they change nothing.
    */
   constructor(
-    private readonly chip: { readonly image: ChipImage; readonly layout: ChipLayout },
+    private readonly chip: {
+      readonly image: ChipImage;
+      readonly layout: ChipLayout;
+      readonly groups: ReadonlyMap<number, ReadGroup>;
+    },
     private readonly checksMirrors = false,
   ) {
     const registerCount = chip.layout.registers;
-    this.registers = new Int32Array(registerCount);
+    const tables = [...chip.groups.values()].map((g) => g.primaries);
+    this.kernel = new PairKernel(registerCount, tables);
+    for (const t of tables) this.packed.set(t, this.kernel.pack(t));
+    this.registers = this.kernel.registers;
     this.sums = new Float64Array(registerCount);
     this.mirrorSums = new Float64Array(registerCount);
   }
@@ -209,8 +220,9 @@ export class IdealEngine implements ReadEngine {
   beginSample(): void {}
 
   read(group: ReadGroup, probe: ReadProbe | null): void {
-    const primaries = this.scratch(group.primaries);
-    idealCodes(group.primaries, this.registers, primaries);
+    // The pair records in the kernel, the other conversions here, into the same codes.
+    const primaries = this.kernel.run(this.packed.get(group.primaries)!);
+    blockCodes(group.primaries, this.registers, primaries);
     if (probe !== null || this.checksMirrors) {
       // Mirrors change nothing on the ideal chip: computed for the trace or the check.
       const mirrors = this.scratch(group.mirrors);
