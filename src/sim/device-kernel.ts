@@ -64,7 +64,7 @@ export interface PackedTable {
   readonly codes: Int32Array;
   readonly index: Int32Array;
   readonly blockWeight: Float64Array;
-  /** Per entry of KERNEL_LANES: [start, end) of its block records. */
+  /** Per reading function (8, 4, 2 lanes, then singles): [start, end) of its block records. */
   readonly records: readonly (readonly [number, number])[];
   /** The codes function's record. */
   readonly codesRecord: number;
@@ -163,6 +163,79 @@ function blockFunction(lanes: number): number[] {
   const body = [
     ...locals,
     ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], block),
+    ...op.end,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
+// Locals of the single function, after the block function's six i32: the analog value and sum.
+const A1 = 9;
+const S1 = 10;
+
+/**
+ * (func $single (param $rec $end $regs i32)): conversions read alone, one lane of the block
+ * function in scalar binary64, on the same records (a slot's constants-and-gains: [constant,
+ * gain]): s = constant; s = s + w x code per entry in order; a = 0; a = a + g x s per slot.
+ */
+function singleFunction(): number[] {
+  const entry = [
+    ...op.get(S1),
+    ...op.get(WP),
+    ...op.f64Load(0),
+    ...op.get(REGS),
+    ...op.get(IP),
+    ...op.i32Load(0),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.i32Load(0),
+    ...op.f64ConvertI32S,
+    ...op.f64Mul,
+    ...op.f64Add,
+    ...op.set(S1),
+    ...advance(IP, 4),
+    ...advance(WP, 8),
+  ];
+  const slot = [
+    ...loadField(IP, 0),
+    ...loadField(IE, 4),
+    ...loadField(WP, 8),
+    ...loadField(CG, 12),
+    ...advance(REC, 16),
+    ...op.get(CG),
+    ...op.f64Load(0),
+    ...op.set(S1),
+    ...whileNot([...op.get(IP), ...op.get(IE), ...op.i32GeU], entry),
+    ...op.get(A1),
+    ...op.get(CG),
+    ...op.f64Load(8),
+    ...op.get(S1),
+    ...op.f64Mul,
+    ...op.f64Add,
+    ...op.set(A1),
+    ...op.get(N),
+    ...op.i32Const(1),
+    ...op.i32Sub,
+    ...op.set(N),
+  ];
+  const conversion = [
+    ...loadField(C, 0),
+    ...loadField(N, 4),
+    ...advance(REC, 8),
+    ...op.f64Zero,
+    ...op.set(A1),
+    ...whileNot([...op.get(N), ...op.i32Eqz], slot),
+    ...op.get(C),
+    ...op.get(A1),
+    ...op.f64Store(0),
+  ];
+  const body = [
+    2,
+    ...uleb(6),
+    I32,
+    ...uleb(2),
+    F64,
+    ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], conversion),
     ...op.end,
   ];
   return [...uleb(body.length), ...body];
@@ -284,8 +357,11 @@ function codesFunction(): number[] {
   return [...uleb(body.length), ...body];
 }
 
-/** Lanes of the block functions, in the module's function order (DeviceTable.blockWidth > 1). */
+/** Lanes of the block functions (DeviceTable.blockWidth > 1). */
 export const KERNEL_LANES = [8, 4, 2] as const;
+
+/** Lanes of the module's reading functions, in its function order: the blocks, then singles. */
+const FUNCTION_LANES = [...KERNEL_LANES, 1] as const;
 
 function moduleBytes(): Uint8Array {
   // Type 0: the block functions (i32 i32 i32) -> (); type 1: codes (i32 i32) -> ().
@@ -295,10 +371,10 @@ function moduleBytes(): Uint8Array {
       [I32, I32],
     ],
     [
-      ...KERNEL_LANES.map((lanes) => ({
+      ...FUNCTION_LANES.map((lanes) => ({
         type: 0,
         name: `lanes${lanes}`,
-        body: blockFunction(lanes),
+        body: lanes === 1 ? singleFunction() : blockFunction(lanes),
       })),
       { type: 1, name: "codes", body: codesFunction() },
     ],
@@ -366,7 +442,7 @@ export class BlockKernel {
     this.arena = new WasmArena(bytes);
     const memory = this.arena.memory;
     const { exports } = new wasm.Instance(kernelModule(), { env: { memory } });
-    this.functions = KERNEL_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
+    this.functions = FUNCTION_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
     this.codesOf = exports.codes as CodesFunction;
     this.registers = this.arena.i32(registerCount);
     this.squares = this.arena.f64(segments);
@@ -399,7 +475,7 @@ export class BlockKernel {
     ]);
     const index = arena.copy(t.index);
     const blockWeight = arena.copy(t.blockWeight);
-    const byLanes = KERNEL_LANES.map((lanes) => t.blocks.filter((b) => b.lanes === lanes));
+    const byLanes = FUNCTION_LANES.map((lanes) => t.blocks.filter((b) => b.lanes === lanes));
     const recordWords = (blocks: Block[]) => blocks.reduce((n, b) => n + 2 + 4 * b.slots.length, 0);
     const constantWords = t.blocks.reduce((n, b) => n + 2 * b.lanes * b.slots.length, 0);
     const words = byLanes.map(recordWords);

@@ -216,7 +216,8 @@ interface DeviceTable {
    * the same registers in the same order (their columns share rows), read in one pass over the
    * registers, each with its own sum in its own order. `blockWidth[c]` is the block's width
    * (1: read alone) and `blockStart[c]` its first weight in `blockWeight` (interleaved: entry
-   * j of the w conversions side by side).
+   * j of the w conversions side by side; a conversion read alone has its weights there too,
+   * for the kernel).
    */
   readonly blockWidth: Uint8Array;
   readonly blockStart: Int32Array;
@@ -258,14 +259,12 @@ function blocks(
   const blockWeight: number[] = [];
   for (let c = 0; c < count; ) {
     const width = KERNEL_LANES.find((w) => sameRegisters(ptr, index, terms, c, w, count)) ?? 1;
-    if (width > 1) {
-      blockWidth[c] = width;
-      blockStart[c] = blockWeight.length;
-      for (let k = 0; k < terms; k++) {
-        const q = c * terms + k;
-        for (let j = 0; j < ptr[q + 1]! - ptr[q]!; j++)
-          for (let i = 0; i < width; i++) blockWeight.push(weight[ptr[q + i * terms]! + j]!);
-      }
+    blockWidth[c] = width;
+    blockStart[c] = blockWeight.length;
+    for (let k = 0; k < terms; k++) {
+      const q = c * terms + k;
+      for (let j = 0; j < ptr[q + 1]! - ptr[q]!; j++)
+        for (let i = 0; i < width; i++) blockWeight.push(weight[ptr[q + i * terms]! + j]!);
     }
     c += width;
   }
@@ -360,7 +359,6 @@ function kernelBlocks(table: ConversionTable, dt: DeviceTable): Block[] {
   const out: Block[] = [];
   for (let c = 0; c < table.count; c += dt.blockWidth[c]!) {
     const lanes = dt.blockWidth[c]!;
-    if (lanes === 1) continue;
     const laneValues = (v: ArrayLike<number>, q: number) =>
       Array.from({ length: lanes }, (_, i) => v[q + i * terms]!);
     let weightStart = dt.blockStart[c]!;
@@ -570,7 +568,6 @@ export class DeviceEngine implements ReadEngine {
     if (packed === undefined) return this.convertInScript(table, dt);
     const noisy = this.readSigma > 0;
     this.kernel.run(packed);
-    this.singles(table, dt, packed.analog);
     if (noisy) this.readNoise.gaussians(this.kernel.deviates, table.count);
     return this.kernel.codes(packed, noisy);
   }

@@ -55,6 +55,8 @@ export const op = {
   if: [0x04, 0x40],
   i32Store: [0x36, 2, 0],
   f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
+  f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
+  f64Zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
   f64Add: [0xa0],
   f64Mul: [0xa2],
   f64Sqrt: [0x9f],

@@ -1,5 +1,5 @@
 // The device model's WebAssembly kernel computes what the JavaScript loops compute, bit for
-// bit: the block functions (2, 4 and 8 lanes) against a scalar loop in the specified order, the
+// bit: the block functions (2, 4 and 8 lanes, and conversions read alone) against a scalar loop in the specified order, the
 // codes function against the simulator's own rounding (arith.ts), and a noisy engine's kernel
 // path against its JavaScript path (the one mirror tables take) on a compiled chip.
 
@@ -38,7 +38,8 @@ function randomCase(seed: number): Case {
   const blocks: Block[] = [];
   let count = 0;
   for (let b = 0; b < 12; b++) {
-    const lanes = KERNEL_LANES[b % KERNEL_LANES.length]!;
+    const widths = [...KERNEL_LANES, 1];
+    const lanes = widths[b % widths.length]!;
     const terms = 1 + Math.floor(next() * 3);
     const slots = [];
     for (let k = 0; k < terms; k++) {
