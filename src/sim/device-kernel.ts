@@ -357,6 +357,97 @@ function codesFunction(): number[] {
   return [...uleb(body.length), ...body];
 }
 
+// Locals of the squares function: (param $rec $from $to $regs i32), then nine i32 and two f64.
+const SQ_REC = 0;
+const SQ_FROM = 1;
+const SQ_TO = 2;
+const SQ_REGS = 3;
+const SQ_CONSTANT = 4;
+const SQ_START = 5;
+const SQ_REGISTER = 6;
+const SQ_ROWS = 7;
+const SQ_CROSS = 8;
+const SQ_OUT = 9;
+const SQ_S = 10;
+const SQ_J = 11;
+const SQ_END = 12;
+const SQ_SUM = 13;
+const SQ_CODE = 14;
+
+/** `base + (i << shift)`. */
+function indexed(base: number, i: number, shift: number): number[] {
+  return [...op.get(base), ...op.get(i), ...op.i32Const(shift), ...op.i32Shl, ...op.i32Add];
+}
+
+/**
+ * (func $squares (param $rec $from $to $regs i32)): per segment s of [from, to), the sum of
+ * its squared row voltages as DeviceEngine defines it, in its order: sum = K_s, then per
+ * register entry j sum = sum + code x (n_j x code + b_j). Record: [K, register starts,
+ * registers, n, b, out], all addresses.
+ */
+function squaresFunction(): number[] {
+  const entry = [
+    ...indexed(SQ_REGISTER, SQ_J, 2),
+    ...op.i32Load(0),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.get(SQ_REGS),
+    ...op.i32Add,
+    ...op.i32Load(0),
+    ...op.f64ConvertI32S,
+    ...op.set(SQ_CODE),
+    ...op.get(SQ_SUM),
+    ...op.get(SQ_CODE),
+    ...indexed(SQ_ROWS, SQ_J, 3),
+    ...op.f64Load(0),
+    ...op.get(SQ_CODE),
+    ...op.f64Mul,
+    ...indexed(SQ_CROSS, SQ_J, 3),
+    ...op.f64Load(0),
+    ...op.f64Add,
+    ...op.f64Mul,
+    ...op.f64Add,
+    ...op.set(SQ_SUM),
+    ...op.get(SQ_J),
+    ...op.i32Const(1),
+    ...op.i32Add,
+    ...op.set(SQ_J),
+  ];
+  const segment = [
+    ...indexed(SQ_CONSTANT, SQ_S, 3),
+    ...op.f64Load(0),
+    ...op.set(SQ_SUM),
+    ...indexed(SQ_START, SQ_S, 2),
+    ...op.i32Load(0),
+    ...op.set(SQ_J),
+    ...indexed(SQ_START, SQ_S, 2),
+    ...op.i32Load(4),
+    ...op.set(SQ_END),
+    ...whileNot([...op.get(SQ_J), ...op.get(SQ_END), ...op.i32GeU], entry),
+    ...indexed(SQ_OUT, SQ_S, 3),
+    ...op.get(SQ_SUM),
+    ...op.f64Store(0),
+    ...op.get(SQ_S),
+    ...op.i32Const(1),
+    ...op.i32Add,
+    ...op.set(SQ_S),
+  ];
+  const fields = [SQ_CONSTANT, SQ_START, SQ_REGISTER, SQ_ROWS, SQ_CROSS, SQ_OUT];
+  const body = [
+    2,
+    ...uleb(9),
+    I32,
+    ...uleb(2),
+    F64,
+    ...fields.flatMap((local, i) => [...op.get(SQ_REC), ...op.i32Load(4 * i), ...op.set(local)]),
+    ...op.get(SQ_FROM),
+    ...op.set(SQ_S),
+    ...whileNot([...op.get(SQ_S), ...op.get(SQ_TO), ...op.i32GeU], segment),
+    ...op.end,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
 /** Lanes of the block functions (DeviceTable.blockWidth > 1). */
 export const KERNEL_LANES = [8, 4, 2] as const;
 
@@ -364,11 +455,12 @@ export const KERNEL_LANES = [8, 4, 2] as const;
 const FUNCTION_LANES = [...KERNEL_LANES, 1] as const;
 
 function moduleBytes(): Uint8Array {
-  // Type 0: the block functions (i32 i32 i32) -> (); type 1: codes (i32 i32) -> ().
+  // Type 0: the reading functions (i32 i32 i32) -> (); 1: codes (i32 i32); 2: squares (4 x i32).
   return memoryModule(
     [
       [I32, I32, I32],
       [I32, I32],
+      [I32, I32, I32, I32],
     ],
     [
       ...FUNCTION_LANES.map((lanes) => ({
@@ -377,6 +469,7 @@ function moduleBytes(): Uint8Array {
         body: lanes === 1 ? singleFunction() : blockFunction(lanes),
       })),
       { type: 1, name: "codes", body: codesFunction() },
+      { type: 2, name: "squares", body: squaresFunction() },
     ],
   );
 }
@@ -420,6 +513,34 @@ function tableBytes(t: KernelTableSource): number {
 
 type BlockFunction = (rec: number, end: number, regs: number) => void;
 type CodesFunction = (rec: number, noisy: number) => void;
+type SquaresFunction = (rec: number, from: number, to: number, regs: number) => void;
+
+/** Bytes of the squares record (six i32, aligned). */
+const SQUARES_RECORD = 32;
+
+/**
+ * The segments of the sums of squared row voltages (device.ts): segment s's register entries
+ * are [registerStart[s], registerStart[s + 1]), each a register, its row count n and its cross
+ * term b; constant[s] is K.
+ */
+export interface SegmentSource {
+  readonly registerStart: Int32Array;
+  readonly register: Int32Array;
+  readonly rowCount: Float64Array;
+  readonly cross: Float64Array;
+  readonly constant: Float64Array;
+}
+
+function segmentBytes(s: SegmentSource): number {
+  const entries = s.register.length;
+  return (
+    SQUARES_RECORD +
+    align(s.constant.length * 8) +
+    align(s.registerStart.length * 4) +
+    align(entries * 4) +
+    2 * align(entries * 8)
+  );
+}
 
 /** The kernel of one engine: its register file, read-noise scratch and packed tables in one memory. */
 export class BlockKernel {
@@ -431,13 +552,21 @@ export class BlockKernel {
   private readonly arena: WasmArena;
   private readonly functions: BlockFunction[];
   private readonly codesOf: CodesFunction;
+  private readonly squaresOf: SquaresFunction;
+  private readonly squaresRecord: number;
 
-  constructor(registerCount: number, segments: number, tables: readonly KernelTableSource[]) {
+  constructor(
+    registerCount: number,
+    segments: SegmentSource,
+    tables: readonly KernelTableSource[],
+  ) {
     const most = Math.max(0, ...tables.map((t) => t.count));
+    const count = segments.constant.length;
     const bytes =
       align(registerCount * 4) +
-      align(segments * 8) +
+      align(count * 8) +
       align(most * 8) +
+      segmentBytes(segments) +
       tables.reduce((n, t) => n + tableBytes(t), 0);
     this.arena = new WasmArena(bytes);
     const memory = this.arena.memory;
@@ -445,8 +574,23 @@ export class BlockKernel {
     this.functions = FUNCTION_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
     this.codesOf = exports.codes as CodesFunction;
     this.registers = this.arena.i32(registerCount);
-    this.squares = this.arena.f64(segments);
+    this.squares = this.arena.f64(count);
     this.deviates = this.arena.f64(most);
+    this.squaresOf = exports.squares as SquaresFunction;
+    this.squaresRecord = this.arena.take(SQUARES_RECORD);
+    const copies = [
+      segments.constant,
+      segments.registerStart,
+      segments.register,
+      segments.rowCount,
+      segments.cross,
+    ].map((a) => this.arena.copy(a).byteOffset);
+    new Int32Array(memory.buffer, this.squaresRecord, 6).set([...copies, this.squares.byteOffset]);
+  }
+
+  /** `squares` of segments [from, to) from the registers as they are. */
+  rowSquares(from: number, to: number): void {
+    this.squaresOf(this.squaresRecord, from, to, this.registers.byteOffset);
   }
 
   /** Copies a table into the kernel's memory (every table before the first run). */

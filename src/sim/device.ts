@@ -464,6 +464,7 @@ export class DeviceEngine implements ReadEngine {
   private readonly kernel: BlockKernel;
   private readonly packed = new Map<ConversionTable, PackedTable>();
   private readonly segments: SegmentSquares;
+  private readonly ranges = new Map<ReadGroup, Int32Array>();
   /** Per segment (engine-wide): sum of the squared row voltages of the current read. */
   private readonly squares: Float64Array;
   private readonly readSigma: number;
@@ -501,7 +502,7 @@ export class DeviceEngine implements ReadEngine {
       limit: t.limit,
       blocks: kernelBlocks(t, this.table(t)),
     }));
-    this.kernel = new BlockKernel(layout.registers, this.segments.constant.length, sources);
+    this.kernel = new BlockKernel(layout.registers, this.segments, sources);
     this.registers = this.kernel.registers;
     this.squares = this.kernel.squares;
     primaries.forEach((t, i) => {
@@ -540,7 +541,10 @@ export class DeviceEngine implements ReadEngine {
   }
 
   read(group: ReadGroup, probe: ReadProbe | null): void {
-    if (this.readSigma > 0) for (const k of group.arrays) this.rowSquares(k);
+    if (this.readSigma > 0) {
+      const ranges = this.segmentRanges(group);
+      for (let i = 0; i < ranges.length; i += 2) this.kernel.rowSquares(ranges[i]!, ranges[i + 1]!);
+    }
     const primaries = this.convert(group.primaries);
     if (probe !== null)
       probe.conversions(group, this.registers, primaries, this.convert(group.mirrors));
@@ -548,18 +552,24 @@ export class DeviceEngine implements ReadEngine {
     probe?.committed(group, this.registers);
   }
 
-  /** Per segment of array k: sum over its rows of V^2, V = polarity x code + DAC offset. */
-  private rowSquares(k: number): void {
-    const { segmentBase, registerStart, register, rowCount, cross, constant } = this.segments;
-    const registers = this.registers;
-    for (let s = segmentBase[k]!; s < segmentBase[k + 1]!; s++) {
-      let sum = constant[s]!;
-      for (let j = registerStart[s]!; j < registerStart[s + 1]!; j++) {
-        const code = registers[register[j]!]!;
-        sum += code * (rowCount[j]! * code + cross[j]!);
+  /**
+   * The segments of the group's arrays as [from, to) pairs, adjacent ones merged: their sums of
+   * V^2 (V = polarity x code + DAC offset) are what the read noise of this read needs.
+   */
+  private segmentRanges(group: ReadGroup): Int32Array {
+    let ranges = this.ranges.get(group);
+    if (ranges === undefined) {
+      const { segmentBase } = this.segments;
+      const out: number[] = [];
+      for (const k of group.arrays) {
+        const [from, to] = [segmentBase[k]!, segmentBase[k + 1]!];
+        if (out.length > 0 && out[out.length - 1] === from) out[out.length - 1] = to;
+        else out.push(from, to);
       }
-      this.squares[s] = sum;
+      ranges = Int32Array.from(out);
+      this.ranges.set(group, ranges);
     }
+    return ranges;
   }
 
   private convert(table: ConversionTable): Int32Array {

@@ -6,7 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { roundClamp } from "../../src/sim/arith.js";
 import type { ConversionTable } from "../../src/sim/conversions.js";
-import { type Block, BlockKernel, KERNEL_LANES } from "../../src/sim/device-kernel.js";
+import {
+  type Block,
+  BlockKernel,
+  KERNEL_LANES,
+  type SegmentSource,
+} from "../../src/sim/device-kernel.js";
 import { NO_NOISE, parseNoise } from "../../src/sim/noise.js";
 import { engineFor, prepareChip } from "../../src/sim/simulate.js";
 import { Rng } from "../fuzz/rng.js";
@@ -98,12 +103,68 @@ function noCodes(count: number, terms: number) {
   };
 }
 
+/** `count` segments with no register entries (K = 0). */
+function noSegments(count: number): SegmentSource {
+  return {
+    registerStart: new Int32Array(count + 1),
+    register: new Int32Array(0),
+    rowCount: new Float64Array(0),
+    cross: new Float64Array(0),
+    constant: new Float64Array(count),
+  };
+}
+
+/** Random segments over `registers` registers: 0 to 12 entries each, offsets of mixed size. */
+function randomSegments(next: () => number, count: number, registers: number): SegmentSource {
+  const registerStart = [0];
+  const register: number[] = [];
+  const rowCount: number[] = [];
+  const cross: number[] = [];
+  for (let s = 0; s < count; s++) {
+    const entries = Math.floor(next() * 13);
+    for (let j = 0; j < entries; j++) {
+      register.push(Math.floor(next() * registers));
+      rowCount.push(1 + Math.floor(next() * 3));
+      cross.push((next() - 0.5) * 10 ** (next() * 3 - 2));
+    }
+    registerStart.push(register.length);
+  }
+  return {
+    registerStart: Int32Array.from(registerStart),
+    register: Int32Array.from(register),
+    rowCount: Float64Array.from(rowCount),
+    cross: Float64Array.from(cross),
+    constant: Float64Array.from({ length: count }, () => next() * 1e-2),
+  };
+}
+
 describe("device kernel", () => {
+  it("sums squared row voltages per segment as DeviceEngine specifies, in its order", () => {
+    const next = random(11);
+    const registers = Int32Array.from({ length: 50 }, () => Math.floor(next() * 511) - 255);
+    const segments = randomSegments(next, 40, registers.length);
+    const kernel = new BlockKernel(registers.length, segments, []);
+    kernel.registers.set(registers);
+    kernel.squares.fill(-1);
+    kernel.rowSquares(3, 17);
+    kernel.rowSquares(17, 40);
+    const expected = Float64Array.from({ length: 40 }, (_, s) => {
+      if (s < 3) return -1; // not asked for: left alone
+      let sum = segments.constant[s]!;
+      for (let j = segments.registerStart[s]!; j < segments.registerStart[s + 1]!; j++) {
+        const code = registers[segments.register[j]!]!;
+        sum += code * (segments.rowCount[j]! * code + segments.cross[j]!);
+      }
+      return sum;
+    });
+    expect(same(kernel.squares, expected)).toBe(true);
+  });
+
   it("reads blocks of 2, 4 and 8 lanes exactly as the scalar loop", () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const c = randomCase(seed);
       const source = { ...c, ...noCodes(c.count, 1) };
-      const kernel = new BlockKernel(c.registers.length, 1, [source]);
+      const kernel = new BlockKernel(c.registers.length, noSegments(1), [source]);
       const packed = kernel.pack(source);
       kernel.registers.set(c.registers);
       kernel.run(packed);
@@ -126,7 +187,7 @@ describe("device kernel", () => {
         adcOffset: Float64Array.from({ length: count }, (_, i) => (i % 3 === 0 ? 0 : next() - 0.5)),
         limit: Int32Array.from({ length: count }, () => 1 + Math.floor(next() * 300)),
       };
-      const kernel = new BlockKernel(1, 5, [source]);
+      const kernel = new BlockKernel(1, noSegments(5), [source]);
       const packed = kernel.pack(source);
       // Exact halves (ties to even), values beyond the limits, zeros of both signs.
       const analog = Float64Array.from({ length: count }, (_, i) =>
@@ -164,14 +225,13 @@ describe("device kernel", () => {
       readNoise: { gaussians(out: Float64Array, n: number): void };
       convert(t: ConversionTable): Int32Array;
       convertInScript(t: ConversionTable, dt: unknown): Int32Array;
-      rowSquares(k: number): void;
-      image: { arrays: unknown[] };
+      kernel: { rowSquares(from: number, to: number): void; squares: Float64Array };
       beginSample(sample: number): void;
     };
     const next = random(4);
     for (let i = 0; i < engine.registers.length; i++)
       engine.registers[i] = Math.floor(next() * 255) - 127;
-    for (let k = 0; k < engine.image.arrays.length; k++) engine.rowSquares(k);
+    engine.kernel.rowSquares(0, engine.kernel.squares.length);
     expect(engine.packed.size).toBeGreaterThan(0);
     for (const table of engine.packed.keys()) {
       engine.beginSample(7);
