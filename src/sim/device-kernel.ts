@@ -1,16 +1,20 @@
-// The device model's dense dot products in WebAssembly SIMD (docs/simulator.md §4). With
-// programming error every modelled cell conducts, so a conversion sums over every driven row of
-// its segments, not only its programmed cells: six times the ideal chip's work on a large model.
-// Blocks of four conversions with the same registers (DeviceTable.blockWidth = 4) are read here,
-// two lanes of binary64 per instruction; each lane does exactly what the JavaScript loop does
-// (s = constant; s = s + w x code per entry in order; a = 0; a = a + g x s per term slot), with
-// IEEE-754 mul and add rounded one by one (no fused multiply-add in WebAssembly), so the codes
-// are the same bits as the scalar path's (tested in test/sim/device-kernel.test.ts).
+// The device model's read in WebAssembly (docs/simulator.md §4). With programming error every
+// modelled cell conducts, so a conversion sums over every driven row of its segments, not only
+// its programmed cells: six times the ideal chip's work on a large model. Blocks of 8, 4 or 2
+// conversions with the same registers (DeviceTable.blockWidth) are read two lanes of binary64
+// per instruction, conversions read alone in scalar binary64; each lane does exactly what the
+// JavaScript loop does (s = constant; s = s + w x code per entry in order; a = 0; a = a + g x s
+// per term slot), with IEEE-754 mul and add rounded one by one (no fused multiply-add in
+// WebAssembly), so the codes are the same bits as the scalar path's. The same module sums the
+// squared row voltages of the read noise, draws its normals (the ziggurat's common case; rng.ts
+// finishes the rest) and turns analog values into codes. Tested in
+// test/sim/device-kernel.test.ts.
 //
 // Memory: one WebAssembly.Memory per engine, sized once (it never grows, so views stay valid):
-// the register file, then per packed table its analog values, block records, register indexes,
+// the register file, the squares and deviates, the segments, the generator's state and the
+// ziggurat, then per packed table its analog values, block records, register indexes,
 // interleaved weights and per-slot constants and gains.
-
+import { type Rng, ZIGGURAT_X } from "./rng.js";
 import {
   advance,
   align,
@@ -68,6 +72,8 @@ export interface PackedTable {
   readonly records: readonly (readonly [number, number])[];
   /** The codes function's record. */
   readonly codesRecord: number;
+  /** The codes function for its number of term slots. */
+  readonly codesOf: (rec: number, noisy: number) => void;
 }
 
 // --- The module, encoded by hand (wasm.ts: the encoding; its text form beside each part). ----
@@ -286,23 +292,30 @@ function noiseTerm(first: boolean): number[] {
  * (f64.nearest) of clamp(a + ADC offset, -limit, limit). Record: [analog, analog end,
  * deviates, noise weights, noise segments, squares, ADC offsets, limits, codes, terms].
  */
-function codesFunction(): number[] {
+function codesFunction(terms: number | null): number[] {
+  // The slots' terms one after the other: unrolled for a fixed count, else a loop.
+  const slots =
+    terms !== null
+      ? Array.from({ length: terms }, (_, k) => noiseTerm(k === 0)).flat()
+      : [
+          ...noiseTerm(true),
+          ...op.get(TERMS),
+          ...op.i32Const(1),
+          ...op.i32Sub,
+          ...op.set(TERMS_LEFT),
+          ...whileNot(
+            [...op.get(TERMS_LEFT), ...op.i32Eqz],
+            [
+              ...noiseTerm(false),
+              ...op.get(TERMS_LEFT),
+              ...op.i32Const(1),
+              ...op.i32Sub,
+              ...op.set(TERMS_LEFT),
+            ],
+          ),
+        ];
   const noise = [
-    ...noiseTerm(true),
-    ...op.get(TERMS),
-    ...op.i32Const(1),
-    ...op.i32Sub,
-    ...op.set(TERMS_LEFT),
-    ...whileNot(
-      [...op.get(TERMS_LEFT), ...op.i32Eqz],
-      [
-        ...noiseTerm(false),
-        ...op.get(TERMS_LEFT),
-        ...op.i32Const(1),
-        ...op.i32Sub,
-        ...op.set(TERMS_LEFT),
-      ],
-    ),
+    ...slots,
     ...op.get(A),
     ...op.get(VAR),
     ...op.f64Sqrt,
@@ -448,6 +461,136 @@ function squaresFunction(): number[] {
   return [...uleb(body.length), ...body];
 }
 
+// Locals of the gaussians function: (param $state $table $out $n i32), then eight i32 and an f64.
+const G_STATE = 0;
+const G_TABLE = 1;
+const G_OUT = 2;
+const G_N = 3;
+const G_I = 4;
+const G_S0 = 5;
+const G_S1 = 6;
+const G_S2 = 7;
+const G_S3 = 8;
+const G_WORD = 9;
+const G_T = 10;
+const G_LAYER = 11;
+const G_X = 12;
+
+/** `a = a ^ b`. */
+function xorInto(a: number, b: number): number[] {
+  return [...op.get(a), ...op.get(b), ...op.i32Xor, ...op.set(a)];
+}
+
+/**
+ * (func $gaussians (param $state $table $out $n i32)): rng.ts's Rng.gaussians, the common case
+ * only. Per draw one xoshiro128** word (state at $state[0..4)), its layer (8 bits) and position
+ * (24 bits) in the ziggurat ($table: the layers' edges X), x = ((position - 8388607.5) x 2^-23)
+ * x X[layer], kept when |x| < X[layer + 1]. At the first word that is not, it stops and leaves
+ * the word at $state[4] for JavaScript to finish; $state[5] is the number of draws made.
+ */
+function gaussiansFunction(): number[] {
+  const word = [
+    // word = rotl(s1 x 5, 7) x 9; t = s1 << 9
+    ...op.get(G_S1),
+    ...op.i32Const(5),
+    ...op.i32Mul,
+    ...op.i32Const(7),
+    ...op.i32Rotl,
+    ...op.i32Const(9),
+    ...op.i32Mul,
+    ...op.set(G_WORD),
+    ...op.get(G_S1),
+    ...op.i32Const(9),
+    ...op.i32Shl,
+    ...op.set(G_T),
+    ...xorInto(G_S2, G_S0),
+    ...xorInto(G_S3, G_S1),
+    ...xorInto(G_S1, G_S2),
+    ...xorInto(G_S0, G_S3),
+    ...xorInto(G_S2, G_T),
+    ...op.get(G_S3),
+    ...op.i32Const(11),
+    ...op.i32Rotl,
+    ...op.set(G_S3),
+  ];
+  const layerEdge = (next: number) => [
+    ...op.get(G_TABLE),
+    ...op.get(G_LAYER),
+    ...op.i32Const(3),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.f64Load(next * 8),
+  ];
+  const draw = [
+    ...word,
+    ...op.get(G_WORD),
+    ...op.i32Const(0xff),
+    ...op.i32And,
+    ...op.set(G_LAYER),
+    ...op.get(G_WORD),
+    ...op.i32Const(8),
+    ...op.i32ShrU,
+    ...op.f64ConvertI32U,
+    ...op.f64Const(8388607.5),
+    ...op.f64Sub,
+    ...op.f64Const(1.1920928955078125e-7),
+    ...op.f64Mul,
+    ...layerEdge(0),
+    ...op.f64Mul,
+    ...op.set(G_X),
+    ...op.get(G_X),
+    ...op.f64Abs,
+    ...layerEdge(1),
+    ...op.f64Lt,
+    ...op.if,
+    ...op.get(G_OUT),
+    ...op.get(G_I),
+    ...op.i32Const(3),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.get(G_X),
+    ...op.f64Store(0),
+    ...op.get(G_I),
+    ...op.i32Const(1),
+    ...op.i32Add,
+    ...op.set(G_I),
+    ...op.br(1), // the next draw
+    ...op.end,
+    // Outside the box: the word for JavaScript, and out of the loop.
+    ...op.get(G_STATE),
+    ...op.get(G_WORD),
+    ...op.i32StoreAt(16),
+    ...op.br(1),
+  ];
+  const state = [G_S0, G_S1, G_S2, G_S3];
+  const body = [
+    2,
+    ...uleb(8),
+    I32,
+    ...uleb(1),
+    F64,
+    ...state.flatMap((local, i) => [...op.get(G_STATE), ...op.i32Load(4 * i), ...op.set(local)]),
+    ...op.block,
+    ...op.loop,
+    ...op.get(G_I),
+    ...op.get(G_N),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    ...draw,
+    ...op.end,
+    ...op.end,
+    ...state.flatMap((local, i) => [...op.get(G_STATE), ...op.get(local), ...op.i32StoreAt(4 * i)]),
+    ...op.get(G_STATE),
+    ...op.get(G_I),
+    ...op.i32StoreAt(20),
+    ...op.end,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
+/** Term counts with their own codes function, the slots unrolled (most tables have 2). */
+const UNROLLED_TERMS = [1, 2, 3, 4] as const;
+
 /** Lanes of the block functions (DeviceTable.blockWidth > 1). */
 export const KERNEL_LANES = [8, 4, 2] as const;
 
@@ -455,7 +598,7 @@ export const KERNEL_LANES = [8, 4, 2] as const;
 const FUNCTION_LANES = [...KERNEL_LANES, 1] as const;
 
 function moduleBytes(): Uint8Array {
-  // Type 0: the reading functions (i32 i32 i32) -> (); 1: codes (i32 i32); 2: squares (4 x i32).
+  // Type 0: the reading functions (i32 i32 i32) -> (); 1: codes (i32 i32); 2: 4 x i32.
   return memoryModule(
     [
       [I32, I32, I32],
@@ -468,8 +611,14 @@ function moduleBytes(): Uint8Array {
         name: `lanes${lanes}`,
         body: lanes === 1 ? singleFunction() : blockFunction(lanes),
       })),
-      { type: 1, name: "codes", body: codesFunction() },
+      { type: 1, name: "codes", body: codesFunction(null) },
+      ...UNROLLED_TERMS.map((terms) => ({
+        type: 1,
+        name: `codes${terms}`,
+        body: codesFunction(terms),
+      })),
       { type: 2, name: "squares", body: squaresFunction() },
+      { type: 2, name: "gaussians", body: gaussiansFunction() },
     ],
   );
 }
@@ -514,6 +663,7 @@ function tableBytes(t: KernelTableSource): number {
 type BlockFunction = (rec: number, end: number, regs: number) => void;
 type CodesFunction = (rec: number, noisy: number) => void;
 type SquaresFunction = (rec: number, from: number, to: number, regs: number) => void;
+type GaussiansFunction = (state: number, table: number, out: number, n: number) => void;
 
 /** Bytes of the squares record (six i32, aligned). */
 const SQUARES_RECORD = 32;
@@ -551,8 +701,13 @@ export class BlockKernel {
   readonly deviates: Float64Array;
   private readonly arena: WasmArena;
   private readonly functions: BlockFunction[];
-  private readonly codesOf: CodesFunction;
+  /** The codes function for a table of `terms` term slots. */
+  private readonly codesOf: (terms: number) => CodesFunction;
   private readonly squaresOf: SquaresFunction;
+  private readonly gaussiansOf: GaussiansFunction;
+  /** A generator's state words, then the word left for JavaScript and the draws made. */
+  private readonly rngState: Int32Array;
+  private readonly ziggurat: number;
   private readonly squaresRecord: number;
 
   constructor(
@@ -567,16 +722,25 @@ export class BlockKernel {
       align(count * 8) +
       align(most * 8) +
       segmentBytes(segments) +
+      align(6 * 4) +
+      align(ZIGGURAT_X.byteLength) +
       tables.reduce((n, t) => n + tableBytes(t), 0);
     this.arena = new WasmArena(bytes);
     const memory = this.arena.memory;
     const { exports } = new wasm.Instance(kernelModule(), { env: { memory } });
     this.functions = FUNCTION_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
-    this.codesOf = exports.codes as CodesFunction;
+    const generic = exports.codes as CodesFunction;
+    this.codesOf = (terms) =>
+      (UNROLLED_TERMS as readonly number[]).includes(terms)
+        ? (exports[`codes${terms}`] as CodesFunction)
+        : generic;
     this.registers = this.arena.i32(registerCount);
     this.squares = this.arena.f64(count);
     this.deviates = this.arena.f64(most);
     this.squaresOf = exports.squares as SquaresFunction;
+    this.gaussiansOf = exports.gaussians as GaussiansFunction;
+    this.rngState = this.arena.i32(6);
+    this.ziggurat = this.arena.copy(ZIGGURAT_X).byteOffset;
     this.squaresRecord = this.arena.take(SQUARES_RECORD);
     const copies = [
       segments.constant,
@@ -586,6 +750,25 @@ export class BlockKernel {
       segments.cross,
     ].map((a) => this.arena.copy(a).byteOffset);
     new Int32Array(memory.buffer, this.squaresRecord, 6).set([...copies, this.squares.byteOffset]);
+  }
+
+  /**
+   * `n` standard normals from `rng` into `deviates`: the draws rng.gaussians(deviates, n) makes,
+   * the common case here and the rest (a word outside its layer's box) by rng itself.
+   */
+  gaussians(rng: Rng, n: number): void {
+    const state = this.rngState;
+    const deviates = this.deviates;
+    rng.saveState(state);
+    for (let from = 0; ; from++) {
+      this.gaussiansOf(state.byteOffset, this.ziggurat, deviates.byteOffset + from * 8, n - from);
+      from += state[5]!;
+      if (from >= n) break;
+      rng.loadState(state);
+      deviates[from] = rng.gaussianFrom(state[4]! >>> 0);
+      rng.saveState(state);
+    }
+    rng.loadState(state);
   }
 
   /** `squares` of segments [from, to) from the registers as they are. */
@@ -644,7 +827,8 @@ export class BlockKernel {
       }
       return [start, records.byteOffset + r * 4] as const;
     });
-    return { analog, codes, index, blockWeight, records: ranges, codesRecord };
+    const codesOf = this.codesOf(t.terms);
+    return { analog, codes, index, blockWeight, records: ranges, codesRecord, codesOf };
   }
 
   /** The analog values of the table's blocks, into its `analog` view. */
@@ -661,7 +845,7 @@ export class BlockKernel {
    * read noise from `deviates` and `squares` when `noisy`.
    */
   codes(table: PackedTable, noisy: boolean): Int32Array {
-    this.codesOf(table.codesRecord, noisy ? 1 : 0);
+    table.codesOf(table.codesRecord, noisy ? 1 : 0);
     return table.codes;
   }
 }

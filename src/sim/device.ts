@@ -578,7 +578,7 @@ export class DeviceEngine implements ReadEngine {
     if (packed === undefined) return this.convertInScript(table, dt);
     const noisy = this.readSigma > 0;
     this.kernel.run(packed);
-    if (noisy) this.readNoise.gaussians(this.kernel.deviates, table.count);
+    if (noisy) this.kernel.gaussians(this.readNoise, table.count);
     return this.kernel.codes(packed, noisy);
   }
 

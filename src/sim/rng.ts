@@ -125,8 +125,27 @@ export class Rng {
     this.s3 = s3;
   }
 
-  /** The normal whose first word is `word`: further words only when that one is rejected. */
-  private gaussianFrom(first: number): number {
+  /** The four state words, into state[0..4) (as int32). */
+  saveState(state: Int32Array): void {
+    state[0] = this.s0;
+    state[1] = this.s1;
+    state[2] = this.s2;
+    state[3] = this.s3;
+  }
+
+  /** The state saved by saveState (or advanced since by the same generator elsewhere). */
+  loadState(state: Int32Array): void {
+    this.s0 = state[0]!;
+    this.s1 = state[1]!;
+    this.s2 = state[2]!;
+    this.s3 = state[3]!;
+  }
+
+  /**
+   * The normal whose first word is `word` (drawn already): further words only when that one
+   * is rejected. gaussians() comes here for a word outside its layer's box.
+   */
+  gaussianFrom(first: number): number {
     for (let word = first; ; word = this.nextU32()) {
       const layer = word & 0xff;
       // Symmetric in (-1, 1), never 0: the sign comes with the position.
@@ -160,7 +179,7 @@ const ZIGGURAT_AREA = 0.00492867323399;
  * The layers' right edges X[0..256] (X[0] the base layer's equivalent width, X[1] = R,
  * X[256] = 0) and the density exp(-x^2/2) at each, F.
  */
-const { ZIGGURAT_X, ZIGGURAT_F } = (() => {
+export const { ZIGGURAT_X, ZIGGURAT_F } = (() => {
   const x = new Float64Array(257);
   const f = new Float64Array(257);
   const density = (t: number) => Math.exp(-0.5 * t * t);

@@ -1,7 +1,9 @@
 // The device model's WebAssembly kernel computes what the JavaScript loops compute, bit for
-// bit: the block functions (2, 4 and 8 lanes, and conversions read alone) against a scalar loop in the specified order, the
-// codes function against the simulator's own rounding (arith.ts), and a noisy engine's kernel
-// path against its JavaScript path (the one mirror tables take) on a compiled chip.
+// bit: the block functions (2, 4 and 8 lanes, and conversions read alone) against a scalar loop
+// in the specified order; the codes functions (1 to 4 term slots unrolled, any other count in a
+// loop) against the simulator's own rounding (arith.ts); the sums of squared row voltages and
+// the read-noise normals against their JavaScript definitions; and a noisy engine's kernel path
+// against its JavaScript path (the one mirror tables take) on a compiled chip.
 
 import { describe, expect, it } from "vitest";
 import { roundClamp } from "../../src/sim/arith.js";
@@ -13,6 +15,7 @@ import {
   type SegmentSource,
 } from "../../src/sim/device-kernel.js";
 import { NO_NOISE, parseNoise } from "../../src/sim/noise.js";
+import { Purpose, Rng as SimRng } from "../../src/sim/rng.js";
 import { engineFor, prepareChip } from "../../src/sim/simulate.js";
 import { Rng } from "../fuzz/rng.js";
 import { compiled } from "./helpers.js";
@@ -139,6 +142,33 @@ function randomSegments(next: () => number, count: number, registers: number): S
 }
 
 describe("device kernel", () => {
+  it("draws the read-noise normals Rng.gaussians draws, the rejected words included", () => {
+    const kernel = new BlockKernel(1, noSegments(0), [
+      {
+        ...noCodes(20000, 1),
+        count: 20000,
+        index: new Int32Array(0),
+        blockWeight: new Float64Array(0),
+        blocks: [],
+      },
+    ]);
+    for (const [key, n] of [
+      [1, 20000],
+      [2, 1],
+      [3, 0],
+      [4, 777],
+    ] as const) {
+      const a = new SimRng(5, Purpose.read, key, 0);
+      const b = new SimRng(5, Purpose.read, key, 0);
+      const expected = new Float64Array(n);
+      a.gaussians(expected, n);
+      kernel.gaussians(b, n);
+      expect(same(kernel.deviates.subarray(0, n), expected), `stream ${key}`).toBe(true);
+      // Both generators are left in the same state.
+      expect(b.nextU32()).toBe(a.nextU32());
+    }
+  });
+
   it("sums squared row voltages per segment as DeviceEngine specifies, in its order", () => {
     const next = random(11);
     const registers = Int32Array.from({ length: 50 }, () => Math.floor(next() * 511) - 255);
@@ -175,7 +205,7 @@ describe("device kernel", () => {
   it("turns analog values into codes as roundClamp does, with and without read noise", () => {
     const next = random(9);
     const count = 400;
-    for (const terms of [1, 2, 3]) {
+    for (const terms of [1, 2, 3, 4, 5]) {
       const source = {
         count,
         index: new Int32Array(0),
