@@ -87,8 +87,8 @@ export class ArrayEngine {
    */
   readAndCommit(bound: BoundReads, work: ReadWork, t: number): void {
     const { plan, destination, mirror, step } = bound;
-    const { sums, codes, next } = work;
-    readAll(plan, this.file, sums, codes);
+    const { codes, next } = work;
+    readAll(plan, this.file, codes);
     next.fill(0);
     for (let r = 0; r < plan.count; r++) {
       const d = destination[r]!;
@@ -235,7 +235,6 @@ export class SsmRun {
 
 /** The scratch of one op's reads, allocated once per op call, not per step. */
 export interface ReadWork {
-  readonly sums: Float64Array;
   readonly codes: Float64Array;
   readonly next: Float64Array;
   readonly negated: Float64Array;
@@ -244,7 +243,6 @@ export interface ReadWork {
 
 export function readWork(bound: BoundReads): ReadWork {
   return {
-    sums: new Float64Array(bound.plan.gain.length),
     codes: new Float64Array(bound.plan.count),
     next: new Float64Array(bound.size),
     negated: new Float64Array(bound.size),
