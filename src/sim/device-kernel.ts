@@ -19,10 +19,10 @@ import {
   advance,
   align,
   F64,
+  functionCode,
   I32,
   memoryModule,
   op,
-  uleb,
   V128,
   WasmArena,
   wasm,
@@ -165,13 +165,13 @@ function blockFunction(lanes: number): number[] {
     ...whileNot([...op.get(N), ...op.i32Eqz], slot),
     ...v.analog.flatMap((a, i) => [...op.get(C), ...op.get(a), ...op.v128Store(16 * i)]),
   ];
-  const locals = [2, ...uleb(6), I32, ...uleb(lanes + 1), V128];
-  const body = [
-    ...locals,
-    ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], block),
-    ...op.end,
-  ];
-  return [...uleb(body.length), ...body];
+  return functionCode(
+    [
+      [6, I32],
+      [lanes + 1, V128],
+    ],
+    [...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], block)],
+  );
 }
 
 // Locals of the single function, after the block function's six i32: the analog value and sum.
@@ -235,16 +235,13 @@ function singleFunction(): number[] {
     ...op.get(A1),
     ...op.f64Store(0),
   ];
-  const body = [
-    2,
-    ...uleb(6),
-    I32,
-    ...uleb(2),
-    F64,
-    ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], conversion),
-    ...op.end,
-  ];
-  return [...uleb(body.length), ...body];
+  return functionCode(
+    [
+      [6, I32],
+      [2, F64],
+    ],
+    [...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], conversion)],
+  );
 }
 
 // Locals of the codes function: (param $rec $noisy i32), then ten i32 and three f64.
@@ -357,17 +354,16 @@ function codesFunction(terms: number | null): number[] {
     ...advance(OUT, 4),
   ];
   const fields = [AN, AN_END, DEV, NW, SEG, SQ, ADC, LIM, OUT, TERMS];
-  const body = [
-    2,
-    ...uleb(11),
-    I32,
-    ...uleb(3),
-    F64,
-    ...fields.flatMap((local, i) => loadField(local, 4 * i)),
-    ...whileNot([...op.get(AN), ...op.get(AN_END), ...op.i32GeU], conversion),
-    ...op.end,
-  ];
-  return [...uleb(body.length), ...body];
+  return functionCode(
+    [
+      [11, I32],
+      [3, F64],
+    ],
+    [
+      ...fields.flatMap((local, i) => loadField(local, 4 * i)),
+      ...whileNot([...op.get(AN), ...op.get(AN_END), ...op.i32GeU], conversion),
+    ],
+  );
 }
 
 // Locals of the squares function: (param $rec $from $to $regs i32), then nine i32 and two f64.
@@ -446,19 +442,18 @@ function squaresFunction(): number[] {
     ...op.set(SQ_S),
   ];
   const fields = [SQ_CONSTANT, SQ_START, SQ_REGISTER, SQ_ROWS, SQ_CROSS, SQ_OUT];
-  const body = [
-    2,
-    ...uleb(9),
-    I32,
-    ...uleb(2),
-    F64,
-    ...fields.flatMap((local, i) => [...op.get(SQ_REC), ...op.i32Load(4 * i), ...op.set(local)]),
-    ...op.get(SQ_FROM),
-    ...op.set(SQ_S),
-    ...whileNot([...op.get(SQ_S), ...op.get(SQ_TO), ...op.i32GeU], segment),
-    ...op.end,
-  ];
-  return [...uleb(body.length), ...body];
+  return functionCode(
+    [
+      [9, I32],
+      [2, F64],
+    ],
+    [
+      ...fields.flatMap((local, i) => [...op.get(SQ_REC), ...op.i32Load(4 * i), ...op.set(local)]),
+      ...op.get(SQ_FROM),
+      ...op.set(SQ_S),
+      ...whileNot([...op.get(SQ_S), ...op.get(SQ_TO), ...op.i32GeU], segment),
+    ],
+  );
 }
 
 // Locals of the gaussians function: (param $state $table $out $n i32), then eight i32 and an f64.
@@ -563,29 +558,32 @@ function gaussiansFunction(): number[] {
     ...op.br(1),
   ];
   const state = [G_S0, G_S1, G_S2, G_S3];
-  const body = [
-    2,
-    ...uleb(8),
-    I32,
-    ...uleb(1),
-    F64,
-    ...state.flatMap((local, i) => [...op.get(G_STATE), ...op.i32Load(4 * i), ...op.set(local)]),
-    ...op.block,
-    ...op.loop,
-    ...op.get(G_I),
-    ...op.get(G_N),
-    ...op.i32GeU,
-    ...op.brIf(1),
-    ...draw,
-    ...op.end,
-    ...op.end,
-    ...state.flatMap((local, i) => [...op.get(G_STATE), ...op.get(local), ...op.i32StoreAt(4 * i)]),
-    ...op.get(G_STATE),
-    ...op.get(G_I),
-    ...op.i32StoreAt(20),
-    ...op.end,
-  ];
-  return [...uleb(body.length), ...body];
+  return functionCode(
+    [
+      [8, I32],
+      [1, F64],
+    ],
+    [
+      ...state.flatMap((local, i) => [...op.get(G_STATE), ...op.i32Load(4 * i), ...op.set(local)]),
+      ...op.block,
+      ...op.loop,
+      ...op.get(G_I),
+      ...op.get(G_N),
+      ...op.i32GeU,
+      ...op.brIf(1),
+      ...draw,
+      ...op.end,
+      ...op.end,
+      ...state.flatMap((local, i) => [
+        ...op.get(G_STATE),
+        ...op.get(local),
+        ...op.i32StoreAt(4 * i),
+      ]),
+      ...op.get(G_STATE),
+      ...op.get(G_I),
+      ...op.i32StoreAt(20),
+    ],
+  );
 }
 
 /** Term counts with their own codes function, the slots unrolled (most tables have 2). */

@@ -11,7 +11,17 @@
 // table its codes, pair records, gains and limits.
 
 import { type KernelTable, PAIR_RECORD } from "./conversions.js";
-import { align, F64, I32, memoryModule, op, uleb, WasmArena, wasm, whileNot } from "./wasm.js";
+import {
+  align,
+  F64,
+  functionCode,
+  I32,
+  memoryModule,
+  op,
+  WasmArena,
+  wasm,
+  whileNot,
+} from "./wasm.js";
 
 // (func $pairs (param $rec $end $regs $gain $limit $out i32) (local $c i32) (local $l f64))
 const REC = 0;
@@ -86,13 +96,13 @@ function pairsFunction(): number[] {
     ...op.i32Add,
     ...op.set(GAIN),
   ];
-  const locals = [2, 1, I32, 1, F64];
-  const body = [
-    ...locals,
-    ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], record),
-    ...op.end,
-  ];
-  return [...uleb(body.length), ...body];
+  return functionCode(
+    [
+      [1, I32],
+      [1, F64],
+    ],
+    [...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], record)],
+  );
 }
 
 let compiled: object | null = null;

@@ -85,6 +85,16 @@ export const op = {
   f64x2Mul: [0xfd, 0xf2, 0x01],
 };
 
+/** A function's entry in the code section: its locals as (count, type) runs, `code`, end. */
+export function functionCode(
+  locals: readonly (readonly [number, number])[],
+  code: number[],
+): number[] {
+  const declared = locals.flatMap(([count, type]) => [...uleb(count), type]);
+  const body = [...uleb(locals.length), ...declared, ...code, ...op.end];
+  return [...uleb(body.length), ...body];
+}
+
 export function advance(local: number, bytes: number): number[] {
   return [...op.get(local), ...op.i32Const(bytes), ...op.i32Add, ...op.set(local)];
 }
