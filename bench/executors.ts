@@ -38,6 +38,15 @@
 //   peak RSS of the whole process (lowering included), L=1024 -> 4096: emulate 317 -> 328 MiB,
 //   calibration 293 -> 311 MiB; in the emulator alone (one sample of big, calibrated) 295 MiB at
 //   L = 65536 as at 1024, against 377 MiB before.
+// 5 December 2026, evening, after the simulator's state records moved to WebAssembly and its
+// commit stores single-writer elements directly (the sim part 1.4-1.6x faster), and the
+// emulator reads its small readouts as fixed records in a flat loop:
+//   bench run before the emulator change: emulate 9.51 s, sim 3.61 s, emulate / sim 2.64x
+//   the parts alone, taking turns after it: emulate 7.09-7.35 s, sim 3.56-3.59 s: 2.00-2.05x
+//     (the whole bench run after it: 7.52 s against 5.62 s, 1.34x, the sim part in a slow minute)
+//   `qs4dc emulate` big ideal, 4 inputs, session start -> now in turns: 10.8-11.5 s -> 8.0-8.7 s
+//   run big, 4 x L=1024:                0.77 s (0.71x onnxruntime)
+//   calibration big, 8 x L=1024:       +1.92 s on 1 thread (0.87x), +0.82 s on 2 (0.37x)
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
