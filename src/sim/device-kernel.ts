@@ -101,6 +101,7 @@ function vectorLocals(lanes: number): { analog: number[]; sum: number[]; r: numb
   };
 }
 
+/** `local = i32.load(record + offset)`: every function's first parameter is its record. */
 function loadField(local: number, offset: number): number[] {
   return [...op.get(REC), ...op.i32Load(offset), ...op.set(local)];
 }
@@ -367,7 +368,6 @@ function codesFunction(terms: number | null): number[] {
 }
 
 // Locals of the squares function: (param $rec $from $to $regs i32), then nine i32 and two f64.
-const SQ_REC = 0;
 const SQ_FROM = 1;
 const SQ_TO = 2;
 const SQ_REGS = 3;
@@ -448,7 +448,7 @@ function squaresFunction(): number[] {
       [2, F64],
     ],
     [
-      ...fields.flatMap((local, i) => [...op.get(SQ_REC), ...op.i32Load(4 * i), ...op.set(local)]),
+      ...fields.flatMap((local, i) => loadField(local, 4 * i)),
       ...op.get(SQ_FROM),
       ...op.set(SQ_S),
       ...whileNot([...op.get(SQ_S), ...op.get(SQ_TO), ...op.i32GeU], segment),
@@ -564,7 +564,7 @@ function gaussiansFunction(): number[] {
       [1, F64],
     ],
     [
-      ...state.flatMap((local, i) => [...op.get(G_STATE), ...op.i32Load(4 * i), ...op.set(local)]),
+      ...state.flatMap((local, i) => loadField(local, 4 * i)),
       ...op.block,
       ...op.loop,
       ...op.get(G_I),
