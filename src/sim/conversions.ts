@@ -11,7 +11,10 @@
 
 import { fail } from "../diag/error.js";
 import type { ChipArray, ChipImage } from "../emit/chip-image.js";
+import { float64s, type Growable, int32s } from "../util/growable.js";
+import { type ConversionList, groupConversions } from "./conversion-list.js";
 import type { ChipLayout } from "./layout.js";
+import { convertSteps, dacPasses } from "./steps.js";
 
 /** One set of conversions in struct-of-arrays form; term slots are `terms` per conversion. */
 export interface ConversionTable {
@@ -130,12 +133,6 @@ export interface ReadGroup {
   readonly unwritten: Int32Array;
 }
 
-interface Conversion {
-  readonly array: number;
-  readonly readout: number;
-  readonly wires: [number, number][];
-}
-
 /** Programmed cells of an array by column: rows and levels of column c at [start[c], start[c+1]). */
 export interface ColumnCells {
   readonly start: Int32Array;
@@ -162,50 +159,6 @@ export function columnCells(a: ChipArray): ColumnCells {
   const cells = { start, row, level };
   columnCache.set(a, cells);
   return cells;
-}
-
-/** The conversions of array k writing `signals`: slice 0 readouts with their slices' columns. */
-function arrayConversions(image: ChipImage, k: number, wanted: Uint8Array): Conversion[] {
-  const a = image.arrays[k]!;
-  const ro = a.readout;
-  const base = image.target.params.levels;
-  // (signal, element, polarity) as one number: signals and elements are below 2^24 (chip-read).
-  const key = (i: number) =>
-    (ro.signal[i]! * 2 ** 24 + ro.element[i]!) * 2 + (ro.polarity[i]! > 0 ? 1 : 0);
-  const out: Conversion[] = [];
-  const wiresOf = (i: number, factor: number): [number, number][] => {
-    const wires: [number, number][] = [[ro.colPlus[i]!, factor]];
-    if (ro.colMinus[i]! >= 0) wires.push([ro.colMinus[i]!, -factor]);
-    return wires;
-  };
-  let sliced = false;
-  for (let i = 0; i < a.readouts; i++) {
-    if (wanted[ro.signal[i]!] !== 1) continue;
-    if (ro.slice[i] !== 0) sliced = true;
-    else out.push({ array: k, readout: i, wires: wiresOf(i, 1) });
-  }
-  // Without bit slicing (the usual chip) every conversion is one readout: done.
-  if (!sliced) return out;
-  const bySlice0 = new Map(out.map((c) => [key(c.readout), c] as const));
-  for (let i = 0; i < a.readouts; i++) {
-    const slice = ro.slice[i]!;
-    if (wanted[ro.signal[i]!] !== 1 || slice === 0) continue;
-    const into = bySlice0.get(key(i));
-    if (into === undefined) {
-      fail("QS4D-E607", {
-        file: image.file,
-        reason: `array ${k} readout ${i} is slice ${slice} of an output with no slice 0`,
-      });
-    }
-    if (ro.shift[i] !== ro.shift[into.readout]) {
-      fail("QS4D-E607", {
-        file: image.file,
-        reason: `array ${k} readout ${i} (slice ${slice}) has shift ${ro.shift[i]}, its slice 0 (readout ${into.readout}) ${ro.shift[into.readout]}`,
-      });
-    }
-    into.wires.push(...wiresOf(i, base ** slice));
-  }
-  return out;
 }
 
 /**
@@ -249,7 +202,7 @@ class WeightScratch {
   }
 
   /** The touched registers ascending with their nonzero sums; the scratch is cleared. */
-  take(into: { index: number[]; weight: number[] }): number {
+  take(into: Entries): number {
     const regs = this.touched;
     if (this.count > SMALL_SORT) regs.subarray(0, this.count).sort();
     else insertionSort(regs, this.count);
@@ -269,17 +222,29 @@ class WeightScratch {
   }
 }
 
-/** Adds one term's effective weights (factor x level x row polarity per register) to `scratch`. */
+/** Effective weights collected term by term: register indexes and their summed weights. */
+interface Entries {
+  readonly index: Growable<Int32Array>;
+  readonly weight: Growable<Float64Array>;
+}
+
+/**
+ * Adds one term's effective weights (factor x level x row polarity per register) to `scratch`:
+ * the cells of conversion c's columns whose rows carry `signal`.
+ */
 function termWeights(
   a: ChipArray,
   cells: ColumnCells,
-  wires: readonly [number, number][],
+  table: ConversionTable,
+  c: number,
   signal: number,
   layout: ChipLayout,
   scratch: WeightScratch,
 ): void {
   const base = layout.offset[signal]!;
-  for (const [col, factor] of wires) {
+  for (let w = table.wirePtr[c]!; w < table.wirePtr[c + 1]!; w++) {
+    const col = table.wireCol[w]!;
+    const factor = table.wireFactor[w]!;
     for (let j = cells.start[col]!; j < cells.start[col + 1]!; j++) {
       const r = cells.row[j]!;
       if (a.row.signal[r] !== signal) continue;
@@ -294,7 +259,7 @@ function packKernel(
   terms: number,
   gain: Float64Array,
   ptr: Int32Array,
-  entries: { index: number[]; weight: number[] },
+  entries: { readonly index: Int32Array; readonly weight: Float64Array },
 ): IdealKernel {
   const wide = entries.weight.some((w) => (w | 0) !== w);
   // A conversion is small (a fixed record) with at most two non-empty terms of at most two
@@ -346,19 +311,22 @@ function packKernel(
     if (block === undefined) blocks.set(shape, [c]);
     else block.push(c);
   }
-  const program: number[] = [];
-  const gains: number[] = [];
-  const weights: number[] = [];
+  const program = int32s();
+  const gains = float64s();
+  const weights = float64s();
   for (const [shape, members] of blocks) {
     const sizes = shape === "" ? [] : shape.split(",").map(Number);
-    program.push(members.length, sizes.length, ...sizes);
+    program.push(members.length);
+    program.push(sizes.length);
+    for (const size of sizes) program.push(size);
     for (const c of members) {
       program.push(c);
       for (let k = 0; k < slotCount[c]!; k++) {
         const q = slots[c * terms + k]!;
         gains.push(gain[q]!);
         for (let j = ptr[q]!; j < ptr[q + 1]!; j++) {
-          program.push(entries.index[j]!, wide ? 0 : entries.weight[j]!);
+          program.push(entries.index[j]!);
+          program.push(wide ? 0 : entries.weight[j]!);
           weights.push(entries.weight[j]!);
         }
       }
@@ -367,9 +335,9 @@ function packKernel(
   return {
     pairs,
     pairGain,
-    program: Int32Array.from(program),
-    gain: Float64Array.from(gains),
-    wideWeight: wide ? Float64Array.from(weights) : null,
+    program: program.done(),
+    gain: gains.done(),
+    wideWeight: wide ? weights.done() : null,
     entries: entries.index.length,
   };
 }
@@ -377,13 +345,13 @@ function packKernel(
 function buildTable(
   image: ChipImage,
   layout: ChipLayout,
-  list: readonly Conversion[],
+  list: ConversionList,
   terms: number,
 ): ConversionTable {
-  const n = list.length;
+  const n = list.count;
   const t = {
-    array: new Int32Array(n),
-    readout: new Int32Array(n),
+    array: list.array,
+    readout: list.readout,
     adc: new Int32Array(n),
     limit: new Int32Array(n),
     step: new Float64Array(n),
@@ -391,41 +359,33 @@ function buildTable(
     dest: new Int32Array(n),
     termSignal: new Int32Array(n * terms).fill(-1),
     gain: new Float64Array(n * terms),
-    wirePtr: new Int32Array(n + 1),
   };
-  const wireCol: number[] = [];
-  const wireFactor: number[] = [];
-  list.forEach((c, i) => {
-    const a = image.arrays[c.array]!;
+  const { adcBits, adcsPerArray } = image.target.params;
+  for (let i = 0; i < n; i++) {
+    const a = image.arrays[list.array[i]!]!;
     const ro = a.readout;
-    const r = c.readout;
-    t.array[i] = c.array;
-    t.readout[i] = r;
+    const r = list.readout[i]!;
     // An unplaced chip has no ADC assignment: spread the readouts over the ADCs.
-    t.adc[i] = ro.adc[r]! >= 0 ? ro.adc[r]! : r % image.target.params.adcsPerArray;
+    t.adc[i] = ro.adc[r]! >= 0 ? ro.adc[r]! : r % adcsPerArray;
     t.limit[i] = ro.limit[r]!;
     t.step[i] = 2 ** ro.shift[r]!;
-    t.adcSteps[i] = convertSteps(ro.limit[r]!, image.target.params.adcBits);
+    t.adcSteps[i] = convertSteps(ro.limit[r]!, adcBits);
     t.dest[i] = layout.offset[ro.signal[r]!]! + ro.element[r]!;
-    for (const [col, factor] of c.wires) {
-      wireCol.push(col);
-      wireFactor.push(factor);
-    }
-    t.wirePtr[i + 1] = wireCol.length;
     for (let k = 0; k < Math.min(terms, a.terms); k++) {
       const signal = a.term.signal[r * a.terms + k]!;
       if (signal < 0) continue;
       t.termSignal[i * terms + k] = signal;
       t.gain[i * terms + k] = a.term.gain[r * a.terms + k]!;
     }
-  });
+  }
   return {
     count: n,
     terms,
     ...t,
     ideal: null,
-    wireCol: Int32Array.from(wireCol),
-    wireFactor: Float64Array.from(wireFactor),
+    wirePtr: list.wirePtr,
+    wireCol: list.wireCol,
+    wireFactor: list.wireFactor,
   };
 }
 
@@ -458,69 +418,21 @@ function kernelOf(
 ): IdealKernel {
   const { count, terms } = table;
   const ptr = new Int32Array(count * terms + 1);
-  const entries = { index: [] as number[], weight: [] as number[] };
+  const entries: Entries = { index: int32s(), weight: float64s() };
   for (let i = 0; i < count; i++) {
     const a = image.arrays[table.array[i]!]!;
     const cells = columnCells(a);
-    const wires: [number, number][] = [];
-    for (let w = table.wirePtr[i]!; w < table.wirePtr[i + 1]!; w++)
-      wires.push([table.wireCol[w]!, table.wireFactor[w]!]);
     for (let k = 0; k < terms; k++) {
       const q = i * terms + k;
       const signal = table.termSignal[q]!;
       ptr[q + 1] = ptr[q]!;
       if (signal < 0) continue;
-      termWeights(a, cells, wires, signal, layout, scratch);
+      termWeights(a, cells, table, i, signal, layout, scratch);
       ptr[q + 1]! += scratch.take(entries);
     }
   }
-  return packKernel(count, terms, table.gain, ptr, entries);
-}
-
-/** ADCs per array up to which busiestAdcSteps counts in a dense scratch, not a map. */
-const DENSE_ADCS = 1 << 16;
-
-/**
- * Per array of `arrays` (ascending): the conversion steps of its busiest ADC over the
- * conversions `all`, which list each array's conversions together (as readGroup makes them),
- * in one pass over them.
- */
-function busiestAdcSteps(
-  image: ChipImage,
-  all: readonly Conversion[],
-  arrays: readonly number[],
-): Int32Array {
-  const { adcBits, adcsPerArray } = image.target.params;
-  const busiest = new Int32Array(arrays.length);
-  // A hostile chip may name 2^24 ADCs per array: a map then, not a dense table.
-  const dense = adcsPerArray <= DENSE_ADCS ? new Int32Array(adcsPerArray) : null;
-  const perAdc = new Map<number, number>();
-  const used: number[] = [];
-  for (let i = 0, at = 0; i < all.length; at++) {
-    const k = all[i]!.array;
-    const ro = image.arrays[k]!.readout;
-    for (; i < all.length && all[i]!.array === k; i++) {
-      const r = all[i]!.readout;
-      const adc = ro.adc[r]! >= 0 ? ro.adc[r]! : r % adcsPerArray;
-      const steps = convertSteps(ro.limit[r]!, adcBits);
-      if (dense === null) perAdc.set(adc, (perAdc.get(adc) ?? 0) + steps);
-      else {
-        if (dense[adc] === 0) used.push(adc);
-        dense[adc]! += steps;
-      }
-    }
-    let most = 0;
-    for (const steps of perAdc.values()) most = Math.max(most, steps);
-    for (const adc of used) {
-      most = Math.max(most, dense![adc]!);
-      dense![adc] = 0;
-    }
-    perAdc.clear();
-    used.length = 0;
-    if (arrays[at] !== k) throw new Error("busiestAdcSteps: conversions out of array order");
-    busiest[at] = most;
-  }
-  return busiest;
+  const packed = { index: entries.index.done(), weight: entries.weight.done() };
+  return packKernel(count, terms, table.gain, ptr, packed);
 }
 
 /** The read group of the conversions writing `signals` (an op's state and output). */
@@ -532,13 +444,9 @@ export function readGroup(
   // Per signal: 1 when this group writes it (a mask: tested once per readout of every array).
   const wanted = new Uint8Array(image.signals.length);
   for (const s of signals) wanted[s] = 1;
-  const all: Conversion[] = [];
-  for (let k = 0; k < image.arrays.length; k++)
-    for (const c of arrayConversions(image, k, wanted)) all.push(c);
-  const terms = Math.max(0, ...image.arrays.map((a) => a.terms));
-  const polarity = (c: Conversion) => image.arrays[c.array]!.readout.polarity[c.readout]!;
-  const arrays = [...new Set(all.map((c) => c.array))].sort((x, y) => x - y);
-  const adcRounds = busiestAdcSteps(image, all, arrays);
+  const found = groupConversions(image, wanted);
+  let terms = 0;
+  for (const a of image.arrays) terms = Math.max(terms, a.terms);
   const written: WrittenSignal[] = signals.map((s) => ({
     signal: s,
     name: image.signals[s]!.name,
@@ -547,22 +455,58 @@ export function readGroup(
     limit: image.signals[s]!.limit,
     accumulate: image.signals[s]!.accumulate === true,
   }));
-  const primaryList = all.filter((c) => polarity(c) > 0);
   const scratch = new WeightScratch(layout.registers);
   const primaries = withKernel(
     image,
     layout,
-    buildTable(image, layout, primaryList, terms),
+    buildTable(image, layout, found.primaries, terms),
     scratch,
   );
-  const mirrors = buildTable(
-    image,
-    layout,
-    all.filter((c) => polarity(c) < 0),
-    terms,
-  );
-  const signalOf = (register: number) =>
-    written.find((w) => register >= w.offset && register < w.offset + w.length)!;
+  const mirrors = buildTable(image, layout, found.mirrors, terms);
+  const shifted = (t: ConversionTable) => t.step.some((v) => v !== 1);
+  return {
+    signals,
+    written,
+    arrays: found.arrays,
+    primaries,
+    mirrors,
+    adcRounds: found.adcRounds,
+    passes: readPasses(image, [primaries, mirrors]),
+    shifted: shifted(primaries) || shifted(mirrors),
+    fractional: primaries.step.some((v) => v < 1),
+    ...commitPlan(image, layout, written, primaries),
+  };
+}
+
+/** DAC passes of a read: its widest driven (term) signal's (ReadGroup.passes). */
+function readPasses(image: ChipImage, tables: readonly ConversionTable[]): number {
+  const { dacBits } = image.target.params;
+  let passes = 1;
+  for (const table of tables)
+    for (const s of table.termSignal)
+      if (s >= 0) passes = Math.max(passes, dacPasses(image.signals[s]!.limit, dacBits));
+  return passes;
+}
+
+type CommitPlan = Pick<
+  ReadGroup,
+  | "accumulated"
+  | "commitSingle"
+  | "singlesPlain"
+  | "commitShared"
+  | "commitLimit"
+  | "commitAccumulate"
+  | "commitFirst"
+  | "unwritten"
+>;
+
+/** How a read's primaries are committed (ReadGroup, "How the commit goes"). */
+function commitPlan(
+  image: ChipImage,
+  layout: ChipLayout,
+  written: readonly WrittenSignal[],
+  primaries: ConversionTable,
+): CommitPlan {
   const writers = commitWriters(primaries.dest, layout.registers);
   const unwritten: number[] = [];
   for (const w of written) {
@@ -572,38 +516,20 @@ export function readGroup(
   }
   const commitLimit = new Int32Array(primaries.count);
   const commitAccumulate = new Uint8Array(primaries.count);
-  primaries.dest.forEach((d, c) => {
-    const w = signalOf(d);
-    commitLimit[c] = w.limit;
-    commitAccumulate[c] = w.accumulate ? 1 : 0;
-  });
-  const driven = new Set<number>();
-  for (const table of [primaries, mirrors])
-    for (const s of table.termSignal) if (s >= 0) driven.add(s);
-  const { dacBits } = image.target.params;
-  const passes = Math.max(
-    1,
-    ...[...driven].map((s) => dacPasses(image.signals[s]!.limit, dacBits)),
-  );
+  for (let c = 0; c < primaries.count; c++) {
+    const signal = image.arrays[primaries.array[c]!]!.readout.signal[primaries.readout[c]!]!;
+    commitLimit[c] = image.signals[signal]!.limit;
+    commitAccumulate[c] = image.signals[signal]!.accumulate === true ? 1 : 0;
+  }
+  const { single, shared, first, count } = writers;
   return {
-    signals,
-    written,
-    arrays,
-    primaries,
-    mirrors,
-    adcRounds,
-    passes,
-    shifted: [primaries, mirrors].some((t) => t.step.some((v) => v !== 1)),
-    fractional: primaries.step.some((v) => v < 1),
-    accumulated: writers.first.filter((c) => commitAccumulate[c] === 1).length,
-    commitSingle: Int32Array.from(writers.single),
-    singlesPlain: writers.single.every((c) => primaries.step[c] === 1 && !commitAccumulate[c]),
-    commitShared: Int32Array.from(writers.shared),
+    accumulated: first.filter((c) => commitAccumulate[c] === 1).length,
+    commitSingle: Int32Array.from(single),
+    singlesPlain: single.every((c) => primaries.step[c] === 1 && commitAccumulate[c] === 0),
+    commitShared: Int32Array.from(shared),
     commitLimit,
     commitAccumulate,
-    commitFirst: Int32Array.from(
-      writers.first.filter((c) => writers.count[primaries.dest[c]!]! > 1),
-    ),
+    commitFirst: Int32Array.from(first.filter((c) => count[primaries.dest[c]!]! > 1)),
     unwritten: Int32Array.from(unwritten),
   };
 }
@@ -625,70 +551,4 @@ function commitWriters(dest: Int32Array, registers: number) {
     (count[d] === 1 ? single : shared).push(c);
   });
   return { count, first, single, shared };
-}
-
-/** Bits of a non-negative integer limit: the smallest m with 2^m - 1 >= limit. */
-export function limitBits(limit: number): number {
-  return limit <= 0 ? 0 : 32 - Math.clz32(limit);
-}
-
-/**
- * DAC passes of a row driven by a signal of this limit: ceil(m / (dacBits - 1)), at least 1
- * (docs/chip-arithmetic.md §2, "Signals wider than the DAC").
- */
-export function dacPasses(limit: number, dacBits: number): number {
-  return Math.max(1, Math.ceil(limitBits(limit) / Math.max(1, dacBits - 1)));
-}
-
-/**
- * ADC steps of a conversion with this readout limit: ceil(m / (adcBits - 1)), at least 1
- * (docs/chip-arithmetic.md §2, "Readouts wider than the ADC").
- */
-export function convertSteps(limit: number, adcBits: number): number {
-  return Math.max(1, Math.ceil(limitBits(limit) / Math.max(1, adcBits - 1)));
-}
-
-const passCache = new WeakMap<ChipImage, Int32Array>();
-
-/**
- * Per signal: the DAC passes of the reads that drive it, i.e. of the read group (the readouts
- * writing one op's signals) whose terms it is among: its widest term signal's passes. All rows
- * of a read are driven in each of its passes (a narrow signal's upper digits are 0). 1 for a
- * signal that drives nothing.
- */
-export function drivePasses(image: ChipImage): Int32Array {
-  const known = passCache.get(image);
-  if (known !== undefined) return known;
-  const passes = new Int32Array(image.signals.length).fill(1);
-  const { dacBits } = image.target.params;
-  for (const op of image.program) {
-    // The signals an array op's read writes (stream.ts writtenSignals).
-    if (op.op !== "ssm" && op.op !== "crossbar-linear") continue;
-    const wanted = new Set(op.op === "ssm" ? [op.stateSignal, op.outputSignal] : [op.outputSignal]);
-    const driven = new Set<number>();
-    for (const a of image.arrays) {
-      for (let i = 0; i < a.readouts; i++) {
-        if (!wanted.has(a.readout.signal[i]!)) continue;
-        for (let k = 0; k < a.terms; k++) {
-          const s = a.term.signal[i * a.terms + k]!;
-          if (s >= 0) driven.add(s);
-        }
-      }
-    }
-    const p = Math.max(1, ...[...driven].map((s) => dacPasses(image.signals[s]!.limit, dacBits)));
-    for (const s of driven) passes[s] = Math.max(passes[s]!, p);
-  }
-  passCache.set(image, passes);
-  return passes;
-}
-
-/**
- * What a DAC offset o adds to a row's accumulated charge over P passes: pass j's charge has
- * weight 2^((dacBits - 1) j) and every pass carries o, so sum_j 2^((dacBits - 1) j) x o.
- */
-export function passWeight(passes: number, dacBits: number): number {
-  const base = 2 ** Math.max(1, dacBits - 1);
-  let w = 0;
-  for (let j = 0; j < passes; j++) w += base ** j;
-  return w;
 }

@@ -19,18 +19,13 @@
 import { fail } from "../diag/error.js";
 import type { ChipImage } from "../emit/chip-image.js";
 import { adcCode } from "./arith.js";
-import {
-  type ConversionTable,
-  columnCells,
-  drivePasses,
-  passWeight,
-  type ReadGroup,
-} from "./conversions.js";
+import { type ConversionTable, columnCells, type ReadGroup } from "./conversions.js";
 import { type Block, BlockKernel, KERNEL_LANES, type PackedTable } from "./device-kernel.js";
 import { commit, type ReadEngine, type ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
 import type { NoiseParams } from "./noise.js";
 import { Purpose, Rng } from "./rng.js";
+import { drivePasses, passWeight } from "./steps.js";
 
 /** Beyond this many modelled cells the device model refuses to run (memory, time). */
 const MAX_DEVICE_CELLS = 64 * 1024 * 1024;
