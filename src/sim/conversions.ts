@@ -1,13 +1,14 @@
 // The ADC conversions of one read, compiled from chip.bin's arrays (docs/chip-arithmetic.md §2).
 // A read group is every conversion that writes a given set of signals (an SSM layer's state
-// and output, or a dense layer's output), over all arrays (gathered by conversion-list.ts). Each conversion is the slice-0
-// readout of an output plus the columns of its higher slices (weight levels^j), so a sliced
-// weight costs one conversion. For the ideal chip each conversion's terms are precompiled to
-// effective signed integer weights on register indices (level x column sign x slice weight x
-// row polarity, summed over the rows that drive the same element): the inner loop of every
-// simulation is then a short integer dot product per term. Each conversion also carries its
-// code's weight 2^shift in the commit, and each written element whether its signal accumulates
-// (docs/chip-arithmetic.md §2, "Shifted codes and accumulating signals").
+// and output, or a dense layer's output), over all arrays (gathered by conversion-list.ts).
+// Each conversion is the slice-0 readout of an output plus the columns of its higher slices
+// (weight levels^j), so a sliced weight costs one conversion. For the ideal chip each
+// conversion's terms are precompiled to effective signed integer weights on register indices
+// (level x column sign x slice weight x row polarity, summed over the rows that drive the same
+// element): the inner loop of every simulation is then a short integer dot product per term.
+// Each conversion also carries its code's weight 2^shift in the commit, and each written
+// element whether its signal accumulates (docs/chip-arithmetic.md §2, "Shifted codes and
+// accumulating signals").
 
 import type { ChipArray, ChipImage } from "../emit/chip-image.js";
 import { float64s, type Growable, int32s } from "../util/growable.js";
