@@ -24,6 +24,18 @@ export function roundHalfEven(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/**
+ * An ADC code: clamp(roundHalfEven(x), -bound, bound) for an integer bound below 2^51 (readout
+ * limits are within int32: E432), in fewer steps. Rounding is monotone and the bounds are
+ * integers, so clamping first gives the same code; the clamped value is then within
+ * ROUNDER_RANGE, where the addition rounds it. A zero code is always +0, where roundHalfEven
+ * keeps the sign of x: equal as numbers and as integer registers.
+ */
+export function adcCode(x: number, bound: number): number {
+  const clamped = x > bound ? bound : x < -bound ? -bound : x;
+  return clamped + ROUNDER - ROUNDER;
+}
+
 export function clamp(x: number, lo: number, hi: number): number {
   return Math.min(Math.max(x, lo), hi);
 }

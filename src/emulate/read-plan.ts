@@ -11,7 +11,7 @@
 // loop, 2.7x faster than the nested one on the sCIFAR-sized model; the same sums in the same
 // order, so the same codes.
 
-import { clamp, roundHalfEven } from "../arith/numeric.js";
+import { adcCode } from "../arith/numeric.js";
 import { RO_FIELDS, RO_LIMIT } from "../ir/hardware.js";
 import {
   type ReadableCrossbar,
@@ -212,8 +212,7 @@ export function readAll(p: ReadPlan, file: Int32Array, codes: Float64Array): voi
     const s1 = small[i + 2]! * file[small[i + 1]!]! + small[i + 4]! * file[small[i + 3]!]!;
     const s2 = small[i + 6]! * file[small[i + 5]!]! + small[i + 8]! * file[small[i + 7]!]!;
     const analog = 0 + smallGain[g]! * s1 + smallGain[g + 1]! * s2;
-    const bound = limit[r]!;
-    codes[r] = clamp(roundHalfEven(analog), -bound, bound);
+    codes[r] = adcCode(analog, limit[r]!);
   }
   readLarge(p, file, codes);
 }
@@ -229,7 +228,6 @@ function readLarge(p: ReadPlan, file: Int32Array, codes: Float64Array): void {
         s += coefficient[j]! * file[register[j]!]!;
       analog += gain[k]! * s;
     }
-    const bound = limit[r]!;
-    codes[r] = clamp(roundHalfEven(analog), -bound, bound);
+    codes[r] = adcCode(analog, limit[r]!);
   }
 }

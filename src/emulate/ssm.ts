@@ -25,6 +25,10 @@ export interface BoundReads {
   readonly mirrors: number;
   /** Per readout: what one code adds to the register (2^shift). */
   readonly step: Float64Array;
+  /** The readouts that are not mirror columns: those committed. */
+  readonly primaries: Int32Array;
+  /** Every primary's step is 1 (no shifted codes): its code is added as it is. */
+  readonly unitSteps: boolean;
   /** Some step is a fraction (a negative shift): the commit rounds each element's sum. */
   readonly fractional: boolean;
   readonly size: number;
@@ -64,6 +68,7 @@ export class ArrayEngine {
       size += this.registers[s]!.length;
     }
     const at = (t: ReadoutTarget) => offsets[signals.indexOf(t.signal)]! + t.element;
+    const primaries = plan.targets.flatMap((t, r) => (t.polarity < 0 ? [] : [r]));
     const bound: BoundReads = {
       plan,
       signals,
@@ -72,6 +77,8 @@ export class ArrayEngine {
       mirror: Uint8Array.from(plan.targets, (t) => (t.polarity < 0 ? 1 : 0)),
       mirrors: plan.targets.filter((t) => t.polarity < 0).length,
       step: Float64Array.from(plan.targets, (t) => t.step),
+      primaries: Int32Array.from(primaries),
+      unitSteps: primaries.every((r) => plan.targets[r]!.step === 1),
       fractional: plan.targets.some((t) => t.step < 1),
       size,
     };
@@ -86,23 +93,30 @@ export class ArrayEngine {
    * replaces it.
    */
   readAndCommit(bound: BoundReads, work: ReadWork, t: number): void {
-    const { plan, destination, mirror, step } = bound;
+    const { plan, destination, primaries, step } = bound;
     const { codes, next } = work;
     readAll(plan, this.file, codes);
     next.fill(0);
-    for (let r = 0; r < plan.count; r++) {
-      const d = destination[r]!;
-      if (mirror[r] === 0) next[d] = next[d]! + codes[r]! * step[r]!;
+    // The same sums either way: a code times a step of 1 is the code.
+    if (bound.unitSteps) {
+      for (let i = 0; i < primaries.length; i++) {
+        const r = primaries[i]!;
+        next[destination[r]!]! += codes[r]!;
+      }
+    } else {
+      for (let i = 0; i < primaries.length; i++) {
+        const r = primaries[i]!;
+        next[destination[r]!]! += codes[r]! * step[r]!;
+      }
     }
     if (bound.mirrors > 0) this.checkMirrors(bound, work, t);
     if (bound.fractional) for (let d = 0; d < bound.size; d++) next[d] = roundHalfEven(next[d]!);
     for (let k = 0; k < bound.signals.length; k++) {
       const { limit, accumulate } = this.hw.signals[bound.signals[k]!]!;
       const reg = this.registers[bound.signals[k]!]!;
-      const base = bound.offsets[k]!;
-      for (let e = 0; e < reg.length; e++) {
-        reg[e] = clamp((accumulate === true ? reg[e]! : 0) + next[base + e]!, -limit, limit);
-      }
+      const sums = next.subarray(bound.offsets[k]!, bound.offsets[k]! + reg.length);
+      if (accumulate === true) for (let e = 0; e < reg.length; e++) sums[e]! += reg[e]!;
+      for (let e = 0; e < reg.length; e++) reg[e] = clamp(sums[e]!, -limit, limit);
     }
   }
 

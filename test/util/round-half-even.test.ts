@@ -1,12 +1,12 @@
 // Both implementations of round half to even (src/arith for the compiler, emulator and
 // reference executor; src/sim/arith.ts for the simulator) take a fast path for |x| < 2^51
-// (adding 1.5 x 2^52). Checked against a definition from floor, bit for bit (Object.is: the
+// (adding 1.5 x 2^52); so does the emulator's ADC code (adcCode: clamp, then round). Checked against a definition from floor, bit for bit (Object.is: the
 // sign of a zero too, which reaches float outputs), over every binade, on the halves, at the
 // edges of the fast path and beyond it.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { roundHalfEven } from "../../src/arith/numeric.js";
+import { adcCode, roundHalfEven } from "../../src/arith/numeric.js";
 import { roundClamp } from "../../src/sim/arith.js";
 
 /** Nearest integer, a tie to the even one; a zero result takes the sign of x. */
@@ -81,4 +81,18 @@ describe("round half to even", () => {
     );
     expect(Number.isNaN(roundClamp(Number.NaN, bound))).toBe(true);
   });
+
+  it.each([0, 1, 127, 2 ** 31 - 1])(
+    "the emulator's adcCode is the clamped rounding, a zero as +0 (bound %s)",
+    (bound) => {
+      const clamped = (x: number) => Math.min(Math.max(reference(x), -bound), bound) + 0;
+      for (const x of edges) expect(Object.is(adcCode(x, bound), clamped(x))).toBe(true);
+      for (const x of [bound - 0.5, bound + 0.5, -bound - 0.5, -bound + 0.5, bound / 2 + 0.5])
+        expect(Object.is(adcCode(x, bound), clamped(x))).toBe(true);
+      fc.assert(
+        fc.property(anyScale, (x) => Object.is(adcCode(x, bound), clamped(x))),
+        { numRuns: 5000, seed: 13 },
+      );
+    },
+  );
 });
