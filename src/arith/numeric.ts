@@ -32,8 +32,7 @@ export function roundHalfEven(x: number): number {
  * keeps the sign of x: equal as numbers and as integer registers.
  */
 export function adcCode(x: number, bound: number): number {
-  const clamped = x > bound ? bound : x < -bound ? -bound : x;
-  return clamped + ROUNDER - ROUNDER;
+  return Math.min(Math.max(x, -bound), bound) + ROUNDER - ROUNDER;
 }
 
 export function clamp(x: number, lo: number, hi: number): number {
