@@ -8,10 +8,11 @@
 // its element type.
 //
 // Memory: one WebAssembly.Memory per ideal engine, sized once: the register file, then per
-// table its codes, pair records, gains and limits.
+// table its codes, pair records, and runs of records sharing gains and limit (pairRuns).
 
 import { type KernelTable, PAIR_RECORD } from "./conversions.js";
 import {
+  advance,
   align,
   F64,
   functionCode,
@@ -23,17 +24,23 @@ import {
   whileNot,
 } from "./wasm.js";
 
-// (func $pairs (param $rec $end $regs $gain $limit $out i32) (local $c i32) (local $l f64))
+// (func $pairs (param $rec $run $runEnd $ends $regs $out i32)
+//   (local $c $end i32) (local $g1 $g2 $l f64))
 const REC = 0;
-const END = 1;
-const REGS = 2;
-const GAIN = 3;
-const LIMIT = 4;
+const RUN = 1;
+const RUN_END = 2;
+const ENDS = 3;
+const REGS = 4;
 const OUT = 5;
 const C = 6;
-const L = 7;
+const END = 7;
+const G1 = 8;
+const G2 = 9;
+const L = 10;
 
 const RECORD_BYTES = PAIR_RECORD * 4;
+/** A run's gains and limit: three f64. */
+const RUN_BYTES = 24;
 
 /** `base + (i << 2)`: the byte address of int32 element i. */
 function element(base: number[], i: number[]): number[] {
@@ -53,11 +60,10 @@ function product(registerAt: number, weightAt: number): number[] {
   ];
 }
 
-/** `g x (w_a x r_a + w_b x r_b)` for the term at `at` (its two entries) and gain offset. */
-function term(at: number, gainAt: number): number[] {
+/** `g x (w_a x r_a + w_b x r_b)` for the term at `at` (its two entries), g in local `gain`. */
+function term(at: number, gain: number): number[] {
   return [
-    ...op.get(GAIN),
-    ...op.f64Load(gainAt),
+    ...op.get(gain),
     ...product(at, at + 4),
     ...product(at + 8, at + 12),
     ...op.f64Add,
@@ -65,19 +71,20 @@ function term(at: number, gainAt: number): number[] {
   ];
 }
 
+/** `local = f64.load(RUN + offset)`. */
+function runField(local: number, offset: number): number[] {
+  return [...op.get(RUN), ...op.f64Load(offset), ...op.set(local)];
+}
+
 function pairsFunction(): number[] {
   const record = [
     ...op.get(REC),
     ...op.i32Load(0),
     ...op.set(C),
-    ...element(op.get(LIMIT), op.get(C)),
-    ...op.i32Load(0),
-    ...op.f64ConvertI32S,
-    ...op.set(L),
     // out[c] = i32(nearest(min(max(a, -l), l)))
     ...element(op.get(OUT), op.get(C)),
-    ...term(4, 0),
-    ...term(20, 8),
+    ...term(4, G1),
+    ...term(20, G2),
     ...op.f64Add,
     ...op.get(L),
     ...op.f64Neg,
@@ -87,21 +94,25 @@ function pairsFunction(): number[] {
     ...op.f64Nearest,
     ...op.i32TruncF64S,
     ...op.i32Store,
-    ...op.get(REC),
-    ...op.i32Const(RECORD_BYTES),
-    ...op.i32Add,
-    ...op.set(REC),
-    ...op.get(GAIN),
-    ...op.i32Const(16),
-    ...op.i32Add,
-    ...op.set(GAIN),
+    ...advance(REC, RECORD_BYTES),
+  ];
+  const run = [
+    ...runField(G1, 0),
+    ...runField(G2, 8),
+    ...runField(L, 16),
+    ...op.get(ENDS),
+    ...op.i32Load(0),
+    ...op.set(END),
+    ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], record),
+    ...advance(RUN, RUN_BYTES),
+    ...advance(ENDS, 4),
   ];
   return functionCode(
     [
-      [1, I32],
-      [1, F64],
+      [2, I32],
+      [3, F64],
     ],
-    [...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], record)],
+    [...whileNot([...op.get(RUN), ...op.get(RUN_END), ...op.i32GeU], run)],
   );
 }
 
@@ -115,21 +126,51 @@ function pairModule(): object {
   return compiled;
 }
 
+/**
+ * A table's pair records cut into runs of consecutive records with the same two gains and
+ * limit (an SSM channel's state elements share them): per run its gains and limit, and the
+ * index of the record after it. The kernel then loads them once per run, not per record.
+ */
+function pairRuns(t: KernelTable): { values: Float64Array; ends: Int32Array } {
+  const { pairs, pairGain } = t.ideal;
+  const values: number[] = [];
+  const ends: number[] = [];
+  const records = pairs.length / PAIR_RECORD;
+  for (let i = 0; i < records; i++) {
+    const g1 = pairGain[2 * i]!;
+    const g2 = pairGain[2 * i + 1]!;
+    const limit = t.limit[pairs[i * PAIR_RECORD]!]!;
+    const n = values.length;
+    const same =
+      n > 0 &&
+      Object.is(values[n - 3], g1) &&
+      Object.is(values[n - 2], g2) &&
+      values[n - 1] === limit;
+    if (same) ends[ends.length - 1] = i + 1;
+    else {
+      values.push(g1, g2, limit);
+      ends.push(i + 1);
+    }
+  }
+  return { values: Float64Array.from(values), ends: Int32Array.from(ends) };
+}
+
 /** A table's pair records in the kernel's memory, and the view its codes go to. */
 export interface PackedPairs {
   /** Every conversion's code of the table: the pairs' from run(), the others' from JavaScript. */
   readonly codes: Int32Array;
   readonly records: Int32Array;
-  readonly gains: Float64Array;
-  readonly limits: Int32Array;
+  /** Per run (pairRuns): its gains and limit, and the byte address of its records' end. */
+  readonly runs: Float64Array;
+  readonly runEnds: Int32Array;
 }
 
 type PairsFunction = (
   rec: number,
-  end: number,
+  run: number,
+  runEnd: number,
+  ends: number,
   regs: number,
-  gain: number,
-  limit: number,
   out: number,
 ) => void;
 
@@ -140,7 +181,8 @@ export class PairKernel {
   private readonly pairsOf: PairsFunction;
 
   constructor(registerCount: number, tables: readonly KernelTable[]) {
-    const bytes = tables.reduce((n, t) => n + tableBytes(t), align(registerCount * 4));
+    const runs = tables.map(pairRuns);
+    const bytes = tables.reduce((n, t, i) => n + tableBytes(t, runs[i]!), align(registerCount * 4));
     this.arena = new WasmArena(bytes);
     const { exports } = new wasm.Instance(pairModule(), { env: { memory: this.arena.memory } });
     this.pairsOf = exports.pairs as PairsFunction;
@@ -149,29 +191,40 @@ export class PairKernel {
 
   /** Copies a table's pair records into the kernel's memory (every table before the first run). */
   pack(t: KernelTable): PackedPairs {
+    const { values, ends } = pairRuns(t);
+    const records = this.arena.copy(t.ideal.pairs);
+    const runEnds = this.arena.copy(ends);
+    for (let r = 0; r < ends.length; r++) runEnds[r] = records.byteOffset + ends[r]! * RECORD_BYTES;
     return {
       codes: this.arena.i32(t.count),
-      records: this.arena.copy(t.ideal.pairs),
-      gains: this.arena.copy(t.ideal.pairGain),
-      limits: this.arena.copy(t.limit),
+      records,
+      runs: this.arena.copy(values),
+      runEnds,
     };
   }
 
   /** The codes of the table's pair conversions, into its `codes` view (returned). */
   run(p: PackedPairs): Int32Array {
-    const rec = p.records.byteOffset;
-    const end = rec + p.records.byteLength;
+    const runs = p.runs.byteOffset;
     const regs = this.registers.byteOffset;
-    this.pairsOf(rec, end, regs, p.gains.byteOffset, p.limits.byteOffset, p.codes.byteOffset);
-    return p.codes;
+    const { records, runEnds, codes } = p;
+    this.pairsOf(
+      records.byteOffset,
+      runs,
+      runs + p.runs.byteLength,
+      runEnds.byteOffset,
+      regs,
+      codes.byteOffset,
+    );
+    return codes;
   }
 }
 
-function tableBytes(t: KernelTable): number {
+function tableBytes(t: KernelTable, runs: ReturnType<typeof pairRuns>): number {
   return (
     align(t.count * 4) +
     align(t.ideal.pairs.byteLength) +
-    align(t.ideal.pairGain.byteLength) +
-    align(t.limit.byteLength)
+    align(runs.values.byteLength) +
+    align(runs.ends.byteLength)
   );
 }
