@@ -205,7 +205,7 @@ function cellStarts(slot: readonly number[], slots: number): Int32Array {
  * from 0: the sums are exact integers either way, and the analog value, started from +0 as
  * the nested loop's, is the same (only the sign of a zero sum differs, which 0 + g x S hides).
  */
-export function readAll(p: ReadPlan, file: Int32Array, codes: Float64Array): void {
+export function readAll(p: ReadPlan, file: Int32Array, codes: Int32Array): void {
   const { small, smallGain, limit } = p;
   for (let i = 0, g = 0; i < small.length; i += SMALL_RECORD, g += 2) {
     const r = small[i]!;
@@ -218,7 +218,7 @@ export function readAll(p: ReadPlan, file: Int32Array, codes: Float64Array): voi
 }
 
 /** The readouts that are not small, by the nested loop. */
-function readLarge(p: ReadPlan, file: Int32Array, codes: Float64Array): void {
+function readLarge(p: ReadPlan, file: Int32Array, codes: Int32Array): void {
   const { termStart, gain, cellStart, register, coefficient, limit, large } = p;
   for (const r of large) {
     let analog = 0;

@@ -93,30 +93,16 @@ export class ArrayEngine {
    * replaces it.
    */
   readAndCommit(bound: BoundReads, work: ReadWork, t: number): void {
-    const { plan, destination, primaries, step } = bound;
-    const { codes, next } = work;
-    readAll(plan, this.file, codes);
-    next.fill(0);
-    // The same sums either way: a code times a step of 1 is the code.
-    if (bound.unitSteps) {
-      for (let i = 0; i < primaries.length; i++) {
-        const r = primaries[i]!;
-        next[destination[r]!]! += codes[r]!;
-      }
-    } else {
-      for (let i = 0; i < primaries.length; i++) {
-        const r = primaries[i]!;
-        next[destination[r]!]! += codes[r]! * step[r]!;
-      }
-    }
+    readAll(bound.plan, this.file, work.codes);
+    sumCodes(bound, work);
     if (bound.mirrors > 0) this.checkMirrors(bound, work, t);
+    const { next } = work;
     if (bound.fractional) for (let d = 0; d < bound.size; d++) next[d] = roundHalfEven(next[d]!);
     for (let k = 0; k < bound.signals.length; k++) {
       const { limit, accumulate } = this.hw.signals[bound.signals[k]!]!;
       const reg = this.registers[bound.signals[k]!]!;
       const sums = next.subarray(bound.offsets[k]!, bound.offsets[k]! + reg.length);
-      if (accumulate === true) for (let e = 0; e < reg.length; e++) sums[e]! += reg[e]!;
-      for (let e = 0; e < reg.length; e++) reg[e] = clamp(sums[e]!, -limit, limit);
+      commitSignal(reg, sums, limit, accumulate === true);
     }
   }
 
@@ -248,8 +234,39 @@ export class SsmRun {
 }
 
 /** The scratch of one op's reads, allocated once per op call, not per step. */
+/** Each written element's sum of its primaries' shifted codes, into `work.next`. */
+function sumCodes(bound: BoundReads, work: ReadWork): void {
+  const { destination, primaries, step } = bound;
+  const { codes, next } = work;
+  next.fill(0);
+  // The same sums either way: a code times a step of 1 is the code.
+  if (bound.unitSteps) {
+    for (let i = 0; i < primaries.length; i++) {
+      const r = primaries[i]!;
+      next[destination[r]!]! += codes[r]!;
+    }
+  } else {
+    for (let i = 0; i < primaries.length; i++) {
+      const r = primaries[i]!;
+      next[destination[r]!]! += codes[r]! * step[r]!;
+    }
+  }
+}
+
+/** A signal's registers from its elements' sums: added to them when it accumulates, clamped. */
+function commitSignal(
+  reg: Int32Array,
+  sums: Float64Array,
+  limit: number,
+  accumulate: boolean,
+): void {
+  if (accumulate) for (let e = 0; e < reg.length; e++) sums[e]! += reg[e]!;
+  for (let e = 0; e < reg.length; e++) reg[e] = clamp(sums[e]!, -limit, limit);
+}
+
 export interface ReadWork {
-  readonly codes: Float64Array;
+  /** Per readout: its code (within int32: the readout limits are, E432). */
+  readonly codes: Int32Array;
   readonly next: Float64Array;
   readonly negated: Float64Array;
   readonly mirrored: Uint8Array;
@@ -257,7 +274,7 @@ export interface ReadWork {
 
 export function readWork(bound: BoundReads): ReadWork {
   return {
-    codes: new Float64Array(bound.plan.count),
+    codes: new Int32Array(bound.plan.count),
     next: new Float64Array(bound.size),
     negated: new Float64Array(bound.size),
     mirrored: new Uint8Array(bound.size),
