@@ -33,16 +33,19 @@ export interface ReadPlan {
   readonly cellStart: Int32Array;
   readonly register: Int32Array;
   readonly coefficient: Int32Array;
-  /** Per readout: the ADC's clamp and what it writes. */
-  readonly limit: Float64Array;
+  /** Per readout: the ADC's clamp (within int32: E432) and what it writes. */
+  readonly limit: Int32Array;
   readonly targets: readonly ReadoutTarget[];
   /**
    * The small readouts (at most two terms of at most two cells), SMALL_RECORD int32 each: the
-   * readout, then per term two (register, coefficient) pairs, a missing cell as (0, 0); their
-   * gains two per record in `smallGain` (0 for a missing term).
+   * readout, then per term two (register, coefficient) pairs, a missing cell as (0, 0). They
+   * come in runs of records with the same two gains (0 for a missing term) and limit, as an SSM
+   * channel's state elements do: run k's are g_1, g_2, limit at smallRuns[3k ..], and its
+   * records end at small[smallRunEnd[k]]. A read then streams the records alone.
    */
   readonly small: Int32Array;
-  readonly smallGain: Float64Array;
+  readonly smallRuns: Float64Array;
+  readonly smallRunEnd: Int32Array;
   /** The other readouts, read by the nested loop. */
   readonly large: Int32Array;
 }
@@ -147,7 +150,7 @@ export function planReads(
     cellStart: cellStarts(slot, gain.length),
     register: Int32Array.from(register),
     coefficient: Int32Array.from(coefficient),
-    limit: Float64Array.from(limit),
+    limit: Int32Array.from(limit),
     targets,
   };
   return { ...general, ...smallRecords(general) };
@@ -155,8 +158,8 @@ export function planReads(
 
 /** The small readouts as fixed records (ReadPlan.small), and the others' indexes. */
 function smallRecords(
-  p: Omit<ReadPlan, "small" | "smallGain" | "large">,
-): Pick<ReadPlan, "small" | "smallGain" | "large"> {
+  p: Omit<ReadPlan, "small" | "smallRuns" | "smallRunEnd" | "large">,
+): Pick<ReadPlan, "small" | "smallRuns" | "smallRunEnd" | "large"> {
   const { termStart, cellStart } = p;
   const isSmall = (r: number) => {
     if (termStart[r + 1]! - termStart[r]! > 2) return false;
@@ -165,7 +168,8 @@ function smallRecords(
     return true;
   };
   const small: number[] = [];
-  const smallGain: number[] = [];
+  const runs: number[] = [];
+  const runEnd: number[] = [];
   const large: number[] = [];
   for (let r = 0; r < p.count; r++) {
     if (!isSmall(r)) {
@@ -173,25 +177,37 @@ function smallRecords(
       continue;
     }
     small.push(r);
+    const gains: number[] = [];
     for (let t = 0; t < 2; t++) {
       const k = termStart[r]! + t;
       const present = k < termStart[r + 1]!;
-      smallGain.push(present ? p.gain[k]! : 0);
+      gains.push(present ? p.gain[k]! : 0);
       for (let c = 0; c < 2; c++) {
         const j = present ? cellStart[k]! + c : -1;
         const cell = j >= 0 && j < cellStart[k + 1]!;
         small.push(cell ? p.register[j]! : 0, cell ? p.coefficient[j]! : 0);
       }
     }
+    const n = runs.length;
+    const sameRun =
+      n > 0 &&
+      Object.is(runs[n - 3], gains[0]) &&
+      Object.is(runs[n - 2], gains[1]) &&
+      runs[n - 1] === p.limit[r];
+    if (sameRun) runEnd[runEnd.length - 1] = small.length;
+    else {
+      runs.push(gains[0]!, gains[1]!, p.limit[r]!);
+      runEnd.push(small.length);
+    }
   }
   return {
     small: Int32Array.from(small),
-    smallGain: Float64Array.from(smallGain),
+    smallRuns: Float64Array.from(runs),
+    smallRunEnd: Int32Array.from(runEnd),
     large: Int32Array.from(large),
   };
 }
 
-/** Where each term slot's cells start in `slot` (ascending), and the end: [slots + 1]. */
 function cellStarts(slot: readonly number[], slots: number): Int32Array {
   const start = new Int32Array(slots + 1);
   for (const k of slot) start[k + 1]!++;
@@ -206,13 +222,16 @@ function cellStarts(slot: readonly number[], slots: number): Int32Array {
  * the nested loop's, is the same (only the sign of a zero sum differs, which 0 + g x S hides).
  */
 export function readAll(p: ReadPlan, file: Int32Array, codes: Int32Array): void {
-  const { small, smallGain, limit } = p;
-  for (let i = 0, g = 0; i < small.length; i += SMALL_RECORD, g += 2) {
-    const r = small[i]!;
-    const s1 = small[i + 2]! * file[small[i + 1]!]! + small[i + 4]! * file[small[i + 3]!]!;
-    const s2 = small[i + 6]! * file[small[i + 5]!]! + small[i + 8]! * file[small[i + 7]!]!;
-    const analog = 0 + smallGain[g]! * s1 + smallGain[g + 1]! * s2;
-    codes[r] = adcCode(analog, limit[r]!);
+  const { small, smallRuns, smallRunEnd } = p;
+  for (let k = 0, i = 0; k < smallRunEnd.length; k++) {
+    const g1 = smallRuns[3 * k]!;
+    const g2 = smallRuns[3 * k + 1]!;
+    const bound = smallRuns[3 * k + 2]!;
+    for (const end = smallRunEnd[k]!; i < end; i += SMALL_RECORD) {
+      const s1 = small[i + 2]! * file[small[i + 1]!]! + small[i + 4]! * file[small[i + 3]!]!;
+      const s2 = small[i + 6]! * file[small[i + 5]!]! + small[i + 8]! * file[small[i + 7]!]!;
+      codes[small[i]!] = adcCode(0 + g1 * s1 + g2 * s2, bound);
+    }
   }
   readLarge(p, file, codes);
 }
