@@ -239,11 +239,12 @@ export function readAll(p: ReadPlan, file: Int32Array, codes: Int32Array): void 
 /** The readouts that are not small, by the nested loop. */
 function readLarge(p: ReadPlan, file: Int32Array, codes: Int32Array): void {
   const { termStart, gain, cellStart, register, coefficient, limit, large } = p;
-  for (const r of large) {
+  for (let i = 0; i < large.length; i++) {
+    const r = large[i]!;
     let analog = 0;
-    for (let k = termStart[r]!; k < termStart[r + 1]!; k++) {
+    for (let k = termStart[r]!, lastSlot = termStart[r + 1]!; k < lastSlot; k++) {
       let s = 0;
-      for (let j = cellStart[k]!; j < cellStart[k + 1]!; j++)
+      for (let j = cellStart[k]!, end = cellStart[k + 1]!; j < end; j++)
         s += coefficient[j]! * file[register[j]!]!;
       analog += gain[k]! * s;
     }
