@@ -167,7 +167,12 @@ export function columnCells(a: ChipArray): ColumnCells {
  */
 const SMALL_SORT = 16;
 
-function insertionSort(v: Int32Array, count: number): void {
+/** Sorts v[0 .. count) ascending, in place. */
+export function sortAscending(v: Int32Array, count: number): void {
+  if (count > SMALL_SORT) {
+    v.subarray(0, count).sort();
+    return;
+  }
   for (let i = 1; i < count; i++) {
     const x = v[i]!;
     let j = i - 1;
@@ -204,8 +209,7 @@ class WeightScratch {
   /** The touched registers ascending with their nonzero sums; the scratch is cleared. */
   take(into: Entries): number {
     const regs = this.touched;
-    if (this.count > SMALL_SORT) regs.subarray(0, this.count).sort();
-    else insertionSort(regs, this.count);
+    sortAscending(regs, this.count);
     let n = 0;
     for (let i = 0; i < this.count; i++) {
       const r = regs[i]!;

@@ -18,8 +18,9 @@
 
 import { fail } from "../diag/error.js";
 import type { ChipImage } from "../emit/chip-image.js";
+import { float64s, type Growable, int32s } from "../util/growable.js";
 import { adcCode } from "./arith.js";
-import { type ConversionTable, columnCells, type ReadGroup } from "./conversions.js";
+import { type ConversionTable, columnCells, type ReadGroup, sortAscending } from "./conversions.js";
 import { type Block, BlockKernel, KERNEL_LANES, type PackedTable } from "./device-kernel.js";
 import { commit, type ReadEngine, type ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
@@ -55,7 +56,17 @@ export interface ArrayDevice extends ArrayShape {
   readonly stuckOff: number;
 }
 
+const shapeCache = new WeakMap<ChipImage, ArrayShape[]>();
+
+/** Array k's driven rows by signal and its read columns (the same for every programming). */
 export function arrayShape(image: ChipImage, k: number): ArrayShape {
+  let shapes = shapeCache.get(image);
+  if (shapes === undefined) shapeCache.set(image, (shapes = []));
+  shapes[k] ??= shapeOf(image, k);
+  return shapes[k]!;
+}
+
+function shapeOf(image: ChipImage, k: number): ArrayShape {
   const a = image.arrays[k]!;
   const bySignal = new Map<number, number[]>();
   for (let r = 0; r < a.rows; r++) {
@@ -118,9 +129,14 @@ export function programArray(
   let stuckOn = 0;
   let stuckOff = 0;
   const stuckRate = noise.stuckOn + noise.stuckOff;
-  for (let i = 0; i < cells.length; i++) {
-    if (sigma > 0) cells[i] = Math.max(floor, cells[i]! + sigma * programming.gaussian());
-    if (stuckRate === 0) continue;
+  if (sigma > 0) {
+    // The programming draws in one batch (the generators are separate: the same numbers).
+    const draws = new Float64Array(cells.length);
+    programming.gaussians(draws, cells.length);
+    for (let i = 0; i < cells.length; i++)
+      cells[i] = Math.max(floor, cells[i]! + sigma * draws[i]!);
+  }
+  for (let i = 0; i < cells.length && stuckRate > 0; i++) {
     const u = stuck.uniform();
     if (u < noise.stuckOn) {
       cells[i] = levels - 1;
@@ -161,8 +177,11 @@ export function converterOffsets(
     const passes = drivePasses(image);
     const signal = image.arrays[k]!.row.signal;
     const { dacBits } = image.target.params;
+    const weightOf = new Map<number, number>();
     for (let i = 0; i < rows.length; i++) {
-      const weight = passWeight(passes[signal[rows[i]!]!]!, dacBits);
+      const p = passes[signal[rows[i]!]!]!;
+      let weight = weightOf.get(p);
+      if (weight === undefined) weightOf.set(p, (weight = passWeight(p, dacBits)));
       dacOffset[i] = noise.dacOffsetLsb * converters.gaussian() * weight;
     }
   }
@@ -251,9 +270,14 @@ function blocks(
 ): { blockWidth: Uint8Array; blockStart: Int32Array; blockWeight: Float64Array } {
   const blockWidth = new Uint8Array(count).fill(1);
   const blockStart = new Int32Array(count).fill(-1);
-  const blockWeight: number[] = [];
+  const blockWeight = float64s();
   for (let c = 0; c < count; ) {
-    const width = KERNEL_LANES.find((w) => sameRegisters(ptr, index, terms, c, w, count)) ?? 1;
+    let width = 1;
+    for (const lanes of KERNEL_LANES) {
+      if (!sameRegisters(ptr, index, terms, c, lanes, count)) continue;
+      width = lanes;
+      break;
+    }
     blockWidth[c] = width;
     blockStart[c] = blockWeight.length;
     for (let k = 0; k < terms; k++) {
@@ -263,7 +287,7 @@ function blocks(
     }
     c += width;
   }
-  return { blockWidth, blockStart, blockWeight: Float64Array.from(blockWeight) };
+  return { blockWidth, blockStart, blockWeight: blockWeight.done() };
 }
 
 /** Where the read noise of a table's term slots comes from (DeviceTable.noiseSegment). */
@@ -272,6 +296,57 @@ interface ReadNoiseLayout {
   readonly segmentBase: Int32Array;
   /** Read-noise sigma in level spacings (0: no read noise). */
   readonly sigma: number;
+}
+
+/**
+ * Scratch of programTable, one term slot at a time: per register the sum of polarity x g over
+ * the rows carrying it, in row order, and the sum of their polarities; the registers touched,
+ * each listed once (a typed scratch, not a map per slot: a big chip has 100,000 slots a run).
+ */
+class RowWeights {
+  private readonly weight: Float64Array;
+  private readonly polarities: Float64Array;
+  private readonly touched: Int32Array;
+  /** The slot that last touched each register (1-based). */
+  private readonly mark: Int32Array;
+  private slot = 1;
+  private count = 0;
+
+  constructor(registers: number) {
+    this.weight = new Float64Array(registers);
+    this.polarities = new Float64Array(registers);
+    this.touched = new Int32Array(registers);
+    this.mark = new Int32Array(registers);
+  }
+
+  add(register: number, polarity: number, g: number): void {
+    if (this.mark[register] !== this.slot) {
+      this.mark[register] = this.slot;
+      this.touched[this.count++] = register;
+      this.weight[register] = 0;
+      this.polarities[register] = 0;
+    }
+    this.weight[register]! += polarity * g;
+    this.polarities[register]! += polarity;
+  }
+
+  /**
+   * The slot's registers ascending with their nonzero totals w + (factorSum x gMinUnits) x
+   * polarities (the gMin currents: 0 for a +v/-v pair, exactly, so that no rounding enters the
+   * ideal case); the scratch moves to the next slot.
+   */
+  take(gMinCurrent: number, index: Growable<Int32Array>, weight: Growable<Float64Array>): void {
+    sortAscending(this.touched, this.count);
+    for (let i = 0; i < this.count; i++) {
+      const register = this.touched[i]!;
+      const total = this.weight[register]! + gMinCurrent * this.polarities[register]!;
+      if (total === 0) continue;
+      index.push(register);
+      weight.push(total);
+    }
+    this.count = 0;
+    this.slot++;
+  }
 }
 
 /** Effective weights of every conversion of `table` from the programmed arrays. */
@@ -288,53 +363,50 @@ function programTable(
   const constant = new Float64Array(slots);
   const noiseSegment = new Int32Array(slots);
   const noiseWeight = new Float64Array(slots);
-  const factorSquares = new Float64Array(table.count);
   const adcOffset = new Float64Array(table.count);
-  const index: number[] = [];
-  const weight: number[] = [];
+  const index = int32s();
+  const weight = float64s();
+  const scratch = new RowWeights(layout.registers);
+  const wireSlot: number[] = [];
+  const wireFactor: number[] = [];
   for (let c = 0; c < table.count; c++) {
     const k = table.array[c]!;
     const d = device(k);
     const a = image.arrays[k]!;
     adcOffset[c] = d.adcOffset[table.adc[c]!]!;
-    const wires: [number, number][] = [];
+    wireSlot.length = 0;
+    wireFactor.length = 0;
+    let factorSquares = 0;
+    let factorSum = 0;
     for (let w = table.wirePtr[c]!; w < table.wirePtr[c + 1]!; w++) {
-      wires.push([d.slot.get(table.wireCol[w]!)!, table.wireFactor[w]!]);
-      factorSquares[c]! += table.wireFactor[w]! ** 2;
+      wireSlot.push(d.slot.get(table.wireCol[w]!)!);
+      wireFactor.push(table.wireFactor[w]!);
+      factorSquares += table.wireFactor[w]! ** 2;
+      factorSum += table.wireFactor[w]!;
     }
-    const factorSum = wires.reduce((s, [, f]) => s + f, 0);
     for (let q = c * table.terms; q < (c + 1) * table.terms; q++) {
       const range = d.segment.get(table.termSignal[q]!);
       if (table.termSignal[q]! >= 0 && range !== undefined) {
         noiseSegment[q] = readNoise.segmentBase[k]! + rangeId(d, table.termSignal[q]!);
-        noiseWeight[q] = table.gain[q]! ** 2 * factorSquares[c]! * readNoise.sigma ** 2;
-        // Per register: sum of polarity x (level + error), and of the polarities (the gMin
-        // currents: 0 for a +v/-v pair, exactly, so that no rounding enters the ideal case).
-        const weights = new Map<number, [number, number]>();
+        noiseWeight[q] = table.gain[q]! ** 2 * factorSquares * readNoise.sigma ** 2;
         let offsetCurrent = 0;
         for (let r = range[0]; r < range[1]; r++) {
           const row = d.rows[r]!;
-          const register = layout.offset[a.row.signal[row]!]! + a.row.element[row]!;
-          const polarity = a.row.polarity[row]!;
           let g = 0;
-          for (const [s, f] of wires) g += f * d.cells[s * d.rows.length + r]!;
-          const w = weights.get(register) ?? [0, 0];
-          weights.set(register, [w[0] + polarity * g, w[1] + polarity]);
+          for (let i = 0; i < wireSlot.length; i++)
+            g += wireFactor[i]! * d.cells[wireSlot[i]! * d.rows.length + r]!;
+          const register = layout.offset[a.row.signal[row]!]! + a.row.element[row]!;
+          scratch.add(register, a.row.polarity[row]!, g);
           offsetCurrent += (g + factorSum * gMinUnits) * d.dacOffset[r]!;
         }
-        for (const [register, [w, polarities]] of [...weights].sort((x, y) => x[0] - y[0])) {
-          const total = w + factorSum * gMinUnits * polarities;
-          if (total === 0) continue;
-          index.push(register);
-          weight.push(total);
-        }
+        scratch.take(factorSum * gMinUnits, index, weight);
         constant[q] = offsetCurrent;
       }
       ptr[q + 1] = index.length;
     }
   }
-  const indexes = Int32Array.from(index);
-  const weights = Float64Array.from(weight);
+  const indexes = index.done();
+  const weights = weight.done();
   return {
     ptr,
     index: indexes,
