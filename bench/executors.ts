@@ -47,6 +47,15 @@
 //   `qs4dc emulate` big ideal, 4 inputs, session start -> now in turns: 10.8-11.5 s -> 8.0-8.7 s
 //   run big, 4 x L=1024:                0.77 s (0.71x onnxruntime)
 //   calibration big, 8 x L=1024:       +1.92 s on 1 thread (0.87x), +0.82 s on 2 (0.37x)
+// 5 December 2026, night, after the emulator's commit sums from a list of its primaries, its
+// codes are int32, its small readouts run in runs sharing gains and limit, and its ADC codes
+// clamp before rounding (adcCode); the sim part meanwhile prepares in one pass and streams
+// shorter state records:
+//   the parts alone, taking turns: emulate 7.0-7.1 s -> 6.15-6.3 s, sim 3.6 s -> 3.4-3.5 s
+//   bench run: emulate 6.42 s, sim 3.62 s, emulate / sim 1.77x; spoken-qat6 8 x L=4000 alone:
+//     emulate 2.96-3.02 s, sim 1.97-2.05 s (1.5x)
+//   run big, 4 x L=1024:                0.77 s (0.73x onnxruntime)
+//   calibration big, 8 x L=1024:       +1.52 s on 1 thread (0.71x), +0.87 s on 2 (0.40x)
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
