@@ -60,8 +60,8 @@ const shapeCache = new WeakMap<ChipImage, ArrayShape[]>();
 
 /** Array k's driven rows by signal and its read columns (the same for every programming). */
 export function arrayShape(image: ChipImage, k: number): ArrayShape {
-  let shapes = shapeCache.get(image);
-  if (shapes === undefined) shapeCache.set(image, (shapes = []));
+  const shapes = shapeCache.get(image) ?? [];
+  shapeCache.set(image, shapes);
   shapes[k] ??= shapeOf(image, k);
   return shapes[k]!;
 }
@@ -177,11 +177,12 @@ export function converterOffsets(
     const passes = drivePasses(image);
     const signal = image.arrays[k]!.row.signal;
     const { dacBits } = image.target.params;
+    // Per pass count, its weight (a handful of counts, one per row otherwise).
     const weightOf = new Map<number, number>();
     for (let i = 0; i < rows.length; i++) {
       const p = passes[signal[rows[i]!]!]!;
-      let weight = weightOf.get(p);
-      if (weight === undefined) weightOf.set(p, (weight = passWeight(p, dacBits)));
+      if (!weightOf.has(p)) weightOf.set(p, passWeight(p, dacBits));
+      const weight = weightOf.get(p)!;
       dacOffset[i] = noise.dacOffsetLsb * converters.gaussian() * weight;
     }
   }

@@ -40,6 +40,34 @@ describe("chips the simulator cannot run", () => {
     expect(codeOf(() => prepareChip({ ...c, program }))).toBe("QS4D-E607");
   });
 
+  it("a bit slice with another shift than its slice 0, or with no slice 0: QS4D-E607", () => {
+    const c = image();
+    const k = c.arrays.findIndex((a) => a.readouts >= 2);
+    const a = c.arrays[k]!;
+    const ro = {
+      ...a.readout,
+      signal: a.readout.signal.slice(),
+      element: a.readout.element.slice(),
+      polarity: a.readout.polarity.slice(),
+      slice: a.readout.slice.slice(),
+      shift: a.readout.shift.slice(),
+    };
+    // Readout 1 made slice 1 of readout 0's output, with another shift.
+    ro.signal[1] = ro.signal[0]!;
+    ro.element[1] = ro.element[0]!;
+    ro.polarity[1] = ro.polarity[0]!;
+    ro.slice[1] = 1;
+    ro.shift[1] = ro.shift[0]! + 1;
+    const arrays = c.arrays.map((x, i) => (i === k ? { ...a, readout: ro } : x));
+    expect(codeOf(() => prepareChip({ ...c, arrays }))).toBe("QS4D-E607");
+    expect(() => prepareChip({ ...c, arrays })).toThrow(/\(slice 1\) has shift/);
+    ro.shift[1] = ro.shift[0]!;
+    expect(() => prepareChip({ ...c, arrays })).not.toThrow();
+    ro.slice[0] = 2;
+    expect(codeOf(() => prepareChip({ ...c, arrays }))).toBe("QS4D-E607");
+    expect(() => prepareChip({ ...c, arrays })).toThrow(/with no slice 0/);
+  });
+
   it("a device model of more cells than it holds: QS4D-E608", () => {
     const c = image();
     expect(() => checkDeviceSize(c)).not.toThrow();
