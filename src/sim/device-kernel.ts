@@ -72,8 +72,6 @@ export interface PackedTable {
   readonly records: readonly (readonly [number, number])[];
   /** The codes function's record. */
   readonly codesRecord: number;
-  /** The codes function for its number of term slots. */
-  readonly codesOf: (rec: number, noisy: number) => void;
 }
 
 // --- The module, encoded by hand (wasm.ts: the encoding; its text form beside each part). ----
@@ -245,7 +243,8 @@ function singleFunction(): number[] {
   );
 }
 
-// Locals of the codes function: (param $rec $noisy i32), then ten i32 and three f64.
+// Locals of the codes function: (param $rec $noisy i32), then eleven i32, three f64, two i32
+// and one f64.
 const NOISY = 1;
 const AN = 2; // next analog value (byte address)
 const AN_END = 3;
@@ -261,6 +260,9 @@ const TERMS = 12;
 const A = 13;
 const VAR = 14;
 const LIMIT = 15;
+const RUN_END = 16; // next run's end (i32: the analog address after its last conversion)
+const RUN_STOP = 17; // the current run's end
+const SD = 18; // the current run's read-noise deviation
 
 /** `local = local + f64.load(NW) x squares[i32.load(SEG)]`, or `local =` when `first`. */
 function noiseTerm(first: boolean): number[] {
@@ -287,51 +289,48 @@ function noiseTerm(first: boolean): number[] {
  * (func $codes (param $rec $noisy i32)): the codes of a table's conversions from their analog
  * values, as DeviceEngine's JavaScript did them: with read noise (when $noisy) a = a +
  * sqrt(sum over the slots of weight x sum V^2) x deviate, then code = round half to even
- * (f64.nearest) of clamp(a + ADC offset, -limit, limit). Record: [analog, analog end,
- * deviates, noise weights, noise segments, squares, ADC offsets, limits, codes, terms].
+ * (f64.nearest) of clamp(a + ADC offset, -limit, limit). The conversions come in runs with the
+ * same noise slots (segments and weights: an array's columns of one gain), so the deviation
+ * sqrt(...) is the same number for all of a run's and is computed once per run. Record:
+ * [analog, analog end, deviates, the runs' noise weights, the runs' noise segments, squares,
+ * ADC offsets, limits, codes, terms, the runs' ends].
  */
-function codesFunction(terms: number | null): number[] {
-  // The slots' terms one after the other: unrolled for a fixed count, else a loop.
-  const slots =
-    terms !== null
-      ? Array.from({ length: terms }, (_, k) => noiseTerm(k === 0)).flat()
-      : [
-          ...noiseTerm(true),
-          ...op.get(TERMS),
-          ...op.i32Const(1),
-          ...op.i32Sub,
-          ...op.set(TERMS_LEFT),
-          ...whileNot(
-            [...op.get(TERMS_LEFT), ...op.i32Eqz],
-            [
-              ...noiseTerm(false),
-              ...op.get(TERMS_LEFT),
-              ...op.i32Const(1),
-              ...op.i32Sub,
-              ...op.set(TERMS_LEFT),
-            ],
-          ),
-        ];
-  const noise = [
-    ...slots,
-    ...op.get(A),
+function codesFunction(): number[] {
+  // The run's slots one after the other: the first sets VAR, the others add to it.
+  const deviation = [
+    ...noiseTerm(true),
+    ...op.get(TERMS),
+    ...op.i32Const(1),
+    ...op.i32Sub,
+    ...op.set(TERMS_LEFT),
+    ...whileNot(
+      [...op.get(TERMS_LEFT), ...op.i32Eqz],
+      [
+        ...noiseTerm(false),
+        ...op.get(TERMS_LEFT),
+        ...op.i32Const(1),
+        ...op.i32Sub,
+        ...op.set(TERMS_LEFT),
+      ],
+    ),
     ...op.get(VAR),
     ...op.f64Sqrt,
-    ...op.get(DEV),
-    ...op.f64Load(0),
-    ...op.f64Mul,
-    ...op.f64Add,
-    ...op.set(A),
-    ...advance(DEV, 8),
+    ...op.set(SD),
   ];
-  const conversion = [
+  const conversion = (noisy: boolean) => [
     ...op.get(AN),
     ...op.f64Load(0),
+    ...(noisy
+      ? [
+          ...op.get(SD),
+          ...op.get(DEV),
+          ...op.f64Load(0),
+          ...op.f64Mul,
+          ...op.f64Add,
+          ...advance(DEV, 8),
+        ]
+      : []),
     ...op.set(A),
-    ...op.get(NOISY),
-    ...op.if,
-    ...noise,
-    ...op.end,
     ...op.get(LIM),
     ...op.i32Load(0),
     ...op.f64ConvertI32S,
@@ -354,15 +353,31 @@ function codesFunction(terms: number | null): number[] {
     ...advance(LIM, 4),
     ...advance(OUT, 4),
   ];
-  const fields = [AN, AN_END, DEV, NW, SEG, SQ, ADC, LIM, OUT, TERMS];
+  const run = [
+    ...deviation,
+    ...op.get(RUN_END),
+    ...op.i32Load(0),
+    ...op.set(RUN_STOP),
+    ...advance(RUN_END, 4),
+    ...whileNot([...op.get(AN), ...op.get(RUN_STOP), ...op.i32GeU], conversion(true)),
+  ];
+  const fields = [AN, AN_END, DEV, NW, SEG, SQ, ADC, LIM, OUT, TERMS, RUN_END];
+  const untilEnd = [...op.get(AN), ...op.get(AN_END), ...op.i32GeU];
   return functionCode(
     [
       [11, I32],
       [3, F64],
+      [2, I32],
+      [1, F64],
     ],
     [
       ...fields.flatMap((local, i) => loadField(local, 4 * i)),
-      ...whileNot([...op.get(AN), ...op.get(AN_END), ...op.i32GeU], conversion),
+      ...op.get(NOISY),
+      ...op.if,
+      ...whileNot(untilEnd, run),
+      ...op.else,
+      ...whileNot(untilEnd, conversion(false)),
+      ...op.end,
     ],
   );
 }
@@ -586,9 +601,6 @@ function gaussiansFunction(): number[] {
   );
 }
 
-/** Term counts with their own codes function, the slots unrolled (most tables have 2). */
-const UNROLLED_TERMS = [1, 2, 3, 4] as const;
-
 /** Lanes of the block functions (DeviceTable.blockWidth > 1). */
 export const KERNEL_LANES = [8, 4, 2] as const;
 
@@ -609,12 +621,7 @@ function moduleBytes(): Uint8Array {
         name: `lanes${lanes}`,
         body: lanes === 1 ? singleFunction() : blockFunction(lanes),
       })),
-      { type: 1, name: "codes", body: codesFunction(null) },
-      ...UNROLLED_TERMS.map((terms) => ({
-        type: 1,
-        name: `codes${terms}`,
-        body: codesFunction(terms),
-      })),
+      { type: 1, name: "codes", body: codesFunction() },
       { type: 2, name: "squares", body: squaresFunction() },
       { type: 2, name: "gaussians", body: gaussiansFunction() },
     ],
@@ -633,7 +640,7 @@ function kernelModule(): object {
 /** Bytes of a block record's header and of one slot's record. */
 const BLOCK_HEADER = 8;
 const SLOT_RECORD = 16;
-/** Bytes of a codes record (ten i32, aligned). */
+/** Bytes of a codes record (eleven i32, aligned). */
 const CODES_RECORD = 48;
 
 function tableBytes(t: KernelTableSource): number {
@@ -649,6 +656,7 @@ function tableBytes(t: KernelTableSource): number {
     CODES_RECORD +
     align(t.noiseWeight.length * 8) +
     align(t.noiseSegment.length * 4) +
+    align(t.count * 4) +
     align(t.count * 8) +
     align(t.count * 4) +
     align(records) +
@@ -656,6 +664,41 @@ function tableBytes(t: KernelTableSource): number {
     align(t.blockWeight.length * 8) +
     align(constants)
   );
+}
+
+/**
+ * A table's conversions in runs with the same noise slots (segment and weight of each): per run
+ * its slots' weights and segments (`terms` each) and the index of the conversion after it.
+ */
+function noiseRuns(t: KernelTableSource): {
+  weight: Float64Array;
+  segment: Int32Array;
+  end: Int32Array;
+} {
+  const { terms, noiseWeight, noiseSegment } = t;
+  const weight: number[] = [];
+  const segment: number[] = [];
+  const end: number[] = [];
+  for (let c = 0; c < t.count; c++) {
+    let same = c > 0;
+    for (let q = c * terms; same && q < (c + 1) * terms; q++)
+      same =
+        noiseSegment[q] === noiseSegment[q - terms] &&
+        Object.is(noiseWeight[q], noiseWeight[q - terms]);
+    if (same) end[end.length - 1] = c + 1;
+    else {
+      for (let q = c * terms; q < (c + 1) * terms; q++) {
+        weight.push(noiseWeight[q]!);
+        segment.push(noiseSegment[q]!);
+      }
+      end.push(c + 1);
+    }
+  }
+  return {
+    weight: Float64Array.from(weight),
+    segment: Int32Array.from(segment),
+    end: Int32Array.from(end),
+  };
 }
 
 type BlockFunction = (rec: number, end: number, regs: number) => void;
@@ -700,7 +743,7 @@ export class BlockKernel {
   private readonly arena: WasmArena;
   private readonly functions: BlockFunction[];
   /** The codes function for a table of `terms` term slots. */
-  private readonly codesOf: (terms: number) => CodesFunction;
+  private readonly codesOf: CodesFunction;
   private readonly squaresOf: SquaresFunction;
   private readonly gaussiansOf: GaussiansFunction;
   /** A generator's state words, then the word left for JavaScript and the draws made. */
@@ -727,11 +770,7 @@ export class BlockKernel {
     const memory = this.arena.memory;
     const { exports } = new wasm.Instance(kernelModule(), { env: { memory } });
     this.functions = FUNCTION_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
-    const generic = exports.codes as CodesFunction;
-    this.codesOf = (terms) =>
-      (UNROLLED_TERMS as readonly number[]).includes(terms)
-        ? (exports[`codes${terms}`] as CodesFunction)
-        : generic;
+    this.codesOf = exports.codes as CodesFunction;
     this.registers = this.arena.i32(registerCount);
     this.squares = this.arena.f64(count);
     this.deviates = this.arena.f64(most);
@@ -780,23 +819,28 @@ export class BlockKernel {
     const analog = arena.f64(t.count);
     const codes = arena.i32(t.count);
     const codesRecord = arena.take(CODES_RECORD);
-    const [noiseWeight, noiseSegment, adcOffset, limit] = [
-      t.noiseWeight,
-      t.noiseSegment,
+    const runs = noiseRuns(t);
+    const [noiseWeight, noiseSegment, runEnd, adcOffset, limit] = [
+      runs.weight,
+      runs.segment,
+      runs.end,
       t.adcOffset,
       t.limit,
-    ].map((a) => arena.copy(a).byteOffset) as [number, number, number, number];
-    new Int32Array(arena.memory.buffer, codesRecord, 10).set([
+    ].map((a) => arena.copy(a)) as [Float64Array, Int32Array, Int32Array, Float64Array, Int32Array];
+    // A run's end as the analog address after its last conversion, where the kernel compares.
+    for (let r = 0; r < runEnd.length; r++) runEnd[r] = analog.byteOffset + runEnd[r]! * 8;
+    new Int32Array(arena.memory.buffer, codesRecord, 11).set([
       analog.byteOffset,
       analog.byteOffset + t.count * 8,
       this.deviates.byteOffset,
-      noiseWeight,
-      noiseSegment,
+      noiseWeight.byteOffset,
+      noiseSegment.byteOffset,
       this.squares.byteOffset,
-      adcOffset,
-      limit,
+      adcOffset.byteOffset,
+      limit.byteOffset,
       codes.byteOffset,
       t.terms,
+      runEnd.byteOffset,
     ]);
     const index = arena.copy(t.index);
     const blockWeight = arena.copy(t.blockWeight);
@@ -825,8 +869,7 @@ export class BlockKernel {
       }
       return [start, records.byteOffset + r * 4] as const;
     });
-    const codesOf = this.codesOf(t.terms);
-    return { analog, codes, index, blockWeight, records: ranges, codesRecord, codesOf };
+    return { analog, codes, index, blockWeight, records: ranges, codesRecord };
   }
 
   /** The analog values of the table's blocks, into its `analog` view. */
@@ -843,7 +886,7 @@ export class BlockKernel {
    * read noise from `deviates` and `squares` when `noisy`.
    */
   codes(table: PackedTable, noisy: boolean): Int32Array {
-    table.codesOf(table.codesRecord, noisy ? 1 : 0);
+    this.codesOf(table.codesRecord, noisy ? 1 : 0);
     return table.codes;
   }
 }

@@ -53,6 +53,7 @@ export const op = {
   i32GeU: [0x4f],
   f64ConvertI32S: [0xb7],
   if: [0x04, 0x40],
+  else: [0x05],
   i32Store: [0x36, 2, 0],
   i32StoreAt: (offset: number) => [0x36, 2, ...uleb(offset)],
   i32Mul: [0x6c],

@@ -1,7 +1,7 @@
 // The device model's WebAssembly kernel computes what the JavaScript loops compute, bit for
 // bit: the block functions (2, 4 and 8 lanes, and conversions read alone) against a scalar loop
-// in the specified order; the codes functions (1 to 4 term slots unrolled, any other count in a
-// loop) against the simulator's own rounding (arith.ts); the sums of squared row voltages and
+// in the specified order; the codes function (conversions in runs of the same noise slots, one
+// deviation per run) against the simulator's own rounding (arith.ts), per conversion; the sums of squared row voltages and
 // the read-noise normals against their JavaScript definitions; and a noisy engine's kernel path
 // against its JavaScript path (the one mirror tables take) on a compiled chip.
 
@@ -206,14 +206,37 @@ describe("device kernel", () => {
     const next = random(9);
     const count = 400;
     for (const terms of [1, 2, 3, 4, 5]) {
+      // Noise slots in runs of 1 to 6 conversions with the same ones, as an array's columns of
+      // one gain have, and a run that differs from the one before it in one slot only.
+      const noiseWeight = new Float64Array(count * terms);
+      const noiseSegment = new Int32Array(count * terms);
+      for (let c = 0; c < count; ) {
+        const length = 1 + Math.floor(next() * 6);
+        const weights = Array.from({ length: terms }, () => next() * 0.2);
+        const segments = Array.from({ length: terms }, () => Math.floor(next() * 5));
+        if (c > 0 && c % 5 === 0) {
+          weights.splice(0, terms, ...Array.from(noiseWeight.subarray((c - 1) * terms, c * terms)));
+          segments.splice(
+            0,
+            terms,
+            ...Array.from(noiseSegment.subarray((c - 1) * terms, c * terms)),
+          );
+          weights[terms - 1] = next() * 0.2;
+        }
+        for (let i = c; i < Math.min(count, c + length); i++) {
+          noiseWeight.set(weights, i * terms);
+          noiseSegment.set(segments, i * terms);
+        }
+        c += length;
+      }
       const source = {
         count,
         index: new Int32Array(0),
         blockWeight: new Float64Array(0),
         blocks: [],
         terms,
-        noiseWeight: Float64Array.from({ length: count * terms }, () => next() * 0.2),
-        noiseSegment: Int32Array.from({ length: count * terms }, () => Math.floor(next() * 5)),
+        noiseWeight,
+        noiseSegment,
         adcOffset: Float64Array.from({ length: count }, (_, i) => (i % 3 === 0 ? 0 : next() - 0.5)),
         limit: Int32Array.from({ length: count }, () => 1 + Math.floor(next() * 300)),
       };
