@@ -179,10 +179,15 @@ export class PairKernel {
   readonly registers: Int32Array;
   private readonly arena: WasmArena;
   private readonly pairsOf: PairsFunction;
+  /** Each table's runs, cut once: they size the memory, then pack() copies them. */
+  private readonly runs = new Map<KernelTable, ReturnType<typeof pairRuns>>();
 
   constructor(registerCount: number, tables: readonly KernelTable[]) {
-    const runs = tables.map(pairRuns);
-    const bytes = tables.reduce((n, t, i) => n + tableBytes(t, runs[i]!), align(registerCount * 4));
+    for (const t of tables) this.runs.set(t, pairRuns(t));
+    const bytes = tables.reduce(
+      (n, t) => n + tableBytes(t, this.runs.get(t)!),
+      align(registerCount * 4),
+    );
     this.arena = new WasmArena(bytes);
     const { exports } = new wasm.Instance(pairModule(), { env: { memory: this.arena.memory } });
     this.pairsOf = exports.pairs as PairsFunction;
@@ -191,7 +196,10 @@ export class PairKernel {
 
   /** Copies a table's pair records into the kernel's memory (every table before the first run). */
   pack(t: KernelTable): PackedPairs {
-    const { values, ends } = pairRuns(t);
+    const runs = this.runs.get(t);
+    if (runs === undefined)
+      throw new Error("PairKernel.pack: a table the kernel was not sized for");
+    const { values, ends } = runs;
     const records = this.arena.copy(t.ideal.pairs);
     const runEnds = this.arena.copy(ends);
     for (let r = 0; r < ends.length; r++) runEnds[r] = records.byteOffset + ends[r]! * RECORD_BYTES;
