@@ -19,7 +19,12 @@ import { chipBytes } from "../src/driver/artifact.js";
 import { lowerModel } from "../src/driver/lower.js";
 import { readChip } from "../src/emit/chip-read.js";
 import { importModel } from "../src/import/index.js";
-import { type ConversionTable, columnCells, PAIR_RECORD } from "../src/sim/conversions.js";
+import {
+  type ConversionTable,
+  columnCells,
+  PAIR_RECORD,
+  type ReadGroup,
+} from "../src/sim/conversions.js";
 import { NO_NOISE, type NoiseParams, targetNoise } from "../src/sim/noise.js";
 import { engineFor, prepareChip, runSamples, type SimChip } from "../src/sim/simulate.js";
 import { chipTiming } from "../src/sim/timing.js";
@@ -82,15 +87,24 @@ function tableCells(chip: SimChip, table: ConversionTable): number {
   return cells;
 }
 
-/** Programmed-cell MACs of one sample: every read of every group x the cells it converts. */
-function programmedCellMacs(chip: SimChip, length: number): number {
+/** Sum over every read of one sample of `perRead(group)`: each group read as its stage says. */
+function perSample(chip: SimChip, length: number, perRead: (group: ReadGroup) => number): number {
   const timing = chipTiming(chip.image, chip.layout, chip.groups, { length });
-  let macs = 0;
+  let sum = 0;
   for (const [op, group] of chip.groups) {
     const reads = timing.stages.find((s) => s.ops.includes(op))!.items;
-    macs += reads * (tableCells(chip, group.primaries) + tableCells(chip, group.mirrors));
+    sum += reads * perRead(group);
   }
-  return macs;
+  return sum;
+}
+
+/** Programmed-cell MACs of one sample: every read of every group x the cells it converts. */
+function programmedCellMacs(chip: SimChip, length: number): number {
+  return perSample(
+    chip,
+    length,
+    (g) => tableCells(chip, g.primaries) + tableCells(chip, g.mirrors),
+  );
 }
 
 interface Child {
@@ -184,7 +198,7 @@ function commandVsOrt(ws: Workspace, name: string, target: string, x: Inputs): v
   for (const [what, ours, theirs] of rows)
     console.log(`  ${what.padEnd(24)}${ours.padEnd(22)}${theirs}`);
   console.log(
-    `  time ratio sim / onnxruntime: ${ratio.toFixed(2)} whole processes, ${(sim.seconds / (inner.runMs / 1000)).toFixed(2)} against its run alone (${(macs / x.batch / 1e6).toFixed(0)} M programmed-cell MACs per sample)`,
+    `  time ratio sim / onnxruntime: ${ratio.toFixed(2)} whole processes, ${(sim.seconds / (inner.runMs / 1000)).toFixed(2)} against its run alone (${(macs / x.batch / 1e6).toFixed(0)} M programmed-cell MACs per sample, mirror columns included)`,
   );
   cReference(ws, chip, x.batch * x.length, sim.seconds);
 }
@@ -299,6 +313,22 @@ function idealAndNoisy(
   return best;
 }
 
+/**
+ * Multiply-adds of one sample of `length` steps on the device model with `noise`: every read
+ * of every group x its effective weights (the primaries'; mirrors follow by negation).
+ */
+function effectiveWeights(
+  sim: SimModule,
+  chip: SimChip,
+  noise: NoiseParams,
+  length: number,
+): number {
+  const engine = sim.engineFor(chip, { noise, device: true }) as {
+    multiplyAdds?(table: ConversionTable): number;
+  };
+  return perSample(chip, length, (g) => engine.multiplyAdds!(g.primaries));
+}
+
 /** The device model with the target's noise against the ideal chip, same samples, same thread. */
 async function deviceVsIdeal(): Promise<void> {
   const { sim, built } = await simModule();
@@ -315,6 +345,11 @@ async function deviceVsIdeal(): Promise<void> {
     const macs = x.batch * programmedCellMacs(chip, x.length);
     console.log(
       `${name} on imssa-64, ${x.batch} x ${x.length} steps in this thread (${built ? "built package" : "TypeScript source"}, interleaved best of ${repeats}): ideal ${si(macs / ideal)} MACs/s (${ideal.toFixed(3)} s), target noise ${si(macs / noisy)} MACs/s (${noisy.toFixed(3)} s): noise / ideal ${(noisy / ideal).toFixed(2)}x`,
+    );
+    const work = (n: NoiseParams) => effectiveWeights(sim, chip, n, x.length) / x.length;
+    const [dense, sparse] = [work(noise), work(NO_NOISE)];
+    console.log(
+      `  multiply-adds per step: ${si(dense)} with programming error (every erased cell of a driven row conducts), ${si(sparse)} without (the ideal chip's nonzero weights): ${(dense / sparse).toFixed(1)}x the work, ${((dense * 8) / 2 ** 20).toFixed(1)} MiB of binary64 weights streamed per step`,
     );
   }
 }
@@ -453,7 +488,7 @@ function cReference(ws: Workspace, chip: SimChip, reads: number, simSeconds: num
     .split(" ")
     .map(Number) as [number, number];
   console.log(
-    `  C reference (${cc} -O2, the same ${si(entries)} multiply-adds of nonzero effective weights, no periphery): ${seconds.toFixed(2)} s, ${si(entries / seconds)}/s; the whole sim command takes ${(simSeconds / seconds).toFixed(2)}x its time`,
+    `  C reference (${cc} -O2, the simulator's own ${si(entries)} multiply-adds: the primaries' nonzero effective weights, as a mirror column's code is its primary's negated; no periphery): ${seconds.toFixed(2)} s, ${si(entries / seconds)}/s; the whole sim command takes ${(simSeconds / seconds).toFixed(2)}x its time`,
   );
 }
 

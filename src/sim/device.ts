@@ -608,6 +608,15 @@ export class DeviceEngine implements ReadEngine {
     this.readNoise = new Rng(this.seed, Purpose.read, this.run, sample);
   }
 
+  /**
+   * Multiply-adds of one read of `table`: its effective weights. Once programming error is
+   * drawn every erased cell of a driven row conducts, so this counts every driven register of
+   * each term, not only the programmed cells (the bench reports it beside the ideal chip's).
+   */
+  multiplyAdds(table: ConversionTable): number {
+    return this.table(table).weight.length;
+  }
+
   read(group: ReadGroup, probe: ReadProbe | null): void {
     if (this.readSigma > 0) {
       const ranges = this.segmentRanges(group);

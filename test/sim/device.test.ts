@@ -5,11 +5,11 @@
 import { describe, expect, it } from "vitest";
 import type { Qs4dError } from "../../src/diag/error.js";
 import { emulate } from "../../src/emulate/index.js";
-import { columnCells } from "../../src/sim/conversions.js";
-import { arrayShape, programArray } from "../../src/sim/device.js";
+import { type ConversionTable, columnCells } from "../../src/sim/conversions.js";
+import { arrayShape, type DeviceEngine, programArray } from "../../src/sim/device.js";
 import { isNoiseless, NO_NOISE, type NoiseParams, parseNoise } from "../../src/sim/noise.js";
 import { accuracyOf } from "../../src/sim/report.js";
-import { prepareChip, runSamples, type SimChip } from "../../src/sim/simulate.js";
+import { engineFor, prepareChip, runSamples, type SimChip } from "../../src/sim/simulate.js";
 import { compiled, goldenInputs, goldenLabels } from "./helpers.js";
 
 const QAT8 = "digits-qat8-h32n16-l2";
@@ -119,6 +119,34 @@ describe("device model", () => {
     expect(Math.abs(sum / n)).toBeLessThan((5 * sigma) / Math.sqrt(n));
     expect(std / sigma).toBeGreaterThan(0.9);
     expect(std / sigma).toBeLessThan(1.1);
+  });
+
+  it("counts its multiply-adds: every driven register of each term with programming error, the nonzero weights without", () => {
+    const { image, layout, groups } = q8;
+    // Per primary conversion and term: the distinct registers of its array's rows carrying the term's signal.
+    const drivenRegisters = (table: ConversionTable) => {
+      let n = 0;
+      for (let q = 0; q < table.count * table.terms; q++) {
+        const s = table.termSignal[q]!;
+        const a = image.arrays[table.array[Math.floor(q / table.terms)]!]!;
+        const registers = new Set<number>();
+        for (let r = 0; r < a.rows; r++)
+          if (s >= 0 && a.row.signal[r] === s) registers.add(layout.offset[s]! + a.row.element[r]!);
+        n += registers.size;
+      }
+      return n;
+    };
+    const engine = (noise: NoiseParams) =>
+      engineFor(q8, { noise, seed: 3, device: true }) as DeviceEngine;
+    // An error small enough that no cell is clipped at G = 0 (a +v/-v pair of clipped cells weighs 0).
+    const noisy = engine(parseNoise("prog=0.0001", NO_NOISE));
+    const ideal = engine(NO_NOISE);
+    for (const g of groups.values()) {
+      const dense = noisy.multiplyAdds(g.primaries);
+      expect(dense).toBe(drivenRegisters(g.primaries));
+      expect(ideal.multiplyAdds(g.primaries)).toBeGreaterThan(0);
+      expect(ideal.multiplyAdds(g.primaries)).toBeLessThan(dense);
+    }
   });
 
   it("accuracy of the QAT model under three noise levels: zero noise = the emulator's", () => {
