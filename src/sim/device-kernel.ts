@@ -16,6 +16,7 @@
 // interleaved weights and per-slot constants and gains.
 import { type Rng, ZIGGURAT_X } from "./rng.js";
 import {
+  addressOf,
   advance,
   align,
   F64,
@@ -99,9 +100,39 @@ function vectorLocals(lanes: number): { analog: number[]; sum: number[]; r: numb
   };
 }
 
+/** `f64(registers[i32.load(at)])`, the register file at local REGS: a block's next entry. */
+function registerAt(at: number): number[] {
+  return [
+    ...addressOf(op.get(REGS), [...op.get(at), ...op.i32Load(0)], 2),
+    ...op.i32Load(0),
+    ...op.f64ConvertI32S,
+  ];
+}
+
 /** `local = i32.load(record + offset)`: every function's first parameter is its record. */
 function loadField(local: number, offset: number): number[] {
   return [...op.get(REC), ...op.i32Load(offset), ...op.set(local)];
+}
+
+/** A block record's header: its first analog value's address (C) and its term slots (N). */
+function blockFields(): number[] {
+  return [...loadField(C, 0), ...loadField(N, 4), ...advance(REC, 8)];
+}
+
+/** A slot's record: its register indexes [IP, IE), weights (WP), constants and gains (CG). */
+function slotFields(): number[] {
+  return [
+    ...loadField(IP, 0),
+    ...loadField(IE, 4),
+    ...loadField(WP, 8),
+    ...loadField(CG, 12),
+    ...advance(REC, 16),
+  ];
+}
+
+/** `local = local - 1` (i32). */
+function decrement(local: number): number[] {
+  return [...op.get(local), ...op.i32Const(1), ...op.i32Sub, ...op.set(local)];
 }
 
 /** `x = x + (v128.load base + offset) x y`: the multiply, then the add, each rounded. */
@@ -127,14 +158,7 @@ function blockFunction(lanes: number): number[] {
   const laneBytes = lanes * 8;
   // r = splat(f64(registers[index[ip]])); s_i = s_i + w_i x r
   const entry = [
-    ...op.get(REGS),
-    ...op.get(IP),
-    ...op.i32Load(0),
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.i32Add,
-    ...op.i32Load(0),
-    ...op.f64ConvertI32S,
+    ...registerAt(IP),
     ...op.f64x2Splat,
     ...op.set(v.r),
     ...v.sum.flatMap((s, i) => multiplyAdd(s, WP, 16 * i, v.r)),
@@ -142,24 +166,15 @@ function blockFunction(lanes: number): number[] {
     ...advance(WP, laneBytes),
   ];
   const slot = [
-    ...loadField(IP, 0),
-    ...loadField(IE, 4),
-    ...loadField(WP, 8),
-    ...loadField(CG, 12),
-    ...advance(REC, 16),
+    ...slotFields(),
     ...v.sum.flatMap((s, i) => [...op.get(CG), ...op.v128Load(16 * i), ...op.set(s)]),
     ...whileNot([...op.get(IP), ...op.get(IE), ...op.i32GeU], entry),
     // a_i = a_i + g_i x s_i
     ...v.analog.flatMap((a, i) => multiplyAdd(a, CG, laneBytes + 16 * i, v.sum[i]!)),
-    ...op.get(N),
-    ...op.i32Const(1),
-    ...op.i32Sub,
-    ...op.set(N),
+    ...decrement(N),
   ];
   const block = [
-    ...loadField(C, 0),
-    ...loadField(N, 4),
-    ...advance(REC, 8),
+    ...blockFields(),
     ...v.analog.flatMap((a) => [...op.v128Zero, ...op.set(a)]),
     ...whileNot([...op.get(N), ...op.i32Eqz], slot),
     ...v.analog.flatMap((a, i) => [...op.get(C), ...op.get(a), ...op.v128Store(16 * i)]),
@@ -187,14 +202,7 @@ function singleFunction(): number[] {
     ...op.get(S1),
     ...op.get(WP),
     ...op.f64Load(0),
-    ...op.get(REGS),
-    ...op.get(IP),
-    ...op.i32Load(0),
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.i32Add,
-    ...op.i32Load(0),
-    ...op.f64ConvertI32S,
+    ...registerAt(IP),
     ...op.f64Mul,
     ...op.f64Add,
     ...op.set(S1),
@@ -202,11 +210,7 @@ function singleFunction(): number[] {
     ...advance(WP, 8),
   ];
   const slot = [
-    ...loadField(IP, 0),
-    ...loadField(IE, 4),
-    ...loadField(WP, 8),
-    ...loadField(CG, 12),
-    ...advance(REC, 16),
+    ...slotFields(),
     ...op.get(CG),
     ...op.f64Load(0),
     ...op.set(S1),
@@ -218,15 +222,10 @@ function singleFunction(): number[] {
     ...op.f64Mul,
     ...op.f64Add,
     ...op.set(A1),
-    ...op.get(N),
-    ...op.i32Const(1),
-    ...op.i32Sub,
-    ...op.set(N),
+    ...decrement(N),
   ];
   const conversion = [
-    ...loadField(C, 0),
-    ...loadField(N, 4),
-    ...advance(REC, 8),
+    ...blockFields(),
     ...op.f64Zero,
     ...op.set(A1),
     ...whileNot([...op.get(N), ...op.i32Eqz], slot),
@@ -270,12 +269,7 @@ function noiseTerm(first: boolean): number[] {
     ...(first ? [] : op.get(VAR)),
     ...op.get(NW),
     ...op.f64Load(0),
-    ...op.get(SQ),
-    ...op.get(SEG),
-    ...op.i32Load(0),
-    ...op.i32Const(3),
-    ...op.i32Shl,
-    ...op.i32Add,
+    ...addressOf(op.get(SQ), [...op.get(SEG), ...op.i32Load(0)], 3),
     ...op.f64Load(0),
     ...op.f64Mul,
     ...(first ? [] : op.f64Add),
@@ -305,13 +299,7 @@ function codesFunction(): number[] {
     ...op.set(TERMS_LEFT),
     ...whileNot(
       [...op.get(TERMS_LEFT), ...op.i32Eqz],
-      [
-        ...noiseTerm(false),
-        ...op.get(TERMS_LEFT),
-        ...op.i32Const(1),
-        ...op.i32Sub,
-        ...op.set(TERMS_LEFT),
-      ],
+      [...noiseTerm(false), ...decrement(TERMS_LEFT)],
     ),
     ...op.get(VAR),
     ...op.f64Sqrt,
@@ -398,9 +386,9 @@ const SQ_END = 12;
 const SQ_SUM = 13;
 const SQ_CODE = 14;
 
-/** `base + (i << shift)`. */
+/** `base + (i << shift)`, both locals. */
 function indexed(base: number, i: number, shift: number): number[] {
-  return [...op.get(base), ...op.get(i), ...op.i32Const(shift), ...op.i32Shl, ...op.i32Add];
+  return addressOf(op.get(base), op.get(i), shift);
 }
 
 /**
@@ -432,10 +420,7 @@ function squaresFunction(): number[] {
     ...op.f64Mul,
     ...op.f64Add,
     ...op.set(SQ_SUM),
-    ...op.get(SQ_J),
-    ...op.i32Const(1),
-    ...op.i32Add,
-    ...op.set(SQ_J),
+    ...advance(SQ_J, 1),
   ];
   const segment = [
     ...indexed(SQ_CONSTANT, SQ_S, 3),
@@ -451,10 +436,7 @@ function squaresFunction(): number[] {
     ...indexed(SQ_OUT, SQ_S, 3),
     ...op.get(SQ_SUM),
     ...op.f64Store(0),
-    ...op.get(SQ_S),
-    ...op.i32Const(1),
-    ...op.i32Add,
-    ...op.set(SQ_S),
+    ...advance(SQ_S, 1),
   ];
   const fields = [SQ_CONSTANT, SQ_START, SQ_REGISTER, SQ_ROWS, SQ_CROSS, SQ_OUT];
   return functionCode(
@@ -524,11 +506,7 @@ function gaussiansFunction(): number[] {
     ...op.set(G_S3),
   ];
   const layerEdge = (next: number) => [
-    ...op.get(G_TABLE),
-    ...op.get(G_LAYER),
-    ...op.i32Const(3),
-    ...op.i32Shl,
-    ...op.i32Add,
+    ...addressOf(op.get(G_TABLE), op.get(G_LAYER), 3),
     ...op.f64Load(next * 8),
   ];
   const draw = [
@@ -553,17 +531,10 @@ function gaussiansFunction(): number[] {
     ...layerEdge(1),
     ...op.f64Lt,
     ...op.if,
-    ...op.get(G_OUT),
-    ...op.get(G_I),
-    ...op.i32Const(3),
-    ...op.i32Shl,
-    ...op.i32Add,
+    ...indexed(G_OUT, G_I, 3),
     ...op.get(G_X),
     ...op.f64Store(0),
-    ...op.get(G_I),
-    ...op.i32Const(1),
-    ...op.i32Add,
-    ...op.set(G_I),
+    ...advance(G_I, 1),
     ...op.br(1), // the next draw
     ...op.end,
     // Outside the box: the word for JavaScript, and out of the loop.

@@ -12,6 +12,7 @@
 
 import { type KernelTable, PAIR_RECORD } from "./conversions.js";
 import {
+  addressOf,
   advance,
   align,
   F64,
@@ -43,9 +44,7 @@ const RECORD_BYTES = PAIR_RECORD * 4;
 const RUN_BYTES = 24;
 
 /** `base + (i << 2)`: the byte address of int32 element i. */
-function element(base: number[], i: number[]): number[] {
-  return [...base, ...i, ...op.i32Const(2), ...op.i32Shl, ...op.i32Add];
-}
+const element = (base: number[], i: number[]): number[] => addressOf(base, i, 2);
 
 /** `f64(w) x f64(registers[r])`, r and w at byte offsets of the record. */
 function product(registerAt: number, weightAt: number): number[] {

@@ -96,6 +96,11 @@ export function functionCode(
   return [...uleb(body.length), ...body];
 }
 
+/** `base + (index << shift)`: the byte address of element `index` of 2^shift-byte elements. */
+export function addressOf(base: number[], index: number[], shift: number): number[] {
+  return [...base, ...index, ...op.i32Const(shift), ...op.i32Shl, ...op.i32Add];
+}
+
 export function advance(local: number, bytes: number): number[] {
   return [...op.get(local), ...op.i32Const(bytes), ...op.i32Add, ...op.set(local)];
 }
