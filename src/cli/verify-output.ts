@@ -109,7 +109,7 @@ export function failIfOutsideBudget(
     for (const [name, agreement] of executors) {
       const disagree = (1 - agreement) * 100;
       if (disagree > budget)
-        lost.push(`${name}'s argmax differs from the reference's on ${disagree.toFixed(1)} % of`);
+        lost.push(`${name}'s argmax differs from the reference's (${disagree.toFixed(1)} %)`);
     }
   }
   if (lost.length === 0) return;

@@ -9,8 +9,8 @@ import type { ChipImage } from "../emit/chip-image.js";
 import { emulate } from "../emulate/index.js";
 import type { Model } from "../ir/model.js";
 import { runModel } from "../run/index.js";
-import { simulateWithCodes } from "../sim/codes.js";
-import { loadChip, type NoiseParams, simulateChip } from "../sim/index.js";
+import { simulateWithCodes, simulateWithCodesAside } from "../sim/codes.js";
+import { defaultThreads, loadChip, type NoiseParams, simulateChip } from "../sim/index.js";
 import { type AccuracyStats, accuracyOf, accuracyStats, argmax } from "../sim/report.js";
 
 /** Per-layer SSM codes [batch, H, L]; null where an executor has none. */
@@ -143,12 +143,29 @@ function compare(a: Executed, pivot: Executed, batch: number, classes: number): 
   };
 }
 
-export function verifyChip(v: VerifyInputs): VerifyResult {
-  const [batch] = v.shape;
+/**
+ * The three executors on the batch, compared. With `threads` > 1 (default: as the work is
+ * worth, defaultThreads) the simulation runs on a worker thread while this one runs the
+ * emulator and the reference executor; the numbers do not depend on it.
+ */
+export async function verifyChip(v: VerifyInputs, threads?: number): Promise<VerifyResult> {
+  const [batch, length] = v.shape;
   const classes = v.lowered.config.classes;
-  const emu = emulated(v.lowered, v.inputs, v.shape);
-  const sim = simulateWithCodes(v.chip, v.inputs, v.shape);
-  const ref = reference(v.model, v.inputs, v.shape);
+  const aside =
+    (threads ?? defaultThreads(v.chip, batch * length)) > 1
+      ? simulateWithCodesAside(v.chip, v.inputs, v.shape)
+      : null;
+  let emu: Executed;
+  let ref: Executed;
+  try {
+    emu = emulated(v.lowered, v.inputs, v.shape);
+    ref = reference(v.model, v.inputs, v.shape);
+  } catch (error) {
+    aside?.stop();
+    aside?.result.catch(() => {});
+    throw error;
+  }
+  const sim = aside === null ? simulateWithCodes(v.chip, v.inputs, v.shape) : await aside.result;
   const simulator = compare(sim, emu, batch, classes);
   const labels = v.labels;
   return {

@@ -2,8 +2,11 @@
 // codes out, [batch, H, L] per layer): what `qs4dc verify` (src/driver/compare-executors.ts) and the
 // simulator's tests compare with the emulator's traces. From the chip alone, like every run.
 
+import { Worker } from "node:worker_threads";
 import type { ChipImage } from "../emit/chip-image.js";
+import { leanImage, sharedTables } from "./shared-chip.js";
 import { prepareChip, runSamples } from "./simulate.js";
+import { type WorkerFault, workerError, workerScript } from "./worker-script.js";
 
 /** One layer's SSM codes [batch, H, L]. */
 export interface SimulatedLayerCodes {
@@ -49,4 +52,59 @@ export function simulateWithCodes(
     logits.set(one, sample * prepared.layout.classes);
   }
   return { logits, layers: [...layers].map(([layer, l]) => ({ layer, uq: l.uq, yq: l.yq })) };
+}
+
+/** To a worker (worker.ts): simulate `image` with codes on the inputs. */
+export interface CodesMessage {
+  readonly kind: "codes";
+  readonly image: ChipImage;
+  readonly inputs: ArrayLike<number>;
+  readonly shape: readonly [number, number, number];
+}
+
+export type CodesReply = ({ readonly kind: "codes" } & SimulatedCodes) | WorkerFault;
+
+/** A simulation running on a worker thread: its result, or `stop` to end it unfinished. */
+export interface CodesAside {
+  readonly result: Promise<SimulatedCodes>;
+  stop(): void;
+}
+
+/**
+ * simulateWithCodes on a worker thread, so that this thread can do other work meanwhile
+ * (`qs4dc verify` runs the emulator and the reference executor beside it): the same numbers.
+ * The image's tables go to the worker in shared memory, so it reads no copy of them; it
+ * prepares the chip itself. In this thread when no worker script can be loaded.
+ */
+export function simulateWithCodesAside(
+  image: ChipImage,
+  inputs: ArrayLike<number>,
+  shape: readonly [number, number, number],
+): CodesAside {
+  const script = workerScript();
+  if (script === null)
+    return { result: Promise.resolve(simulateWithCodes(image, inputs, shape)), stop: () => {} };
+  const worker = new Worker(script.source, { eval: script.eval });
+  const stop = () => void worker.terminate();
+  // The worker exits by itself after its reply (see monte-carlo.ts startWorkers): the result
+  // waits for that, and `stop` is for a caller that gives up.
+  const result = new Promise<SimulatedCodes>((resolve, reject) => {
+    let codes: SimulatedCodes | null = null;
+    worker.on("message", (reply: CodesReply) => {
+      if (reply.kind === "error") reject(workerError(reply));
+      else codes = { logits: reply.logits, layers: reply.layers };
+    });
+    worker.on("error", reject);
+    worker.on("exit", () =>
+      codes === null ? reject(new Error("simulation worker exited without codes")) : resolve(codes),
+    );
+    const message: CodesMessage = {
+      kind: "codes",
+      image: sharedTables(leanImage(image)),
+      inputs,
+      shape,
+    };
+    worker.postMessage(message);
+  });
+  return { result, stop };
 }

@@ -13,6 +13,7 @@ import { chipTiming } from "./timing.js";
 import { type TraceWindow, VcdTracer } from "./vcd.js";
 
 export { checkLabels, checkSimInput, type SimInput } from "./input.js";
+export { conversionsPerStep, defaultThreads } from "./monte-carlo.js";
 export { NO_NOISE, type NoiseParams, parseNoise, targetNoise } from "./noise.js";
 export { prepareChip, runSamples, type SimChip } from "./simulate.js";
 

@@ -8,12 +8,12 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { Diagnostic } from "../diag/diagnostic.js";
-import { Qs4dError } from "../diag/error.js";
+import type { ChipImage } from "../emit/chip-image.js";
 import type { SimInput } from "./input.js";
 import type { NoiseParams } from "./noise.js";
 import { sharedChip } from "./shared-chip.js";
 import { engineFor, runSamples, type SimChip } from "./simulate.js";
+import { type WorkerFault, type WorkerScript, workerError, workerScript } from "./worker-script.js";
 
 export interface MonteCarloOptions {
   readonly noise: NoiseParams;
@@ -51,6 +51,7 @@ export interface WorkerSetup {
  * taken. The worker takes units until none is left, then posts `done`.
  */
 export interface WorkerMessage {
+  readonly kind: "units";
   readonly chip: SimChip;
   readonly work: readonly Unit[];
   readonly next: Int32Array;
@@ -60,12 +61,7 @@ export type WorkerReply =
   | { readonly kind: "progress" }
   | { readonly kind: "result"; readonly unit: Unit; readonly logits: Float32Array }
   | { readonly kind: "done" }
-  | {
-      readonly kind: "error";
-      readonly diagnostic: Diagnostic | null;
-      readonly exitCode: 1 | 2 | 3;
-      readonly message: string;
-    };
+  | WorkerFault;
 
 /** Units of at most `size` samples, run-major. */
 export function units(runs: number, batch: number, size: number): Unit[] {
@@ -120,7 +116,7 @@ export async function monteCarlo(
 ): Promise<Float32Array[]> {
   const classes = chip.layout.classes;
   const total = options.runs * input.batch;
-  const threads = Math.max(1, options.threads ?? defaultThreads(chip, total * input.length));
+  const threads = Math.max(1, options.threads ?? defaultThreads(chip.image, total * input.length));
   // Enough units to keep every thread busy; a unit's size does not change any number.
   const size = Math.max(1, Math.ceil((options.runs * input.batch) / (threads * 4)));
   const work = units(options.runs, input.batch, Math.min(size, input.batch));
@@ -155,7 +151,7 @@ export async function monteCarlo(
     return results;
   }
   const helpers = Math.min(threads - 1, work.length - 1);
-  const message = () => ({ chip: sharedChip(chip), work, next });
+  const message = (): WorkerMessage => ({ kind: "units", chip: sharedChip(chip), work, next });
   const pool = startWorkers(script, setup, message, helpers, store, progress);
   try {
     await Promise.all([here(), pool.done]);
@@ -168,37 +164,30 @@ export async function monteCarlo(
 /** Conversions a worker should have to do to be worth starting (about a second of work). */
 const CONVERSIONS_PER_WORKER = 2e7;
 
-function defaultThreads(chip: SimChip, steps: number): number {
-  let perStep = 0;
-  for (const g of chip.groups.values()) perStep += g.primaries.count;
-  const worth = Math.floor((steps * perStep) / CONVERSIONS_PER_WORKER);
+/**
+ * Threads for `steps` steps (runs x samples x length) of `image`: the machine's parallelism,
+ * fewer when the work would not pay for starting the workers.
+ */
+export function defaultThreads(image: ChipImage, steps: number): number {
+  const worth = Math.floor((steps * conversionsPerStep(image)) / CONVERSIONS_PER_WORKER);
   return Math.max(1, Math.min(availableParallelism(), worth));
 }
 
-/** How to start the worker: a built .js file, or the .ts source through tsx's ESM API. */
-interface WorkerScript {
-  readonly source: string | URL;
-  readonly eval: boolean;
-}
-
-function workerScript(): WorkerScript | null {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return { source: new URL("./worker.js", here), eval: false };
-  let tsx: string;
-  try {
-    tsx = import.meta.resolve("tsx/esm/api");
-  } catch {
-    return null; // TypeScript source without tsx: run in this thread
-  }
-  const worker = new URL("./worker.ts", here).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`;
-  return { source: boot, eval: true };
+/** ADC conversions a step stores: the readouts that write a register (slice 0 of each). */
+export function conversionsPerStep(image: ChipImage): number {
+  let n = 0;
+  for (const a of image.arrays)
+    for (let i = 0; i < a.readouts; i++)
+      if (a.readout.polarity[i]! > 0 && a.readout.slice[i] === 0) n++;
+  return n;
 }
 
 /**
- * `count` workers run units (see WorkerMessage) until none is left and each has posted `done`;
- * `stop` ends them whatever they were doing. The workers start first, then `message` makes
- * what they are sent (the shared chip): it is made while they start up.
+ * `count` workers run units (see WorkerMessage) until none is left; `done` resolves once each
+ * has posted `done` and exited by itself (a worker ended by `terminate` while V8 still compiles
+ * for it can abort the process: a race in Node's teardown), so `stop`, which ends them whatever
+ * they are doing, is for errors. The workers start first, then `message` makes what they are
+ * sent (the shared chip): it is made while they start up.
  */
 function startWorkers(
   script: WorkerScript,
@@ -214,30 +203,30 @@ function startWorkers(
   };
   const done = new Promise<void>((resolve, reject) => {
     let running = count;
-    const finish = (error?: unknown) => {
+    const fail = (error: unknown) => {
       stop();
-      if (error === undefined) resolve();
-      else reject(error);
+      reject(error);
     };
     if (count <= 0) return resolve();
     for (let i = 0; i < count; i++) {
       const w = new Worker(script.source, { eval: script.eval, workerData: setup });
       workers.push(w);
+      let finished = false;
       w.on("message", (reply: WorkerReply) => {
         if (reply.kind === "progress") return progress();
-        if (reply.kind === "error") return finish(workerError(reply));
+        if (reply.kind === "error") return fail(workerError(reply));
         if (reply.kind === "result") return store(reply.unit, reply.logits);
-        if (--running === 0) finish();
+        finished = true;
       });
-      w.on("error", (error) => finish(error));
+      w.on("error", fail);
+      w.on("exit", () => {
+        if (!finished)
+          return fail(new Error("simulation worker exited before its units were done"));
+        if (--running === 0) resolve();
+      });
     }
     const sent = message();
     for (const w of workers) w.postMessage(sent);
   });
   return { done, stop };
-}
-
-function workerError(reply: Extract<WorkerReply, { kind: "error" }>): Error {
-  if (reply.diagnostic !== null) return new Qs4dError(reply.diagnostic, reply.exitCode);
-  return new Error(`simulation worker failed: ${reply.message}`);
 }

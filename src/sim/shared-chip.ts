@@ -6,6 +6,7 @@
 // are read-only while samples run (engines and streams allocate their own state), so sharing
 // them between threads is safe.
 
+import type { ChipImage } from "../emit/chip-image.js";
 import type { SimChip } from "./simulate.js";
 
 type Table =
@@ -40,18 +41,30 @@ const ALIGN = 8;
 
 /**
  * `chip` as a worker needs it, its tables in shared memory; `chip` itself is left as it is.
- * Two parts of the image only this thread reads are left out, because a structured clone costs
- * time per object and they are most of the objects (about 50,000 of 100,000 on the
- * sCIFAR-sized chip): the section index (`sections`, for `inspect`: empty here) and the pass
- * reports of the manifest (`manifest.reports`, for the report: empty here).
+ * Its image is lean (leanImage).
  */
 export function sharedChip(chip: SimChip): SimChip {
-  const manifest = { ...chip.image.manifest, reports: {} };
-  const image = { ...chip.image, sections: [], manifest };
-  const lean: SimChip = { ...chip, image };
+  return sharedTables({ ...chip, image: leanImage(chip.image) });
+}
+
+/**
+ * The image without two parts only this thread reads, because a structured clone costs time
+ * per object and they are most of the objects (about 50,000 of 100,000 on the sCIFAR-sized
+ * chip): the section index (`sections`, for `inspect`: empty here) and the pass reports of the
+ * manifest (`manifest.reports`, for the report: empty here).
+ */
+export function leanImage(image: ChipImage): ChipImage {
+  return { ...image, sections: [], manifest: { ...image.manifest, reports: {} } };
+}
+
+/**
+ * `x` with every typed array not yet in shared memory copied once into one SharedArrayBuffer
+ * and the objects that hold them rebuilt around the copies; `x` itself is left as it is.
+ */
+export function sharedTables<T>(x: T): T {
   const tables = new Set<Table>();
   const holding = new Map<object, boolean>();
-  collectPrivate(lean, tables, holding);
+  collectPrivate(x, tables, holding);
   const copies = new Map<unknown, unknown>();
   let bytes = 0;
   for (const t of tables) bytes += aligned(t.byteLength);
@@ -64,7 +77,7 @@ export function sharedChip(chip: SimChip): SimChip {
     copies.set(t, copy);
     offset += aligned(t.byteLength);
   }
-  return rebuild(lean, copies, holding) as SimChip;
+  return rebuild(x, copies, holding) as T;
 }
 
 function aligned(n: number): number {
@@ -96,7 +109,7 @@ function collectPrivate(x: unknown, tables: Set<Table>, holding: Map<object, boo
 function table(view: ArrayBufferView): Table {
   const tag = (view as { [Symbol.toStringTag]?: string })[Symbol.toStringTag];
   if (tag === undefined || !(tag in TABLES))
-    throw new Error(`sharedChip: cannot share a ${tag ?? "DataView"}`);
+    throw new Error(`sharedTables: cannot share a ${tag ?? "DataView"}`);
   return view as Table;
 }
 
@@ -105,7 +118,7 @@ function children(x: object): Iterable<unknown> {
   if (x instanceof Map) return [...x.keys(), ...x.values()];
   const proto = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== Array.prototype && proto !== null)
-    throw new Error(`sharedChip: cannot share a ${proto?.constructor?.name ?? "class instance"}`);
+    throw new Error(`sharedTables: cannot share a ${proto?.constructor?.name ?? "class instance"}`);
   return Object.values(x);
 }
 

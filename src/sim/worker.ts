@@ -1,10 +1,13 @@
-// A Monte Carlo worker thread (monte-carlo.ts): is sent the chip prepared (its tables shared
-// with the thread that started it) and the units, takes units until none is left (a counter
-// shared by every thread) and posts each one's logits back, then `done`.
+// A simulator worker thread, sent one job:
+// - Monte Carlo units (monte-carlo.ts): the chip prepared (its tables shared with the thread
+//   that started it) and the units; takes units until none is left (a counter shared by every
+//   thread) and posts each one's logits back, then `done`;
+// - the ideal simulation with codes (codes.ts, for `qs4dc verify`): the image (its tables
+//   shared); posts the logits and the per-layer codes back, their buffers transferred.
 // Errors go back as data, diagnostics intact.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { Qs4dError } from "../diag/error.js";
+import { type CodesMessage, type CodesReply, simulateWithCodes } from "./codes.js";
 import {
   takeUnit,
   UnitRunner,
@@ -12,36 +15,34 @@ import {
   type WorkerReply,
   type WorkerSetup,
 } from "./monte-carlo.js";
+import { faultOf } from "./worker-script.js";
 
 const port = parentPort!;
-const setup = workerData as WorkerSetup;
-function reply(message: WorkerReply): void {
-  port.postMessage(message);
-}
 
-port.on("message", ({ chip, work, next }: WorkerMessage) => {
+// One job, then the worker closes its port and exits by itself (see monte-carlo.ts startWorkers).
+port.once("message", (message: WorkerMessage | CodesMessage) => {
   try {
-    const runner = new UnitRunner(chip, setup);
-    for (let unit = takeUnit(work, next); unit !== undefined; unit = takeUnit(work, next)) {
-      const logits = runner.run(unit, () => reply({ kind: "progress" }));
-      reply({ kind: "result", unit, logits });
-    }
-    reply({ kind: "done" });
+    if (message.kind === "codes") codes(message);
+    else units(message);
   } catch (error) {
-    fault(error);
+    port.postMessage(faultOf(error));
   }
+  port.close();
 });
 
-function fault(error: unknown): void {
-  if (error instanceof Qs4dError) {
-    reply({
-      kind: "error",
-      diagnostic: error.diagnostic,
-      exitCode: error.exitCode,
-      message: error.message,
-    });
-  } else {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    reply({ kind: "error", diagnostic: null, exitCode: 3, message });
+function units({ chip, work, next }: WorkerMessage): void {
+  const reply = (r: WorkerReply) => port.postMessage(r);
+  const runner = new UnitRunner(chip, workerData as WorkerSetup);
+  for (let unit = takeUnit(work, next); unit !== undefined; unit = takeUnit(work, next)) {
+    const logits = runner.run(unit, () => reply({ kind: "progress" }));
+    reply({ kind: "result", unit, logits });
   }
+  reply({ kind: "done" });
+}
+
+function codes({ image, inputs, shape }: CodesMessage): void {
+  const { logits, layers } = simulateWithCodes(image, inputs, shape);
+  const reply: CodesReply = { kind: "codes", logits, layers };
+  const buffers = [logits, ...layers.flatMap((l) => [l.uq, l.yq])].map((a) => a.buffer);
+  port.postMessage(reply, buffers as ArrayBuffer[]);
 }

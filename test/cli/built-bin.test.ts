@@ -88,6 +88,16 @@ describe("the built bin (dist/cli/)", () => {
     expect(sim("2").equals(sim("1"))).toBe(true);
   });
 
+  it("verify --threads 2 simulates on the bundled worker.js: the same table as --threads 1", () => {
+    const verify = (threads: string) => {
+      const r = bin("verify", EXAMPLE, "--input", at("x.npy"), "--threads", threads);
+      expect(r.exit).toBe(0);
+      expect(r.stdout).toContain("bit exact on all 8 samples");
+      return r.stdout;
+    };
+    expect(verify("2")).toBe(verify("1"));
+  });
+
   it("compile --calib --threads 2 starts the bundled calibrate-worker.js: the same chip.bin", () => {
     const compile = (threads: string) => {
       const out = at(`calib-${threads}.bin`);

@@ -26,20 +26,24 @@ const x = goldenInputs(NAME, 0, n);
 const labels = goldenLabels(NAME).slice(0, n);
 const c = compiled(NAME, "imssa-64")!;
 
-function verify(chip: ChipImage) {
-  return verifyChip({
-    model: c.model,
-    lowered: c.lowered,
-    chip,
-    inputs: Float64Array.from(x.data),
-    shape: [n, x.length, x.dIn],
-    labels,
-  });
+function verify(chip: ChipImage, threads = 1) {
+  return verifyChip(
+    {
+      model: c.model,
+      lowered: c.lowered,
+      chip,
+      inputs: Float64Array.from(x.data),
+      shape: [n, x.length, x.dIn],
+      labels,
+    },
+    threads,
+  );
 }
 
 /** A copy of the image whose first programmed cell on a state column is one level higher. */
 function withOneCellChanged(image: ChipImage): ChipImage {
-  const copy = readChip(c.bytes, "copy");
+  // Its own bytes: the arrays of a chip read are views on the bytes it was read from.
+  const copy = readChip(c.bytes.slice(), "copy");
   const a = copy.arrays[0]!;
   const stateColumns = new Set<number>();
   for (let i = 0; i < a.readouts; i++) {
@@ -100,19 +104,28 @@ describe("qs4dc verify", () => {
     writeFileSync(input, writeNpy({ dtype: "float32", shape: [m, 64, 1], data: fx.data }));
     const fl = goldenLabels(name).slice(0, m);
     writeFileSync(labelFile, writeNpy({ dtype: "int32", shape: [m], data: fl }));
-    let stderr = "";
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    let exit: number;
-    try {
-      const args = ["verify", weightsPath(name), "--input", input, "--labels", labelFile];
-      exit = await runCli([...args, "--target", targetFile, "--allow-loss"], (text) => {
-        stderr += text;
-      });
-    } finally {
-      spy.mockRestore();
-    }
-    expect(stderr).toMatch(/QS4D-E621: .* loses [\d.]+ points of accuracy on 48 samples/);
-    expect(exit).toBe(1);
+    const run = async (...extra: string[]) => {
+      let stderr = "";
+      const spy = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+      try {
+        const args = ["verify", weightsPath(name), "--input", input, ...extra];
+        const exit = await runCli([...args, "--target", targetFile, "--allow-loss"], (text) => {
+          stderr += text;
+        });
+        return { exit, stderr };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const labelled = await run("--labels", labelFile);
+    expect(labelled.stderr).toMatch(/QS4D-E621: .* loses [\d.]+ points of accuracy on 48 samples/);
+    expect(labelled.exit).toBe(1);
+    // Without labels, the share of samples whose argmax differs from the reference's.
+    const unlabelled = await run();
+    expect(unlabelled.stderr).toMatch(
+      /QS4D-E621: .*: the chip's argmax differs from the reference's \([\d.]+ %\) on 48 samples, more than/,
+    );
+    expect(unlabelled.exit).toBe(1);
   });
 
   /** `qs4dc verify` on the digits batch with extra flags: exit code, stdout, stderr. */
@@ -164,11 +177,11 @@ describe("qs4dc verify", () => {
     expect(bad.exit).toBe(2);
   });
 
-  it("exits 1 (QS4D-E620) when one cell level of the chip image differs", () => {
-    const good = verify(c.chip);
+  it("exits 1 (QS4D-E620) when one cell level of the chip image differs", async () => {
+    const good = await verify(c.chip);
     expect(good.exact).toBe(true);
     expect(() => failIfInexact(good)).not.toThrow();
-    const bad = verify(withOneCellChanged(c.chip));
+    const bad = await verify(withOneCellChanged(c.chip));
     expect(bad.exact).toBe(false);
     expect(bad.simulator.divergence).toEqual({ layer: 0, codes: "y", sample: 0 });
     expect(formatVerify(bad)).toContain("layer 0 (y codes, sample 0)");
@@ -178,6 +191,14 @@ describe("qs4dc verify", () => {
     } catch (error) {
       expect((error as Qs4dError).diagnostic.code).toBe("QS4D-E620");
       expect((error as Qs4dError).exitCode).toBe(1);
+    }
+  });
+
+  it("compares the same numbers with the simulation on a worker thread", async () => {
+    for (const chip of [c.chip, withOneCellChanged(c.chip)]) {
+      const here = await verify(chip, 1);
+      const aside = await verify(chip, 2);
+      expect(aside).toEqual(here);
     }
   });
 });

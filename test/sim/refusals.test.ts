@@ -2,7 +2,9 @@
 // their inputs, a device model too large to hold, a chip that is not a classifier.
 
 import { describe, expect, it } from "vitest";
+import { Qs4dError } from "../../src/diag/error.js";
 import type { ChipImage, ChipOp } from "../../src/emit/chip-image.js";
+import { simulateWithCodesAside } from "../../src/sim/codes.js";
 import { arrayShape, checkDeviceSize } from "../../src/sim/device.js";
 import { checkLabels, checkSimInput } from "../../src/sim/input.js";
 import { prepareChip, runSamples } from "../../src/sim/simulate.js";
@@ -38,6 +40,22 @@ describe("chips the simulator cannot run", () => {
       op.input === "input" ? { ...op, input: "nowhere" } : op,
     );
     expect(codeOf(() => prepareChip({ ...c, program }))).toBe("QS4D-E607");
+  });
+
+  it("on a worker thread (verify's simulation), the refusal comes back as the same diagnostic", async () => {
+    const c = image();
+    const program = c.program.map((op) =>
+      op.input === "input" ? { ...op, input: "nowhere" } : op,
+    );
+    const x = goldenInputs(NAME, 0, 1);
+    const aside = simulateWithCodesAside({ ...c, program }, x.data, [1, x.length, x.dIn]);
+    const error = await aside.result.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Qs4dError);
+    expect((error as Qs4dError).diagnostic.code).toBe("QS4D-E607");
+    expect((error as Qs4dError).exitCode).toBe(2);
   });
 
   it("a bit slice with another shift than its slice 0, or with no slice 0: QS4D-E607", () => {

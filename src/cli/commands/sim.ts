@@ -10,10 +10,10 @@ import { fail } from "../../diag/error.js";
 import {
   checkLabels,
   checkSimInput,
+  conversionsPerStep,
   loadChip,
   type NoiseParams,
   parseNoise,
-  type SimChip,
   type SimulateOptions,
   simulateChip,
   targetNoise,
@@ -83,12 +83,6 @@ function progressBar(total: number, conversions: number): Pick<SimulateOptions, 
   };
 }
 
-function conversionsPerStep(chip: SimChip): number {
-  let n = 0;
-  for (const g of chip.groups.values()) n += g.primaries.count;
-  return n;
-}
-
 /** The runs' logits as one float32 .npy: [batch, classes], or [runs, batch, classes]. */
 function logitsNpy(perRun: readonly Float32Array[], batch: number, classes: number): Uint8Array {
   const logits = new Float32Array(perRun.length * batch * classes);
@@ -138,7 +132,7 @@ async function sim(chipPath: string, flags: SimFlags): Promise<void> {
     ...(lanes !== undefined ? { lanes } : {}),
     ...progressBar(
       runs * input.batch,
-      runs * input.batch * input.length * conversionsPerStep(chip),
+      runs * input.batch * input.length * conversionsPerStep(chip.image),
     ),
   });
   const outputs: Output[] = [];

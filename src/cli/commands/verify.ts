@@ -24,7 +24,7 @@ import { noteInputLength } from "../input-length.js";
 import { integerOption } from "../integer-option.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { importModelFor } from "../model-file.js";
-import { step } from "../progress.js";
+import { step, stepAsync } from "../progress.js";
 import { failIfInexact, failIfOutsideBudget, formatVerify } from "../verify-output.js";
 
 interface VerifyFlags extends LoweringFlags {
@@ -74,8 +74,8 @@ async function verify(modelPath: string, flags: VerifyFlags): Promise<void> {
   const file = `${modelPath} (chip.bin)`;
   const batch = { inputs, shape: shape as [number, number, number], labels };
   const chip = readChip(bytes, file);
-  const result = step("verifying", () =>
-    verifyChip({ model, lowered: lowered.model, chip, ...batch }),
+  const result = await stepAsync("verifying", () =>
+    verifyChip({ model, lowered: lowered.model, chip, ...batch }, lowering.threads),
   );
   let underNoise: NoisyResult | null = null;
   if (noisy !== null) {
