@@ -65,6 +65,7 @@ import * as ort from "onnxruntime-node";
 import { chipBytes as sourceChipBytes } from "../src/driver/artifact.js";
 import { type Lowered, lowerModel } from "../src/driver/lower.js";
 import { readChip as sourceReadChip } from "../src/emit/chip-read.js";
+import { emulateBatch } from "../src/emulate/batch.js";
 import { emulate } from "../src/emulate/index.js";
 import { importModel } from "../src/import/index.js";
 import type { Model } from "../src/ir/model.js";
@@ -166,6 +167,13 @@ const PARTS: Record<
     const run = (await builtOr("emulate/index.js", { emulate })).emulate;
     return best(0, 1, () => run(m, x.data, x.shape));
   },
+  /** `emulate`'s batch spread over `threads` threads (worker threads beside this one). */
+  async emulateThreads(name, batch, length, threads) {
+    const m = lowered(name, Math.min(batch, 8), length).model;
+    const x = inputs(name, batch, length);
+    const spread = (await builtOr("emulate/batch.js", { emulateBatch })).emulateBatch;
+    return best(0, 1, () => spread(m, x.data, x.shape, { threads }));
+  },
   /**
    * The simulator on the same lowered model and samples as `emulate`, in this process: chip.bin
    * written, read, checked and prepared, then run on one thread, all inside the timed call.
@@ -252,6 +260,10 @@ export function benchExecutors(): void {
   for (const threads of [1, cpus().length]) {
     const f = measure("calibrate", BIG, 8, 1024, threads);
     console.log(row(`calibration ${BIG}, 8 x L=1024, ${threads} thr`, 8, f, ort8));
+  }
+  for (const threads of [1, cpus().length]) {
+    const f = measure("emulateThreads", BIG, 8, 1024, threads);
+    console.log(row(`emulate ${BIG} ideal, 8 x L=1024, ${threads} thr`, 8, f, ort8));
   }
   const spoken = measure("emulate", SPOKEN, 2, 4000);
   console.log(row(`emulate ${SPOKEN} ideal, 2 x L=4000`, 2, spoken, null));

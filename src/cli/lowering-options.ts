@@ -61,7 +61,7 @@ export function addLoweringOptions(command: Command): Command {
     )
     .option(
       "--threads <n>",
-      "worker threads of the --calib forwards and of verify's simulations (default: the machine's cores when the work is worth it); results do not depend on it",
+      "worker threads of the --calib forwards, of emulate's batch and of verify's simulations (default: the machine's cores when the work is worth it); results do not depend on it",
     );
 }
 

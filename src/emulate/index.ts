@@ -77,6 +77,8 @@ export interface EmulateOptions {
    * rest of its rows go to a temporary file (default 2 MB); the numbers do not depend on it.
    */
   readonly holdBudget?: number;
+  /** The batch index of the first input (a part of a larger batch): diagnostics name samples by it. */
+  readonly firstSample?: number;
 }
 
 /** Where an SSM stage writes its codes: the layer's trace, sample `sample` of `length` steps. */
@@ -259,7 +261,7 @@ export function emulate(
         : runProgram(hw.program, input, wholeSequenceHooks(engine, sink));
     logits.set(out.data, b * classes);
   }
-  checkFiniteLogits("emulate", logits, classes);
+  checkFiniteLogits("emulate", logits, classes, options.firstSample);
   return { logits, batch, classes, traces };
 }
 

@@ -4,9 +4,9 @@
 
 import { Worker } from "node:worker_threads";
 import type { ChipImage } from "../emit/chip-image.js";
+import { type WorkerFault, workerError, workerScript } from "../util/worker-script.js";
 import { leanImage, sharedTables } from "./shared-chip.js";
 import { prepareChip, runSamples } from "./simulate.js";
-import { type WorkerFault, workerError, workerScript } from "./worker-script.js";
 
 /** One layer's SSM codes [batch, H, L]. */
 export interface SimulatedLayerCodes {
@@ -81,7 +81,7 @@ export function simulateWithCodesAside(
   inputs: ArrayLike<number>,
   shape: readonly [number, number, number],
 ): CodesAside {
-  const script = workerScript();
+  const script = workerScript(import.meta.url, "worker");
   if (script === null)
     return { result: Promise.resolve(simulateWithCodes(image, inputs, shape)), stop: () => {} };
   const worker = new Worker(script.source, { eval: script.eval });

@@ -9,11 +9,16 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ChipImage } from "../emit/chip-image.js";
+import {
+  type WorkerFault,
+  type WorkerScript,
+  workerError,
+  workerScript,
+} from "../util/worker-script.js";
 import type { SimInput } from "./input.js";
 import type { NoiseParams } from "./noise.js";
 import { sharedChip } from "./shared-chip.js";
 import { engineFor, runSamples, type SimChip } from "./simulate.js";
-import { type WorkerFault, type WorkerScript, workerError, workerScript } from "./worker-script.js";
 
 export interface MonteCarloOptions {
   readonly noise: NoiseParams;
@@ -134,7 +139,7 @@ export async function monteCarlo(
     seed: options.seed,
     device: options.device === true,
   };
-  const script = threads > 1 ? workerScript() : null;
+  const script = threads > 1 ? workerScript(import.meta.url, "worker") : null;
   // Every thread, this one included, takes the next unit left (a shared counter): a thread that
   // starts late or runs slower takes fewer, and none waits for another to hand it work. This
   // one yields between units so that the workers' results get in.

@@ -7,6 +7,7 @@
 // Errors go back as data, diagnostics intact.
 
 import { parentPort, workerData } from "node:worker_threads";
+import { faultOf } from "../util/worker-script.js";
 import { type CodesMessage, type CodesReply, simulateWithCodes } from "./codes.js";
 import {
   takeUnit,
@@ -15,7 +16,6 @@ import {
   type WorkerReply,
   type WorkerSetup,
 } from "./monte-carlo.js";
-import { faultOf } from "./worker-script.js";
 
 const port = parentPort!;
 

@@ -98,6 +98,16 @@ describe("the built bin (dist/cli/)", () => {
     expect(verify("2")).toBe(verify("1"));
   });
 
+  it("emulate --threads 2 starts the bundled emulate-worker.js: the same logits as --threads 1", () => {
+    const emulate = (threads: string) => {
+      const out = at(`emulated-${threads}.npy`);
+      const r = bin("emulate", EXAMPLE, "--input", at("x.npy"), "--threads", threads, "-o", out);
+      expect(r.exit).toBe(0);
+      return readFileSync(out);
+    };
+    expect(emulate("2").equals(emulate("1"))).toBe(true);
+  });
+
   it("compile --calib --threads 2 starts the bundled calibrate-worker.js: the same chip.bin", () => {
     const compile = (threads: string) => {
       const out = at(`calib-${threads}.bin`);

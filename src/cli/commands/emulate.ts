@@ -2,21 +2,24 @@
 // [--prune ..] [--trace DIR]`: lower the model for the target and run the integer emulator of
 // the ideal chip on a batch; a summary on stderr (the accuracy with --labels), the logits to a
 // float32 .npy [batch, classes] with -o. A model that is already lowered (.qs4d text written
-// by `compile --emit ir --print-tensors`) is run as it is.
+// by `compile --emit ir --print-tensors`) is run as it is. The batch is spread over --threads
+// (src/emulate/batch.ts): the same numbers for any thread count.
 
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../diag/diagnostic.js";
 import { fail } from "../../diag/error.js";
 import { readInputs, readLabels } from "../../driver/inputs.js";
 import { lowerModel } from "../../driver/lower.js";
-import { emulate, type LayerCodes } from "../../emulate/index.js";
+import { emulateBatch } from "../../emulate/batch.js";
+import type { LayerCodes } from "../../emulate/index.js";
 import type { Model } from "../../ir/model.js";
 import { writeNpy } from "../../util/npy.js";
 import { batchSummary, checkBatchOutputs, writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
+import { integerOption } from "../integer-option.js";
 import { addLoweringOptions, type LoweringFlags, loweringOptions } from "../lowering-options.js";
 import { importModelFor } from "../model-file.js";
-import { step } from "../progress.js";
+import { step, stepAsync } from "../progress.js";
 
 interface EmulateFlags extends LoweringFlags {
   readonly input: string;
@@ -43,7 +46,7 @@ function traceFiles(traces: readonly LayerCodes[], shape: number[]): Map<string,
   return files;
 }
 
-function run(modelPath: string, flags: EmulateFlags): void {
+async function run(modelPath: string, flags: EmulateFlags): Promise<void> {
   if (flags.quiet === true && flags.output === undefined && flags.trace === undefined) {
     fail("QS4D-E811", { command: "qs4dc emulate", reason: "-q without -o or --trace" });
   }
@@ -57,8 +60,13 @@ function run(modelPath: string, flags: EmulateFlags): void {
       ? null
       : readLabels(flags.labels, shape[0]!, source.config.classes, "QS4D-E810");
   const model = lowered(source, flags);
-  const result = step("emulating", () =>
-    emulate(model, inputs, shape, { trace: flags.trace !== undefined }),
+  const threads =
+    flags.threads === undefined ? undefined : integerOption("--threads", flags.threads, 1, 1024);
+  const result = await stepAsync("emulating", () =>
+    emulateBatch(model, inputs, shape, {
+      trace: flags.trace !== undefined,
+      ...(threads !== undefined ? { threads } : {}),
+    }),
   );
   const traces =
     result.traces === null
@@ -87,7 +95,7 @@ export function register(program: Command): void {
       "also write the per-layer SSM codes trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy [batch, H, L]",
     )
     .option("--force", "replace an existing non-empty --trace folder (its files are deleted)");
-  addLoweringOptions(command).action((modelPath: string, flags: EmulateFlags) => {
-    run(modelPath, flags);
+  addLoweringOptions(command).action(async (modelPath: string, flags: EmulateFlags) => {
+    await run(modelPath, flags);
   });
 }

@@ -1,6 +1,8 @@
-// How the simulator starts a worker thread (worker.ts) and reads the errors it sends back: the
-// Monte Carlo units (monte-carlo.ts) and the ideal simulation with codes that `qs4dc verify`
-// runs beside the emulator (codes.ts).
+// How the executors start a worker thread and read the errors it sends back: the simulator's
+// (src/sim/worker.ts: Monte Carlo units, and the simulation with codes `qs4dc verify` runs
+// beside the emulator) and the emulator's (src/emulate/emulate-worker.ts: a batch's samples).
+// A worker script sits beside the module that starts it, under the same name in tsc's output
+// (dist/src/...) and in the CLI bundle (dist/cli/, scripts/bundle-cli.mjs).
 
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { Qs4dError } from "../diag/error.js";
@@ -11,17 +13,20 @@ export interface WorkerScript {
   readonly eval: boolean;
 }
 
-/** The worker script next to this module; null for TypeScript source without tsx. */
-export function workerScript(): WorkerScript | null {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return { source: new URL("./worker.js", here), eval: false };
+/**
+ * The worker script `name` (without extension) beside the module at `base` (its
+ * import.meta.url): the built .js, or the .ts through tsx; null for TypeScript source
+ * without tsx (the caller then works in its own thread).
+ */
+export function workerScript(base: string, name: string): WorkerScript | null {
+  if (!base.endsWith(".ts")) return { source: new URL(`./${name}.js`, base), eval: false };
   let tsx: string;
   try {
     tsx = import.meta.resolve("tsx/esm/api");
   } catch {
-    return null; // TypeScript source without tsx: run in this thread
+    return null;
   }
-  const worker = new URL("./worker.ts", here).href;
+  const worker = new URL(`./${name}.ts`, base).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`;
   return { source: boot, eval: true };
 }
@@ -37,7 +42,7 @@ export interface WorkerFault {
 /** The fault, as this thread throws it. */
 export function workerError(reply: WorkerFault): Error {
   if (reply.diagnostic !== null) return new Qs4dError(reply.diagnostic, reply.exitCode);
-  return new Error(`simulation worker failed: ${reply.message}`);
+  return new Error(`worker thread failed: ${reply.message}`);
 }
 
 /** A thrown value as a fault to post. */
