@@ -12,7 +12,7 @@ import { Worker } from "node:worker_threads";
 import { RO_FIELDS, RO_POLARITY, RO_SLICE } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
 import { dataOf } from "../ir/tensor.js";
-import { sharedTables } from "../sim/shared-chip.js";
+import { sharedTables } from "../util/shared-tables.js";
 import { type WorkerFault, workerError, workerScript } from "../util/worker-script.js";
 import { type EmulateOptions, type EmulateResult, emulate, loweredProgram } from "./index.js";
 

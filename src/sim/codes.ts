@@ -4,8 +4,9 @@
 
 import { Worker } from "node:worker_threads";
 import type { ChipImage } from "../emit/chip-image.js";
+import { sharedTables } from "../util/shared-tables.js";
 import { type WorkerFault, workerError, workerScript } from "../util/worker-script.js";
-import { leanImage, sharedTables } from "./shared-chip.js";
+import { leanImage } from "./shared-chip.js";
 import { prepareChip, runSamples } from "./simulate.js";
 
 /** One layer's SSM codes [batch, H, L]. */
