@@ -7,7 +7,7 @@
 // sCIFAR-sized model it emulated its own range a third slower than a fresh worker did (its heap
 // and compiled code shaped by the lowering before), so two workers beat it and one worker.
 
-import { availableParallelism } from "node:os";
+import { availableParallelism, freemem } from "node:os";
 import { Worker } from "node:worker_threads";
 import { RO_FIELDS, RO_POLARITY, RO_SLICE } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
@@ -63,7 +63,11 @@ export async function emulateBatch(
   }
 }
 
-/** Threads worth starting: one per CONVERSIONS_PER_WORKER of the batch's conversions. */
+/**
+ * Threads worth starting: one per CONVERSIONS_PER_WORKER of the batch's conversions, at most
+ * the machine's parallelism, and no more than half the free memory holds: each worker builds
+ * its own arrays, about what this process holds now (250 MB for the sCIFAR-sized model).
+ */
 function defaultThreads(model: Model, steps: number): number {
   let perStep = 0;
   for (const c of loweredProgram(model).crossbars) {
@@ -72,7 +76,8 @@ function defaultThreads(model: Model, steps: number): number {
       if (ro[i + RO_POLARITY]! > 0 && ro[i + RO_SLICE] === 0) perStep++;
   }
   const worth = Math.floor((steps * perStep) / CONVERSIONS_PER_WORKER);
-  return Math.max(1, Math.min(availableParallelism(), worth));
+  const room = Math.floor(freemem() / (2 * process.memoryUsage().rss));
+  return Math.max(1, Math.min(availableParallelism(), worth, room));
 }
 
 /** [0, batch) in `count` contiguous ranges, as even as can be. */
