@@ -8,12 +8,11 @@
 // and compiled code shaped by the lowering before), so two workers beat it and one worker.
 
 import { availableParallelism, freemem } from "node:os";
-import { Worker } from "node:worker_threads";
 import { RO_FIELDS, RO_POLARITY, RO_SLICE } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
 import { dataOf } from "../ir/tensor.js";
 import { sharedTables } from "../util/shared-tables.js";
-import { type WorkerFault, workerError, workerScript } from "../util/worker-script.js";
+import { oneJob, type WorkerFault, workerScript } from "../util/worker-script.js";
 import { type EmulateOptions, type EmulateResult, emulate, loweredProgram } from "./index.js";
 
 /** To a worker: its samples, [n, length, dIn]. */
@@ -54,7 +53,7 @@ export async function emulateBatch(
       shape: [to - from, length, dIn],
       options: { ...emulateOptions, firstSample: from },
     };
-    return onWorker(script.source, script.eval, job);
+    return oneJob<EmulateResult>(script, job, [job.inputs.buffer as ArrayBuffer]);
   });
   try {
     return joined(await Promise.all(workers.map((w) => w.result)));
@@ -86,33 +85,6 @@ function cut(batch: number, count: number): [number, number][] {
     Math.floor((i * batch) / count),
     Math.floor(((i + 1) * batch) / count),
   ]);
-}
-
-/** One worker's job; it exits by itself after its reply (see src/sim/monte-carlo.ts). */
-function onWorker(
-  source: string | URL,
-  evaluate: boolean,
-  job: EmulateJob,
-): { result: Promise<EmulateResult>; stop(): void } {
-  const worker = new Worker(source, { eval: evaluate });
-  const result = new Promise<EmulateResult>((resolve, reject) => {
-    let done: EmulateResult | null = null;
-    worker.on("message", (reply: EmulateReply) => {
-      if (reply.kind === "error") reject(workerError(reply));
-      else done = reply;
-    });
-    worker.on("error", reject);
-    worker.on("exit", () =>
-      done === null ? reject(new Error("emulator worker exited without a result")) : resolve(done),
-    );
-    worker.postMessage(job, [job.inputs.buffer as ArrayBuffer]);
-  });
-  return {
-    result,
-    stop: () => {
-      void worker.terminate();
-    },
-  };
 }
 
 /** The ranges' results, in order, as one batch's. */

@@ -2,10 +2,9 @@
 // codes out, [batch, H, L] per layer): what `qs4dc verify` (src/driver/compare-executors.ts) and the
 // simulator's tests compare with the emulator's traces. From the chip alone, like every run.
 
-import { Worker } from "node:worker_threads";
 import type { ChipImage } from "../emit/chip-image.js";
 import { sharedTables } from "../util/shared-tables.js";
-import { type WorkerFault, workerError, workerScript } from "../util/worker-script.js";
+import { type OneJob, oneJob, type WorkerFault, workerScript } from "../util/worker-script.js";
 import { leanImage } from "./shared-chip.js";
 import { prepareChip, runSamples } from "./simulate.js";
 
@@ -65,12 +64,6 @@ export interface CodesMessage {
 
 export type CodesReply = ({ readonly kind: "codes" } & SimulatedCodes) | WorkerFault;
 
-/** A simulation running on a worker thread: its result, or `stop` to end it unfinished. */
-export interface CodesAside {
-  readonly result: Promise<SimulatedCodes>;
-  stop(): void;
-}
-
 /**
  * simulateWithCodes on a worker thread, so that this thread can do other work meanwhile
  * (`qs4dc verify` runs the emulator and the reference executor beside it): the same numbers.
@@ -81,31 +74,15 @@ export function simulateWithCodesAside(
   image: ChipImage,
   inputs: ArrayLike<number>,
   shape: readonly [number, number, number],
-): CodesAside {
+): OneJob<SimulatedCodes> {
   const script = workerScript(import.meta.url, "worker");
   if (script === null)
     return { result: Promise.resolve(simulateWithCodes(image, inputs, shape)), stop: () => {} };
-  const worker = new Worker(script.source, { eval: script.eval });
-  const stop = () => void worker.terminate();
-  // The worker exits by itself after its reply (see monte-carlo.ts startWorkers): the result
-  // waits for that, and `stop` is for a caller that gives up.
-  const result = new Promise<SimulatedCodes>((resolve, reject) => {
-    let codes: SimulatedCodes | null = null;
-    worker.on("message", (reply: CodesReply) => {
-      if (reply.kind === "error") reject(workerError(reply));
-      else codes = { logits: reply.logits, layers: reply.layers };
-    });
-    worker.on("error", reject);
-    worker.on("exit", () =>
-      codes === null ? reject(new Error("simulation worker exited without codes")) : resolve(codes),
-    );
-    const message: CodesMessage = {
-      kind: "codes",
-      image: sharedTables(leanImage(image)),
-      inputs,
-      shape,
-    };
-    worker.postMessage(message);
-  });
-  return { result, stop };
+  const message: CodesMessage = {
+    kind: "codes",
+    image: sharedTables(leanImage(image)),
+    inputs,
+    shape,
+  };
+  return oneJob<SimulatedCodes>(script, message);
 }

@@ -4,6 +4,7 @@
 // A worker script sits beside the module that starts it, under the same name in tsc's output
 // (dist/src/...) and in the CLI bundle (dist/cli/, scripts/bundle-cli.mjs).
 
+import { Worker } from "node:worker_threads";
 import type { Diagnostic } from "../diag/diagnostic.js";
 import { Qs4dError } from "../diag/error.js";
 
@@ -56,4 +57,39 @@ export function faultOf(error: unknown): WorkerFault {
     };
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { kind: "error", diagnostic: null, exitCode: 3, message };
+}
+
+/** A worker given one job (see oneJob). */
+export interface OneJob<T> {
+  /** Its reply, once the worker has exited by itself; its fault as the error thrown. */
+  readonly result: Promise<T>;
+  /** Ends the worker whatever it is doing: for a caller that gives up. */
+  stop(): void;
+}
+
+/**
+ * Starts a worker on `script`, posts it `job` (`transfer`'s buffers moved, not copied) and
+ * waits for its one reply and then its exit: the worker closes its port after replying, rather
+ * than being terminated, since a worker terminated while V8 still compiles code for it can abort
+ * the process (a race in Node's teardown of the worker's isolate).
+ */
+export function oneJob<T extends object>(
+  script: WorkerScript,
+  job: unknown,
+  transfer: readonly ArrayBuffer[] = [],
+): OneJob<T> {
+  const worker = new Worker(script.source, { eval: script.eval });
+  const result = new Promise<T>((resolve, reject) => {
+    let reply: T | null = null;
+    worker.on("message", (message: T | WorkerFault) => {
+      if ("kind" in message && message.kind === "error") reject(workerError(message));
+      else reply = message as T;
+    });
+    worker.on("error", reject);
+    worker.on("exit", () =>
+      reply === null ? reject(new Error("worker thread exited without a reply")) : resolve(reply),
+    );
+    worker.postMessage(job, [...transfer]);
+  });
+  return { result, stop: () => void worker.terminate() };
 }
