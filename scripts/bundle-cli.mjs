@@ -21,6 +21,7 @@ const ENTRIES = {
   worker: "src/sim/worker.ts", // started by src/sim/monte-carlo.ts
   "calibrate-worker": "src/driver/calibrate-worker.ts", // by src/driver/calibrate-workers.ts
   "emulate-worker": "src/emulate/emulate-worker.ts", // by src/emulate/batch.ts
+  "run-worker": "src/run/run-worker.ts", // by src/run/batch.ts
 };
 
 /** A line of chevrotain's one-file build's license header (lodash-es, bundled into it). */

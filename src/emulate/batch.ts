@@ -11,17 +11,13 @@ import { availableParallelism, freemem } from "node:os";
 import { RO_FIELDS, RO_POLARITY, RO_SLICE } from "../ir/hardware.js";
 import type { Model } from "../ir/model.js";
 import { dataOf } from "../ir/tensor.js";
+import { concatRanges, onWorkers, type SamplesJob, samplesJobs } from "../util/batch-ranges.js";
 import { sharedTables } from "../util/shared-tables.js";
-import { oneJob, type WorkerFault, workerScript } from "../util/worker-script.js";
+import { type WorkerFault, workerScript } from "../util/worker-script.js";
 import { type EmulateOptions, type EmulateResult, emulate, loweredProgram } from "./index.js";
 
 /** To a worker: its samples, [n, length, dIn]. */
-export interface EmulateJob {
-  readonly model: Model;
-  readonly inputs: Float32Array | Float64Array;
-  readonly shape: readonly [number, number, number];
-  readonly options: EmulateOptions;
-}
+export type EmulateJob = SamplesJob<Model, EmulateOptions>;
 
 export type EmulateReply = ({ readonly kind: "emulated" } & EmulateResult) | WorkerFault;
 
@@ -43,23 +39,9 @@ export async function emulateBatch(
   const count = Math.min(batch, threads ?? defaultThreads(model, batch * length));
   const script = count > 1 ? workerScript(import.meta.url, "emulate-worker") : null;
   if (script === null) return emulate(model, inputs, shape, emulateOptions);
-  const ranges = cut(batch, count);
-  const size = length * dIn;
-  const shared = sharedTables(model);
-  const workers = ranges.map(([from, to]) => {
-    const job: EmulateJob = {
-      model: shared,
-      inputs: inputs.slice(from * size, to * size),
-      shape: [to - from, length, dIn],
-      options: { ...emulateOptions, firstSample: from },
-    };
-    return oneJob<EmulateResult>(script, job, [job.inputs.buffer as ArrayBuffer]);
-  });
-  try {
-    return joined(await Promise.all(workers.map((w) => w.result)));
-  } finally {
-    for (const w of workers) w.stop();
-  }
+  const jobs = samplesJobs(sharedTables(model), inputs, [length, dIn], emulateOptions);
+  const parts = await onWorkers<EmulateResult>(script, batch, count, jobs);
+  return joined(parts);
 }
 
 /**
@@ -79,42 +61,21 @@ function defaultThreads(model: Model, steps: number): number {
   return Math.max(1, Math.min(availableParallelism(), worth, room));
 }
 
-/** [0, batch) in `count` contiguous ranges, as even as can be. */
-function cut(batch: number, count: number): [number, number][] {
-  return Array.from({ length: count }, (_, i) => [
-    Math.floor((i * batch) / count),
-    Math.floor(((i + 1) * batch) / count),
-  ]);
-}
-
 /** The ranges' results, in order, as one batch's. */
 function joined(parts: readonly EmulateResult[]): EmulateResult {
-  const classes = parts[0]!.classes;
-  const batch = parts.reduce((n, p) => n + p.batch, 0);
-  const logits = new Float32Array(batch * classes);
-  let at = 0;
-  for (const p of parts) {
-    logits.set(p.logits, at * classes);
-    at += p.batch;
-  }
-  const first = parts[0]!.traces;
+  const first = parts[0]!;
   const traces =
-    first === null
+    first.traces === null
       ? null
-      : first.map((t, i) => ({
+      : first.traces.map((t, i) => ({
           layer: t.layer,
-          uq: concat(parts.map((p) => p.traces![i]!.uq)),
-          yq: concat(parts.map((p) => p.traces![i]!.yq)),
+          uq: concatRanges(parts.map((p) => p.traces![i]!.uq)),
+          yq: concatRanges(parts.map((p) => p.traces![i]!.yq)),
         }));
-  return { logits, batch, classes, traces };
-}
-
-function concat(parts: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return {
+    logits: concatRanges(parts.map((p) => p.logits)),
+    batch: parts.reduce((n, p) => n + p.batch, 0),
+    classes: first.classes,
+    traces,
+  };
 }

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly trace?: boolean;
   /** The input's name in diagnostics (its file), default "input". */
   readonly inputName?: string;
+  /** The batch index of the first input (a part of a larger batch): diagnostics name samples by it. */
+  readonly firstSample?: number;
 }
 
 export interface RunResult {
@@ -122,7 +124,7 @@ export function runModel(
   const run = options.form === "conv" ? runConvolution : runStreaming;
   // Checked as float32, as written: a finite float64 logit above 3.4e38 becomes Inf.
   const logits = Float32Array.from(run(plan, data, batch, recorder));
-  checkFiniteLogits("run", logits, model.config.classes);
+  checkFiniteLogits("run", logits, model.config.classes, options.firstSample);
   return {
     logits,
     batch,

@@ -1,6 +1,7 @@
 // How the executors start a worker thread and read the errors it sends back: the simulator's
 // (src/sim/worker.ts: Monte Carlo units, and the simulation with codes `qs4dc verify` runs
-// beside the emulator) and the emulator's (src/emulate/emulate-worker.ts: a batch's samples).
+// beside the emulator), the emulator's and the reference executor's (src/emulate/emulate-worker.ts,
+// src/run/run-worker.ts: a batch's samples).
 // A worker script sits beside the module that starts it, under the same name in tsc's output
 // (dist/src/...) and in the CLI bundle (dist/cli/, scripts/bundle-cli.mjs).
 

@@ -108,6 +108,16 @@ describe("the built bin (dist/cli/)", () => {
     expect(emulate("2").equals(emulate("1"))).toBe(true);
   });
 
+  it("run --threads 2 starts the bundled run-worker.js: the same logits as --threads 1", () => {
+    const reference = (threads: string) => {
+      const out = at(`reference-${threads}.npy`);
+      const r = bin("run", EXAMPLE, "--input", at("x.npy"), "--threads", threads, "-o", out);
+      expect(r.exit).toBe(0);
+      return readFileSync(out);
+    };
+    expect(reference("2").equals(reference("1"))).toBe(true);
+  });
+
   it("compile --calib --threads 2 starts the bundled calibrate-worker.js: the same chip.bin", () => {
     const compile = (threads: string) => {
       const out = at(`calib-${threads}.bin`);

@@ -2,15 +2,18 @@
 // Logits go to a float32 .npy [batch, classes]; --trace DIR adds the per-layer SSM integers
 // of a quantized model (trace_layer{i}_u_q.npy, trace_layer{i}_y_q.npy, [batch, H, L]).
 // The files are written as one transaction, and only after the whole batch ran: a failed run
-// leaves no output behind.
+// leaves no output behind. The batch is spread over --threads (src/run/batch.ts): the same
+// numbers for any thread count.
 
 import { type Command, Option } from "commander";
-import { type LayerTrace, runModel } from "../../run/index.js";
+import { runBatch } from "../../run/batch.js";
+import type { LayerTrace } from "../../run/index.js";
 import { readNpy, writeNpy } from "../../util/npy.js";
 import { checkBatchOutputs, writeBatchOutputs } from "../batch-outputs.js";
 import { noteInputLength } from "../input-length.js";
+import { integerOption } from "../integer-option.js";
 import { importModelFor } from "../model-file.js";
-import { step } from "../progress.js";
+import { stepAsync } from "../progress.js";
 
 interface RunFlags {
   readonly input: string;
@@ -20,6 +23,7 @@ interface RunFlags {
   readonly form: "recurrent" | "conv";
   /** false with --no-quant */
   readonly quant: boolean;
+  readonly threads?: string;
 }
 
 function traceFiles(
@@ -41,16 +45,19 @@ function traceFiles(
   return files;
 }
 
-function run(modelPath: string, flags: RunFlags): void {
+async function run(modelPath: string, flags: RunFlags): Promise<void> {
   checkBatchOutputs(flags);
+  const threads =
+    flags.threads === undefined ? undefined : integerOption("--threads", flags.threads, 1, 1024);
   const model = importModelFor(modelPath, "run");
   const input = readNpy(flags.input);
-  const result = step("running the reference", () =>
-    runModel(model, input.data, input.shape, {
+  const result = await stepAsync("running the reference", () =>
+    runBatch(model, input.data, input.shape, {
       form: flags.form,
       quantize: flags.quant,
       trace: flags.trace !== undefined,
       inputName: flags.input,
+      ...(threads !== undefined ? { threads } : {}),
     }),
   );
   noteInputLength(model, result.length, flags.input);
@@ -84,7 +91,11 @@ export function register(program: Command): void {
         .default("recurrent"),
     )
     .option("--no-quant", "ignore the training-time quantizers: run the latent float model")
-    .action((modelPath: string, flags: RunFlags) => {
-      run(modelPath, flags);
+    .option(
+      "--threads <n>",
+      "worker threads for the batch (default: the machine's cores when the work is worth it); results do not depend on it",
+    )
+    .action(async (modelPath: string, flags: RunFlags) => {
+      await run(modelPath, flags);
     });
 }
