@@ -56,6 +56,13 @@
 //     emulate 2.96-3.02 s, sim 1.97-2.05 s (1.5x)
 //   run big, 4 x L=1024:                0.77 s (0.73x onnxruntime)
 //   calibration big, 8 x L=1024:       +1.52 s on 1 thread (0.71x), +0.87 s on 2 (0.40x)
+// 5 December 2026, late evening, a 2-vCPU Intel Xeon VM, the batches on worker threads:
+//   bench run: run 0.83 s (0.60x onnxruntime), emulate 6.46 s, sim 4.24 s (1.52x), calibration
+//     0.94 s on 2 threads (0.35x)
+//   emulate big ideal, 8 x L=1024, the emulation alone: 11.85 s in the calling thread, 5.58 s
+//     on two workers
+//   `qs4dc run` big, whole command, taking turns, --threads 1 -> 2: 8 inputs 1.68-1.73 s ->
+//     1.09-1.14 s, 16 inputs 3.06 -> 1.74 s
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
