@@ -17,6 +17,7 @@ import type { ChipImage, ChipManifest } from "./emit/chip-image.js";
 import { readChip as readChipImage } from "./emit/chip-read.js";
 import { MAGIC } from "./emit/container.js";
 import { type InspectSummary, inspectChip as summarize } from "./emit/inspect.js";
+import { emulateBatch as emulateOnThreads } from "./emulate/batch.js";
 import {
   type EmulateOptions,
   type EmulateResult,
@@ -82,6 +83,7 @@ export type { CompilationReport, CostEntry, PruneSavings } from "./report/build.
 export type { BitWidths, CostMetrics, CostShape } from "./report/cost.js";
 export { qs4dCost } from "./report/cost.js";
 export { formatReport, reportJson } from "./report/format.js";
+export { runBatch } from "./run/batch.js";
 export type { LayerTrace, RunOptions, RunResult } from "./run/index.js";
 export { runModel as run } from "./run/index.js";
 export type { NoiseParams } from "./sim/index.js";
@@ -224,6 +226,20 @@ export function emulate(
 ): EmulateResult {
   checkInput(model, inputs, shape);
   return emulateModel(model, inputs, shape, options);
+}
+
+/**
+ * emulate() with the batch spread over worker threads (`threads`, default: the machine's cores
+ * when the work is worth them): the same logits and codes for any thread count.
+ */
+export async function emulateBatch(
+  model: Model,
+  inputs: Float32Array | Float64Array,
+  shape: readonly number[],
+  options: EmulateOptions & { readonly threads?: number } = {},
+): Promise<EmulateResult> {
+  checkInput(model, inputs, shape);
+  return emulateOnThreads(model, inputs, shape, options);
 }
 
 export interface SimulateOptions {

@@ -13,14 +13,17 @@ import {
   DEFAULT_PIPELINE,
   DEFAULT_TARGET,
   emulate,
+  emulateBatch,
   importModel,
   inspectChip,
   listPasses,
   listTargets,
   loadTarget,
   printModel,
+  type Qs4dError,
   readChip,
   run,
+  runBatch,
   simulate,
   verifyModel,
 } from "../../src/api.js";
@@ -191,6 +194,23 @@ describe("executors", () => {
     const compiled = compile(qat8Onnx, { target: "ideal" });
     expect(codeOf(() => emulate(compiled.imported, x.data, x.shape))).toBe("QS4D-E350");
     expect(codeOf(() => emulate(compiled.model, x.data, [n, 64, 3]))).toBe("QS4D-E300");
+  });
+
+  it("emulateBatch and runBatch on two worker threads give emulate's and run's logits", async () => {
+    const compiled = compile(qat8Onnx, { target: "ideal" });
+    const spread = await emulateBatch(compiled.model, x.data, x.shape, { threads: 2 });
+    expect(Array.from(spread.logits)).toEqual(
+      Array.from(emulate(compiled.model, x.data, x.shape).logits),
+    );
+    const reference = await runBatch(compiled.imported, x.data, x.shape, { threads: 2 });
+    expect(Array.from(reference.logits)).toEqual(
+      Array.from(run(compiled.imported, x.data, x.shape).logits),
+    );
+    const bad = await emulateBatch(compiled.model, x.data, [n, 64, 3], { threads: 2 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((bad as Qs4dError).diagnostic.code).toBe("QS4D-E300");
   });
 
   it("simulate: the ideal chip.bin simulation equals the emulator, bit for bit", async () => {
