@@ -262,6 +262,8 @@ const LIMIT = 15;
 const RUN_END = 16; // next run's end (i32: the analog address after its last conversion)
 const RUN_STOP = 17; // the current run's end
 const SD = 18; // the current run's read-noise deviation
+const SD2 = 19; // v128: SD in both lanes
+const LIMIT2 = 20; // v128: two conversions' limits
 
 /** `local = local + f64.load(NW) x squares[i32.load(SEG)]`, or `local =` when `first`. */
 function noiseTerm(first: boolean): number[] {
@@ -285,7 +287,11 @@ function noiseTerm(first: boolean): number[] {
  * sqrt(sum over the slots of weight x sum V^2) x deviate, then code = round half to even
  * (f64.nearest) of clamp(a + ADC offset, -limit, limit). The conversions come in runs with the
  * same noise slots (segments and weights: an array's columns of one gain), so the deviation
- * sqrt(...) is the same number for all of a run's and is computed once per run. Record:
+ * sqrt(...) is the same number for all of a run's and is computed once per run. Conversions
+ * go two at a time (f64x2: each lane the scalar operations, the clamp by pmax/pmin, which
+ * differ from f64.max/min only on NaN and the sign of zero, neither of which reaches a code),
+ * about a third of the scalar loop's time: f64.min/max and a trapping truncation cost V8
+ * branches per conversion. Record:
  * [analog, analog end, deviates, the runs' noise weights, the runs' noise segments, squares,
  * ADC offsets, limits, codes, terms, the runs' ends].
  */
@@ -341,13 +347,54 @@ function codesFunction(): number[] {
     ...advance(LIM, 4),
     ...advance(OUT, 4),
   ];
+  // Two conversions at once, each lane the same operations as conversion() (the clamp by
+  // pmax/pmin: the same for numbers), while two are left before `stop`.
+  const pair = (noisy: boolean) => [
+    ...op.get(LIM),
+    ...op.v128Load64Zero(0),
+    ...op.f64x2ConvertLowI32x4S,
+    ...op.set(LIMIT2),
+    ...op.get(OUT),
+    ...op.get(AN),
+    ...op.v128Load(0),
+    ...(noisy
+      ? [...op.get(SD2), ...op.get(DEV), ...op.v128Load(0), ...op.f64x2Mul, ...op.f64x2Add]
+      : []),
+    ...op.get(ADC),
+    ...op.v128Load(0),
+    ...op.f64x2Add,
+    ...op.get(LIMIT2),
+    ...op.f64x2Neg,
+    ...op.f64x2Pmax,
+    ...op.get(LIMIT2),
+    ...op.f64x2Pmin,
+    ...op.f64x2Nearest,
+    ...op.i32x4TruncSatF64x2SZero,
+    ...op.v128Store64Low(0),
+    ...advance(AN, 16),
+    ...(noisy ? advance(DEV, 16) : []),
+    ...advance(ADC, 16),
+    ...advance(LIM, 8),
+    ...advance(OUT, 8),
+  ];
+  /** Conversions until the analog address `stop` (a local): in pairs, then one if left. */
+  const until = (stop: number, noisy: boolean) => [
+    ...whileNot(
+      [...op.get(AN), ...op.i32Const(16), ...op.i32Add, ...op.get(stop), ...op.i32GtU],
+      pair(noisy),
+    ),
+    ...whileNot([...op.get(AN), ...op.get(stop), ...op.i32GeU], conversion(noisy)),
+  ];
   const run = [
     ...deviation,
+    ...op.get(SD),
+    ...op.f64x2Splat,
+    ...op.set(SD2),
     ...op.get(RUN_END),
     ...op.i32Load(0),
     ...op.set(RUN_STOP),
     ...advance(RUN_END, 4),
-    ...whileNot([...op.get(AN), ...op.get(RUN_STOP), ...op.i32GeU], conversion(true)),
+    ...until(RUN_STOP, true),
   ];
   const fields = [AN, AN_END, DEV, NW, SEG, SQ, ADC, LIM, OUT, TERMS, RUN_END];
   const untilEnd = [...op.get(AN), ...op.get(AN_END), ...op.i32GeU];
@@ -357,6 +404,7 @@ function codesFunction(): number[] {
       [3, F64],
       [2, I32],
       [1, F64],
+      [2, V128],
     ],
     [
       ...fields.flatMap((local, i) => loadField(local, 4 * i)),
@@ -364,7 +412,7 @@ function codesFunction(): number[] {
       ...op.if,
       ...whileNot(untilEnd, run),
       ...op.else,
-      ...whileNot(untilEnd, conversion(false)),
+      ...until(AN_END, false),
       ...op.end,
     ],
   );
@@ -608,6 +656,9 @@ function kernelModule(): object {
 
 // --- Packing and running. --------------------------------------------------------------------
 
+/** A block's padding lanes may store past the table's last conversion (device.ts blocks). */
+const PADDING_LANES = KERNEL_LANES[0] - 1;
+
 /** Bytes of a block record's header and of one slot's record. */
 const BLOCK_HEADER = 8;
 const SLOT_RECORD = 16;
@@ -622,7 +673,7 @@ function tableBytes(t: KernelTableSource): number {
     constants += b.slots.length * b.lanes * 16;
   }
   return (
-    align(t.count * 8) +
+    align((t.count + PADDING_LANES) * 8) +
     align(t.count * 4) +
     CODES_RECORD +
     align(t.noiseWeight.length * 8) +
@@ -787,7 +838,7 @@ export class BlockKernel {
   /** Copies a table into the kernel's memory (every table before the first run). */
   pack(t: KernelTableSource): PackedTable {
     const arena = this.arena;
-    const analog = arena.f64(t.count);
+    const analog = arena.f64(t.count + PADDING_LANES).subarray(0, t.count);
     const codes = arena.i32(t.count);
     const codesRecord = arena.take(CODES_RECORD);
     const runs = noiseRuns(t);

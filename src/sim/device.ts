@@ -229,66 +229,71 @@ interface DeviceTable {
   /**
    * Conversions read together: blocks of 8, 4 or 2 conversions c..c+w-1 whose term slots have
    * the same registers in the same order (their columns share rows), read in one pass over the
-   * registers, each with its own sum in its own order. `blockWidth[c]` is the block's width
-   * (1: read alone) and `blockStart[c]` its first weight in `blockWeight` (interleaved: entry
-   * j of the w conversions side by side; a conversion read alone has its weights there too,
-   * for the kernel).
+   * registers, each with its own sum in its own order. `blockWidth[c]` is the block's
+   * conversions (1: read alone), `blockLanes[c]` its kernel width (the lanes beyond its
+   * conversions read zero weights) and `blockStart[c]` its first weight in `blockWeight`
+   * (interleaved: entry j of the lanes side by side; a conversion read alone has its weights
+   * there too, for the kernel).
    */
   readonly blockWidth: Uint8Array;
+  readonly blockLanes: Uint8Array;
   readonly blockStart: Int32Array;
   readonly blockWeight: Float64Array;
 }
 
-/** Conversions c..c+width-1 have the same registers in every term slot. */
+/** Conversion d has the same registers as conversion c in every term slot, in the same order. */
 function sameRegisters(
   ptr: Int32Array,
   index: Int32Array,
   terms: number,
   c: number,
-  width: number,
-  count: number,
+  d: number,
 ): boolean {
-  if (c + width > count) return false;
   for (let k = 0; k < terms; k++) {
-    const q = c * terms + k;
+    const [q, qd] = [c * terms + k, d * terms + k];
     const n = ptr[q + 1]! - ptr[q]!;
-    for (let i = 1; i < width; i++) {
-      const qi = q + i * terms;
-      if (ptr[qi + 1]! - ptr[qi]! !== n) return false;
-      for (let j = 0; j < n; j++) if (index[ptr[qi]! + j] !== index[ptr[q]! + j]) return false;
-    }
+    if (ptr[qd + 1]! - ptr[qd]! !== n) return false;
+    for (let j = 0; j < n; j++) if (index[ptr[qd]! + j] !== index[ptr[q]! + j]) return false;
   }
   return true;
 }
 
-/** DeviceTable's blocks: which conversions are read 4 or 2 at a time, and their weights. */
+/**
+ * DeviceTable's blocks: from each conversion c, the run of conversions after it with its
+ * registers (at most 8) is read as one block of the narrowest kernel width that holds it, the
+ * lanes beyond the run padded with zero weights (a run of 6 in 8 lanes: an 8-lane entry costs
+ * about what a 4-lane one does, while a 4-lane and a 2-lane block cost both).
+ */
 function blocks(
   ptr: Int32Array,
   index: Int32Array,
   weight: Float64Array,
   terms: number,
   count: number,
-): { blockWidth: Uint8Array; blockStart: Int32Array; blockWeight: Float64Array } {
+): Pick<DeviceTable, "blockWidth" | "blockLanes" | "blockStart" | "blockWeight"> {
   const blockWidth = new Uint8Array(count).fill(1);
+  const blockLanes = new Uint8Array(count).fill(1);
   const blockStart = new Int32Array(count).fill(-1);
   const blockWeight = float64s();
+  const widest = KERNEL_LANES[0];
   for (let c = 0; c < count; ) {
     let width = 1;
-    for (const lanes of KERNEL_LANES) {
-      if (!sameRegisters(ptr, index, terms, c, lanes, count)) continue;
-      width = lanes;
-      break;
-    }
+    while (width < widest && c + width < count && sameRegisters(ptr, index, terms, c, c + width))
+      width++;
+    let lanes = 1;
+    for (const l of KERNEL_LANES) if (width > 1 && l >= width) lanes = l;
     blockWidth[c] = width;
+    blockLanes[c] = lanes;
     blockStart[c] = blockWeight.length;
     for (let k = 0; k < terms; k++) {
       const q = c * terms + k;
       for (let j = 0; j < ptr[q + 1]! - ptr[q]!; j++)
-        for (let i = 0; i < width; i++) blockWeight.push(weight[ptr[q + i * terms]! + j]!);
+        for (let i = 0; i < lanes; i++)
+          blockWeight.push(i < width ? weight[ptr[q + i * terms]! + j]! : 0);
     }
     c += width;
   }
-  return { blockWidth, blockStart, blockWeight: blockWeight.done() };
+  return { blockWidth, blockLanes, blockStart, blockWeight: blockWeight.done() };
 }
 
 /** Where the read noise of a table's term slots comes from (DeviceTable.noiseSegment). */
@@ -426,9 +431,12 @@ function kernelBlocks(table: ConversionTable, dt: DeviceTable): Block[] {
   const { ptr, constant } = dt;
   const out: Block[] = [];
   for (let c = 0; c < table.count; c += dt.blockWidth[c]!) {
-    const lanes = dt.blockWidth[c]!;
+    const [width, lanes] = [dt.blockWidth[c]!, dt.blockLanes[c]!];
+    // A padding lane's constant and gain are 0: its analog value is 0, stored past the block's
+    // conversions into the next ones', which are read after it (blocks in conversion order, the
+    // widest function first) or into the table's padding.
     const laneValues = (v: ArrayLike<number>, q: number) =>
-      Array.from({ length: lanes }, (_, i) => v[q + i * terms]!);
+      Array.from({ length: lanes }, (_, i) => (i < width ? v[q + i * terms]! : 0));
     let weightStart = dt.blockStart[c]!;
     const slots = [];
     for (let q = c * terms; q < (c + 1) * terms; q++) {
@@ -746,14 +754,14 @@ export class DeviceEngine implements ReadEngine {
   ): void {
     const { ptr, index, constant, blockWeight } = dt;
     const { terms, gain } = table;
-    const width = dt.blockWidth[c]!;
+    const [width, lanes] = [dt.blockWidth[c]!, dt.blockLanes[c]!];
     const registers = this.registers;
     const sums = this.blockSums;
     for (let i = 0; i < width; i++) analog[c + i] = 0;
     let at = dt.blockStart[c]!;
     for (let q = c * terms; q < (c + 1) * terms; q++) {
       for (let i = 0; i < width; i++) sums[i] = constant[q + i * terms]!;
-      for (let j = ptr[q]!; j < ptr[q + 1]!; j++, at += width) {
+      for (let j = ptr[q]!; j < ptr[q + 1]!; j++, at += lanes) {
         const r = registers[index[j]!]!;
         for (let i = 0; i < width; i++) sums[i]! += blockWeight[at + i]! * r;
       }

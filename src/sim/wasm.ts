@@ -51,6 +51,7 @@ export const op = {
   i32Shl: [0x74],
   i32Eqz: [0x45],
   i32GeU: [0x4f],
+  i32GtU: [0x4b],
   f64ConvertI32S: [0xb7],
   if: [0x04, 0x40],
   else: [0x05],
@@ -84,6 +85,17 @@ export const op = {
   f64x2Splat: [0xfd, 0x14],
   f64x2Add: [0xfd, 0xf0, 0x01],
   f64x2Mul: [0xfd, 0xf2, 0x01],
+  f64x2Neg: [0xfd, 0xed, 0x01],
+  /** `b < a ? b : a` and `a < b ? b : a` per lane: min and max for numbers (no NaN here). */
+  f64x2Pmin: [0xfd, 0xf6, 0x01],
+  f64x2Pmax: [0xfd, 0xf7, 0x01],
+  f64x2Nearest: [0xfd, 0x94, 0x01],
+  f64x2ConvertLowI32x4S: [0xfd, 0xfe, 0x01],
+  i32x4TruncSatF64x2SZero: [0xfd, 0xfc, 0x01],
+  /** Two i32 (4-byte aligned) into the low half, the rest zero. */
+  v128Load64Zero: (offset: number) => [0xfd, 0x5d, 2, ...uleb(offset)],
+  /** The low half's two i32 to memory (4-byte aligned). */
+  v128Store64Low: (offset: number) => [0xfd, 0x5b, 2, ...uleb(offset), 0],
 };
 
 /** A function's entry in the code section: its locals as (count, type) runs, `code`, end. */
