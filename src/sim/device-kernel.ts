@@ -62,48 +62,86 @@ export interface KernelTableSource {
   readonly limit: Int32Array;
 }
 
-/** A table packed in the kernel's memory: views on it, and its records. */
-export interface PackedTable {
-  /** The analog values: the blocks' from run(), the single conversions' from JavaScript. */
+/** One sample's part of a packed table: its analog values and codes, and their record. */
+export interface SampleViews {
+  /** The analog values, from run() (sample 0) or runTwo(). */
   readonly analog: Float64Array;
   readonly codes: Int32Array;
-  readonly index: Int32Array;
-  readonly blockWeight: Float64Array;
-  /** Per reading function (8, 4, 2 lanes, then singles): [start, end) of its block records. */
-  readonly records: readonly (readonly [number, number])[];
   /** The codes function's record. */
   readonly codesRecord: number;
 }
 
+/** A table packed in the kernel's memory: views on it, and its records. */
+export interface PackedTable extends SampleViews {
+  readonly index: Int32Array;
+  readonly blockWeight: Float64Array;
+  /** Per reading function (8, 4, 2 lanes, then singles): [start, end) of its block records. */
+  readonly records: readonly (readonly [number, number])[];
+  /** Per sample of the kernel (the first is the table's own views above). */
+  readonly samples: readonly SampleViews[];
+}
+
 // --- The module, encoded by hand (wasm.ts: the encoding; its text form beside each part). ----
 
-// Locals of a block function: its parameters, then six i32 and 2 x lanes / 2 + 1 v128.
+// Locals of a reading function: its parameters, then six i32 (two more when it reads two
+// samples: their second register file and the distance between their analog values), then its
+// v128 or f64 accumulators.
 const REC = 0; // byte address of the next block record
 const END = 1; // end of the records
-const REGS = 2; // byte address of the register file
+const REGS = 2; // byte address of the register file (two samples: first their lane record)
 const C = 3; // byte address of the block's first analog value
 const N = 4; // term slots left in the block
 const IP = 5; // next register index (byte address)
 const IE = 6; // end of the slot's register indexes
 const WP = 7; // next interleaved weights (byte address)
 const CG = 8; // the slot's constants (lanes x f64), then its gains (lanes x f64)
-const FIRST_V128 = 9; // the analog values two lanes each, then the slot's sums, then R
+const REGS1 = 9; // two samples: the second sample's register file
+const STRIDE = 10; // two samples: the second sample's analog values are STRIDE bytes further
+/** The first accumulator local of a function reading `samples` samples. */
+const firstAccumulator = (samples: number) => (samples === 1 ? 9 : 11);
 
-/** The v128 locals of a function of `lanes` lanes. */
-function vectorLocals(lanes: number): { analog: number[]; sum: number[]; r: number } {
-  const pairs = lanes / 2;
-  const range = (from: number) => Array.from({ length: pairs }, (_, i) => from + i);
-  return {
-    analog: range(FIRST_V128),
-    sum: range(FIRST_V128 + pairs),
-    r: FIRST_V128 + 2 * pairs,
-  };
+/**
+ * A two-sample function's third parameter is a lane record [registers of sample 0, registers
+ * of sample 1, analog stride]: the same block records serve both samples.
+ */
+function laneFields(samples: number): number[] {
+  if (samples === 1) return [];
+  return [
+    ...op.get(REGS),
+    ...op.i32Load(4),
+    ...op.set(REGS1),
+    ...op.get(REGS),
+    ...op.i32Load(8),
+    ...op.set(STRIDE),
+    ...op.get(REGS),
+    ...op.i32Load(0),
+    ...op.set(REGS),
+  ];
 }
 
-/** `f64(registers[i32.load(at)])`, the register file at local REGS: a block's next entry. */
-function registerAt(at: number): number[] {
+/** The six i32 locals, and the two of a two-sample function. */
+function integerLocals(samples: number): [number, number] {
+  return [samples === 1 ? 6 : 8, I32];
+}
+
+/** The v128 locals of a block function: per sample its analog values and sums, then R. */
+function vectorLocals(
+  lanes: number,
+  samples: number,
+): { analog: number[][]; sum: number[][]; r: number[]; count: number } {
+  const pairs = lanes / 2;
+  let next = firstAccumulator(samples);
+  const take = () => Array.from({ length: pairs }, () => next++);
+  const analog = Array.from({ length: samples }, take);
+  const sum = Array.from({ length: samples }, take);
+  const r = Array.from({ length: samples }, () => next++);
+  return { analog, sum, r, count: next - firstAccumulator(samples) };
+}
+
+/** `f64(registers[i32.load(at)])`, the register file at local `regs`: a block's next entry. */
+function registerAt(at: number, regs = REGS): number[] {
   return [
-    ...addressOf(op.get(REGS), [...op.get(at), ...op.i32Load(0)], 2),
+    ...addressOf(op.get(regs), [...op.get(at), ...op.i32Load(0)], 2),
     ...op.i32Load(0),
     ...op.f64ConvertI32S,
   ];
@@ -148,63 +186,78 @@ function multiplyAdd(x: number, base: number, offset: number, y: number): number
   ];
 }
 
+/** Sample s's analog values' address: C, and C + STRIDE for the second sample. */
+function analogAddress(sample: number): number[] {
+  return sample === 0 ? op.get(C) : [...op.get(C), ...op.get(STRIDE), ...op.i32Add];
+}
+
 /**
- * The block function of `lanes` conversions read together, (param $rec $end $regs i32).
+ * The block function of `lanes` conversions read together, (param $rec $end $regs i32), for
+ * one sample or two in lockstep (then $regs is a lane record, laneFields): each weight is
+ * loaded once for both samples, each sample's lanes doing exactly the one-sample operations.
  * Block records: [analog address, term slots], then per slot [index address, index end,
  * weights address, constants-and-gains address], all i32.
  */
-function blockFunction(lanes: number): number[] {
-  const v = vectorLocals(lanes);
+function blockFunction(lanes: number, samples: number): number[] {
+  const v = vectorLocals(lanes, samples);
   const laneBytes = lanes * 8;
-  // r = splat(f64(registers[index[ip]])); s_i = s_i + w_i x r
+  const regs = [REGS, REGS1];
+  // r_s = splat(f64(registers_s[index[ip]])); s_si = s_si + w_i x r_s
   const entry = [
-    ...registerAt(IP),
-    ...op.f64x2Splat,
-    ...op.set(v.r),
-    ...v.sum.flatMap((s, i) => multiplyAdd(s, WP, 16 * i, v.r)),
+    ...v.r.flatMap((r, s) => [...registerAt(IP, regs[s]), ...op.f64x2Splat, ...op.set(r)]),
+    ...v.sum.flatMap((sums, s) => sums.flatMap((x, i) => multiplyAdd(x, WP, 16 * i, v.r[s]!))),
     ...advance(IP, 4),
     ...advance(WP, laneBytes),
   ];
   const slot = [
     ...slotFields(),
-    ...v.sum.flatMap((s, i) => [...op.get(CG), ...op.v128Load(16 * i), ...op.set(s)]),
+    ...v.sum.flat().flatMap((x, k) => {
+      const i = k % (lanes / 2);
+      return [...op.get(CG), ...op.v128Load(16 * i), ...op.set(x)];
+    }),
     ...whileNot([...op.get(IP), ...op.get(IE), ...op.i32GeU], entry),
-    // a_i = a_i + g_i x s_i
-    ...v.analog.flatMap((a, i) => multiplyAdd(a, CG, laneBytes + 16 * i, v.sum[i]!)),
+    // a_si = a_si + g_i x s_si
+    ...v.analog.flatMap((analog, s) =>
+      analog.flatMap((a, i) => multiplyAdd(a, CG, laneBytes + 16 * i, v.sum[s]![i]!)),
+    ),
     ...decrement(N),
   ];
   const block = [
     ...blockFields(),
-    ...v.analog.flatMap((a) => [...op.v128Zero, ...op.set(a)]),
+    ...v.analog.flat().flatMap((a) => [...op.v128Zero, ...op.set(a)]),
     ...whileNot([...op.get(N), ...op.i32Eqz], slot),
-    ...v.analog.flatMap((a, i) => [...op.get(C), ...op.get(a), ...op.v128Store(16 * i)]),
+    ...v.analog.flatMap((analog, s) =>
+      analog.flatMap((a, i) => [...analogAddress(s), ...op.get(a), ...op.v128Store(16 * i)]),
+    ),
   ];
   return functionCode(
-    [
-      [6, I32],
-      [lanes + 1, V128],
-    ],
-    [...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], block)],
+    [integerLocals(samples), [v.count, V128]],
+    [...laneFields(samples), ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], block)],
   );
 }
-
-// Locals of the single function, after the block function's six i32: the analog value and sum.
-const A1 = 9;
-const S1 = 10;
 
 /**
  * (func $single (param $rec $end $regs i32)): conversions read alone, one lane of the block
  * function in scalar binary64, on the same records (a slot's constants-and-gains: [constant,
  * gain]): s = constant; s = s + w x code per entry in order; a = 0; a = a + g x s per slot.
+ * Two samples in lockstep ($regs a lane record): the same, each sample one lane of an f64x2.
  */
-function singleFunction(): number[] {
+function singleFunction(samples: number): number[] {
+  const [A1, S1] = [firstAccumulator(samples), firstAccumulator(samples) + 1];
+  const two = samples === 2;
+  // One sample: f64 values; two: f64x2 of the two samples', constants and weights splat.
+  const load = (offset: number) => (two ? op.v128Load64Splat(offset) : op.f64Load(offset));
+  const [mul, add] = two ? [op.f64x2Mul, op.f64x2Add] : [op.f64Mul, op.f64Add];
+  const register = two
+    ? [...registerAt(IP), ...op.f64x2Splat, ...registerAt(IP, REGS1), ...op.f64x2ReplaceLane(1)]
+    : registerAt(IP);
   const entry = [
     ...op.get(S1),
     ...op.get(WP),
-    ...op.f64Load(0),
-    ...registerAt(IP),
-    ...op.f64Mul,
-    ...op.f64Add,
+    ...load(0),
+    ...register,
+    ...mul,
+    ...add,
     ...op.set(S1),
     ...advance(IP, 4),
     ...advance(WP, 8),
@@ -212,33 +265,43 @@ function singleFunction(): number[] {
   const slot = [
     ...slotFields(),
     ...op.get(CG),
-    ...op.f64Load(0),
+    ...load(0),
     ...op.set(S1),
     ...whileNot([...op.get(IP), ...op.get(IE), ...op.i32GeU], entry),
     ...op.get(A1),
     ...op.get(CG),
-    ...op.f64Load(8),
+    ...load(8),
     ...op.get(S1),
-    ...op.f64Mul,
-    ...op.f64Add,
+    ...mul,
+    ...add,
     ...op.set(A1),
     ...decrement(N),
   ];
+  const store = two
+    ? [
+        ...analogAddress(0),
+        ...op.get(A1),
+        ...op.f64x2ExtractLane(0),
+        ...op.f64Store(0),
+        ...analogAddress(1),
+        ...op.get(A1),
+        ...op.f64x2ExtractLane(1),
+        ...op.f64Store(0),
+      ]
+    : [...op.get(C), ...op.get(A1), ...op.f64Store(0)];
   const conversion = [
     ...blockFields(),
-    ...op.f64Zero,
+    ...(two ? op.v128Zero : op.f64Zero),
     ...op.set(A1),
     ...whileNot([...op.get(N), ...op.i32Eqz], slot),
-    ...op.get(C),
-    ...op.get(A1),
-    ...op.f64Store(0),
+    ...store,
   ];
   return functionCode(
+    [integerLocals(samples), [2, two ? V128 : F64]],
     [
-      [6, I32],
-      [2, F64],
+      ...laneFields(samples),
+      ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], conversion),
     ],
-    [...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], conversion)],
   );
 }
 
@@ -626,6 +689,15 @@ export const KERNEL_LANES = [8, 4, 2] as const;
 /** Lanes of the module's reading functions, in its function order: the blocks, then singles. */
 const FUNCTION_LANES = [...KERNEL_LANES, 1] as const;
 
+/** The reading functions of `samples` samples (1, or 2 in lockstep), in FUNCTION_LANES order. */
+function readingFunctions(samples: number) {
+  return FUNCTION_LANES.map((lanes) => ({
+    type: 0,
+    name: `lanes${lanes}x${samples}`,
+    body: lanes === 1 ? singleFunction(samples) : blockFunction(lanes, samples),
+  }));
+}
+
 function moduleBytes(): Uint8Array {
   // Type 0: the reading functions (i32 i32 i32) -> (); 1: codes (i32 i32); 2: 4 x i32.
   return memoryModule(
@@ -635,11 +707,8 @@ function moduleBytes(): Uint8Array {
       [I32, I32, I32, I32],
     ],
     [
-      ...FUNCTION_LANES.map((lanes) => ({
-        type: 0,
-        name: `lanes${lanes}`,
-        body: lanes === 1 ? singleFunction() : blockFunction(lanes),
-      })),
+      ...readingFunctions(1),
+      ...readingFunctions(2),
       { type: 1, name: "codes", body: codesFunction() },
       { type: 2, name: "squares", body: squaresFunction() },
       { type: 2, name: "gaussians", body: gaussiansFunction() },
@@ -665,7 +734,12 @@ const SLOT_RECORD = 16;
 /** Bytes of a codes record (eleven i32, aligned). */
 const CODES_RECORD = 48;
 
-function tableBytes(t: KernelTableSource): number {
+/** Bytes of a table's analog values in one sample's region (their padding included). */
+function analogBytes(t: KernelTableSource): number {
+  return align((t.count + PADDING_LANES) * 8);
+}
+
+function tableBytes(t: KernelTableSource, samples: number): number {
   let records = 0;
   let constants = 0;
   for (const b of t.blocks) {
@@ -673,9 +747,7 @@ function tableBytes(t: KernelTableSource): number {
     constants += b.slots.length * b.lanes * 16;
   }
   return (
-    align((t.count + PADDING_LANES) * 8) +
-    align(t.count * 4) +
-    CODES_RECORD +
+    samples * (analogBytes(t) + align(t.count * 4) + CODES_RECORD + align((t.count + 1) * 4)) +
     align(t.noiseWeight.length * 8) +
     align(t.noiseSegment.length * 4) +
     align(t.count * 4) +
@@ -692,11 +764,13 @@ function tableBytes(t: KernelTableSource): number {
  * A table's conversions in runs with the same noise slots (segment and weight of each): per run
  * its slots' weights and segments (`terms` each) and the index of the conversion after it.
  */
-function noiseRuns(t: KernelTableSource): {
-  weight: Float64Array;
-  segment: Int32Array;
-  end: Int32Array;
-} {
+interface NoiseRuns {
+  readonly weight: Float64Array;
+  readonly segment: Int32Array;
+  readonly end: Int32Array;
+}
+
+function noiseRuns(t: KernelTableSource): NoiseRuns {
   const { terms, noiseWeight, noiseSegment } = t;
   const weight: number[] = [];
   const segment: number[] = [];
@@ -755,52 +829,75 @@ function segmentBytes(s: SegmentSource): number {
   );
 }
 
-/** The kernel of one engine: its register file, read-noise scratch and packed tables in one memory. */
-export class BlockKernel {
+/** One sample's state in a kernel: its register file, squares and deviates. */
+export interface KernelSample {
   readonly registers: Int32Array;
   /** Per segment (engine-wide): sum of the squared row voltages of the current read. */
   readonly squares: Float64Array;
   /** Read-noise deviates of the current conversion, one per conversion. */
   readonly deviates: Float64Array;
+  /** The squares function's record (its output: `squares`). */
+  readonly squaresRecord: number;
+}
+
+/**
+ * The kernel of one engine: per sample (one, or two read in lockstep) a register file and the
+ * read noise's scratch, the packed tables once, in one memory.
+ */
+export class BlockKernel {
+  /** Sample 0's register file, squares and deviates. */
+  readonly registers: Int32Array;
+  readonly squares: Float64Array;
+  readonly deviates: Float64Array;
+  readonly samples: readonly KernelSample[];
   private readonly arena: WasmArena;
   private readonly functions: BlockFunction[];
-  /** The codes function for a table of `terms` term slots. */
+  private readonly twoSampleFunctions: BlockFunction[];
   private readonly codesOf: CodesFunction;
   private readonly squaresOf: SquaresFunction;
   private readonly gaussiansOf: GaussiansFunction;
   /** A generator's state words, then the word left for JavaScript and the draws made. */
   private readonly rngState: Int32Array;
   private readonly ziggurat: number;
-  private readonly squaresRecord: number;
+  /** The two-sample functions' lane record: both register files and the analog stride. */
+  private readonly laneRecord: number;
+  /**
+   * Every table's analog values, one region per sample laid out alike (`analogStride` bytes
+   * apart: a block record's address serves every sample); the next table's place in it.
+   */
+  private readonly analogRegion: number;
+  private readonly analogStride: number;
+  private analogNext = 0;
 
   constructor(
     registerCount: number,
     segments: SegmentSource,
     tables: readonly KernelTableSource[],
+    sampleCount = 1,
   ) {
     const most = Math.max(0, ...tables.map((t) => t.count));
     const count = segments.constant.length;
+    this.analogStride = tables.reduce((n, t) => n + analogBytes(t), 0);
     const bytes =
-      align(registerCount * 4) +
-      align(count * 8) +
-      align(most * 8) +
+      sampleCount *
+        (align(registerCount * 4) + align(count * 8) + align(most * 8) + SQUARES_RECORD) +
       segmentBytes(segments) +
       align(6 * 4) +
       align(ZIGGURAT_X.byteLength) +
-      tables.reduce((n, t) => n + tableBytes(t), 0);
+      align(3 * 4) +
+      tables.reduce((n, t) => n + tableBytes(t, sampleCount), 0);
     this.arena = new WasmArena(bytes);
     const memory = this.arena.memory;
     const { exports } = new wasm.Instance(kernelModule(), { env: { memory } });
-    this.functions = FUNCTION_LANES.map((lanes) => exports[`lanes${lanes}`] as BlockFunction);
+    const reading = (n: number) =>
+      FUNCTION_LANES.map((l) => exports[`lanes${l}x${n}`] as BlockFunction);
+    this.functions = reading(1);
+    this.twoSampleFunctions = reading(2);
     this.codesOf = exports.codes as CodesFunction;
-    this.registers = this.arena.i32(registerCount);
-    this.squares = this.arena.f64(count);
-    this.deviates = this.arena.f64(most);
     this.squaresOf = exports.squares as SquaresFunction;
     this.gaussiansOf = exports.gaussians as GaussiansFunction;
     this.rngState = this.arena.i32(6);
     this.ziggurat = this.arena.copy(ZIGGURAT_X).byteOffset;
-    this.squaresRecord = this.arena.take(SQUARES_RECORD);
     const copies = [
       segments.constant,
       segments.registerStart,
@@ -808,16 +905,37 @@ export class BlockKernel {
       segments.rowCount,
       segments.cross,
     ].map((a) => this.arena.copy(a).byteOffset);
-    new Int32Array(memory.buffer, this.squaresRecord, 6).set([...copies, this.squares.byteOffset]);
+    this.samples = Array.from({ length: sampleCount }, () => {
+      const sample = {
+        registers: this.arena.i32(registerCount),
+        squares: this.arena.f64(count),
+        deviates: this.arena.f64(most),
+        squaresRecord: this.arena.take(SQUARES_RECORD),
+      };
+      const record = new Int32Array(memory.buffer, sample.squaresRecord, 6);
+      record.set([...copies, sample.squares.byteOffset]);
+      return sample;
+    });
+    ({
+      registers: this.registers,
+      squares: this.squares,
+      deviates: this.deviates,
+    } = this.samples[0]!);
+    this.analogRegion = this.arena.take(sampleCount * this.analogStride);
+    this.laneRecord = this.arena.take(3 * 4);
+    if (sampleCount === 2) {
+      const [first, second] = this.samples.map((x) => x.registers.byteOffset);
+      new Int32Array(memory.buffer, this.laneRecord, 3).set([first!, second!, this.analogStride]);
+    }
   }
 
   /**
-   * `n` standard normals from `rng` into `deviates`: the draws rng.gaussians(deviates, n) makes,
-   * the common case here and the rest (a word outside its layer's box) by rng itself.
+   * `n` standard normals from `rng` into sample s's `deviates`: the draws rng.gaussians(out,
+   * n) makes, the common case here and the rest (a word outside its layer's box) by rng itself.
    */
-  gaussians(rng: Rng, n: number): void {
+  gaussians(rng: Rng, n: number, s = 0): void {
     const state = this.rngState;
-    const deviates = this.deviates;
+    const deviates = this.samples[s]!.deviates;
     rng.saveState(state);
     for (let from = 0; ; from++) {
       this.gaussiansOf(state.byteOffset, this.ziggurat, deviates.byteOffset + from * 8, n - from);
@@ -830,42 +948,78 @@ export class BlockKernel {
     rng.loadState(state);
   }
 
-  /** `squares` of segments [from, to) from the registers as they are. */
-  rowSquares(from: number, to: number): void {
-    this.squaresOf(this.squaresRecord, from, to, this.registers.byteOffset);
+  /** Sample s's `squares` of segments [from, to) from its registers as they are. */
+  rowSquares(from: number, to: number, s = 0): void {
+    const sample = this.samples[s]!;
+    this.squaresOf(sample.squaresRecord, from, to, sample.registers.byteOffset);
+  }
+
+  /** One sample's views on a table: analog values in its region, codes, the codes record. */
+  private sampleViews(
+    t: KernelTableSource,
+    s: number,
+    at: number,
+    runs: NoiseRuns,
+    shared: {
+      noiseWeight: number;
+      noiseSegment: number;
+      adcOffset: number;
+      limit: number;
+    },
+  ): SampleViews {
+    const arena = this.arena;
+    const analog = new Float64Array(arena.memory.buffer, at, t.count);
+    const codes = arena.i32(t.count);
+    const codesRecord = arena.take(CODES_RECORD);
+    // A run's end as the analog address after its last conversion, where the kernel compares.
+    const runEnd = arena.i32(runs.end.length);
+    for (let r = 0; r < runEnd.length; r++) runEnd[r] = at + runs.end[r]! * 8;
+    new Int32Array(arena.memory.buffer, codesRecord, 11).set([
+      at,
+      at + t.count * 8,
+      this.samples[s]!.deviates.byteOffset,
+      shared.noiseWeight,
+      shared.noiseSegment,
+      this.samples[s]!.squares.byteOffset,
+      shared.adcOffset,
+      shared.limit,
+      codes.byteOffset,
+      t.terms,
+      runEnd.byteOffset,
+    ]);
+    return { analog, codes, codesRecord };
   }
 
   /** Copies a table into the kernel's memory (every table before the first run). */
   pack(t: KernelTableSource): PackedTable {
     const arena = this.arena;
-    const analog = arena.f64(t.count + PADDING_LANES).subarray(0, t.count);
-    const codes = arena.i32(t.count);
-    const codesRecord = arena.take(CODES_RECORD);
+    const at = this.analogRegion + this.analogNext;
+    this.analogNext += analogBytes(t);
     const runs = noiseRuns(t);
-    const [noiseWeight, noiseSegment, runEnd, adcOffset, limit] = [
+    const [noiseWeight, noiseSegment, adcOffset, limit] = [
       runs.weight,
       runs.segment,
-      runs.end,
       t.adcOffset,
       t.limit,
-    ].map((a) => arena.copy(a)) as [Float64Array, Int32Array, Int32Array, Float64Array, Int32Array];
-    // A run's end as the analog address after its last conversion, where the kernel compares.
-    for (let r = 0; r < runEnd.length; r++) runEnd[r] = analog.byteOffset + runEnd[r]! * 8;
-    new Int32Array(arena.memory.buffer, codesRecord, 11).set([
-      analog.byteOffset,
-      analog.byteOffset + t.count * 8,
-      this.deviates.byteOffset,
-      noiseWeight.byteOffset,
-      noiseSegment.byteOffset,
-      this.squares.byteOffset,
-      adcOffset.byteOffset,
-      limit.byteOffset,
-      codes.byteOffset,
-      t.terms,
-      runEnd.byteOffset,
-    ]);
+    ].map((a) => arena.copy(a).byteOffset) as [number, number, number, number];
+    const shared = { noiseWeight, noiseSegment, adcOffset, limit };
+    const samples = this.samples.map((_, s) =>
+      this.sampleViews(t, s, at + s * this.analogStride, runs, shared),
+    );
     const index = arena.copy(t.index);
     const blockWeight = arena.copy(t.blockWeight);
+    const records = this.blockRecords(t, at, index, blockWeight);
+    return { ...samples[0]!, samples, index, blockWeight, records };
+  }
+
+  /** Per reading function, [start, end) of the table's block records (analog addresses: sample 0's). */
+  private blockRecords(
+    t: KernelTableSource,
+    analog: number,
+    index: Int32Array,
+    blockWeight: Float64Array,
+  ): (readonly [number, number])[] {
+    const arena = this.arena;
     const byLanes = FUNCTION_LANES.map((lanes) => t.blocks.filter((b) => b.lanes === lanes));
     const recordWords = (blocks: Block[]) => blocks.reduce((n, b) => n + 2 + 4 * b.slots.length, 0);
     const constantWords = t.blocks.reduce((n, b) => n + 2 * b.lanes * b.slots.length, 0);
@@ -874,10 +1028,10 @@ export class BlockKernel {
     const constants = arena.f64(constantWords);
     let r = 0;
     let k = 0;
-    const ranges = byLanes.map((blocks) => {
+    return byLanes.map((blocks) => {
       const start = records.byteOffset + r * 4;
       for (const block of blocks) {
-        records[r++] = analog.byteOffset + block.conversion * 8;
+        records[r++] = analog + block.conversion * 8;
         records[r++] = block.slots.length;
         for (const slot of block.slots) {
           records[r++] = index.byteOffset + slot.indexStart * 4;
@@ -891,10 +1045,9 @@ export class BlockKernel {
       }
       return [start, records.byteOffset + r * 4] as const;
     });
-    return { analog, codes, index, blockWeight, records: ranges, codesRecord };
   }
 
-  /** The analog values of the table's blocks, into its `analog` view. */
+  /** Sample 0's analog values of the table's blocks, into its `analog` view. */
   run(table: PackedTable): void {
     const regs = this.registers.byteOffset;
     for (let f = 0; f < this.functions.length; f++) {
@@ -903,12 +1056,21 @@ export class BlockKernel {
     }
   }
 
+  /** Both samples' analog values (a two-sample kernel), each weight loaded once for both. */
+  runTwo(table: PackedTable): void {
+    for (let f = 0; f < this.twoSampleFunctions.length; f++) {
+      const [start, end] = table.records[f]!;
+      if (start < end) this.twoSampleFunctions[f]!(start, end, this.laneRecord);
+    }
+  }
+
   /**
-   * The table's codes from its analog values (single conversions' filled in by then): with
-   * read noise from `deviates` and `squares` when `noisy`.
+   * Sample s's codes of the table from its analog values: with read noise from its
+   * `deviates` and `squares` when `noisy`.
    */
-  codes(table: PackedTable, noisy: boolean): Int32Array {
-    this.codesOf(table.codesRecord, noisy ? 1 : 0);
-    return table.codes;
+  codes(table: PackedTable, noisy: boolean, s = 0): Int32Array {
+    const views = table.samples[s]!;
+    this.codesOf(views.codesRecord, noisy ? 1 : 0);
+    return views.codes;
   }
 }

@@ -22,7 +22,7 @@ import { float64s, type Growable, int32s } from "../util/growable.js";
 import { adcCode } from "./arith.js";
 import { type ConversionTable, columnCells, type ReadGroup, sortAscending } from "./conversions.js";
 import { type Block, BlockKernel, KERNEL_LANES, type PackedTable } from "./device-kernel.js";
-import { commit, type ReadEngine, type ReadProbe } from "./engine.js";
+import { commit, type LockstepEngine, type ReadEngine, type ReadProbe } from "./engine.js";
 import type { ChipLayout } from "./layout.js";
 import type { NoiseParams } from "./noise.js";
 import { Purpose, Rng } from "./rng.js";
@@ -530,8 +530,12 @@ function segmentSquares(
   };
 }
 
-/** The programmed chip's reads: effective conductance x voltage sums, read noise, converter offsets. */
-export class DeviceEngine implements ReadEngine {
+/**
+ * The programmed chip's reads: effective conductance x voltage sums, read noise, converter
+ * offsets. With two samples it is a LockstepEngine: `second` is the other sample's registers
+ * and read noise for its own stream, and readTwo reads both, each weight loaded once.
+ */
+export class DeviceEngine implements LockstepEngine {
   readonly registers: Int32Array;
   private readonly sums: Float64Array;
   private readonly tables = new Map<ConversionTable, DeviceTable>();
@@ -547,7 +551,10 @@ export class DeviceEngine implements ReadEngine {
   private readonly gMinUnits: number;
   /** The array programmed last: tables are built array by array, one array's cells at a time. */
   private last: { index: number; device: ArrayDevice } | null = null;
-  private readNoise: Rng;
+  /** Per sample: its read-noise stream (keyed by the sample's index in the batch). */
+  private readonly readNoise: Rng[];
+  /** The second sample as an engine for its stream (null: one sample). */
+  readonly second: ReadEngine | null;
   /** Scratch: the analog values of a table's conversions, and their read-noise deviates. */
   private analogScratch = new Float64Array(0);
   private deviates = new Float64Array(0);
@@ -560,13 +567,15 @@ export class DeviceEngine implements ReadEngine {
     private readonly noise: NoiseParams,
     private readonly seed: number,
     private readonly run: number,
+    /** Samples the kernel holds registers for (2: two samples read in lockstep, readTwo). */
+    sampleCount = 1,
   ) {
     const { levels, gMinUs, gMaxUs } = image.target.params;
     const dG = (gMaxUs - gMinUs) / (levels - 1);
     this.gMinUnits = gMinUs / dG;
     this.readSigma = (noise.read * gMaxUs) / dG;
     this.sums = new Float64Array(layout.registers);
-    this.readNoise = new Rng(seed, Purpose.read, run, 0);
+    this.readNoise = Array.from({ length: sampleCount }, () => new Rng(seed, Purpose.read, run, 0));
     this.segments = segmentSquares(image, layout, noise, seed, run);
     // Mirror columns change nothing: their tables are built only if a probe asks for them, and
     // read in JavaScript; the primaries' are packed in the kernel's memory once, here.
@@ -578,15 +587,27 @@ export class DeviceEngine implements ReadEngine {
       limit: t.limit,
       blocks: kernelBlocks(t, this.table(t)),
     }));
-    this.kernel = new BlockKernel(layout.registers, this.segments, sources);
+    this.kernel = new BlockKernel(layout.registers, this.segments, sources, sampleCount);
     this.registers = this.kernel.registers;
     this.squares = this.kernel.squares;
+    this.second = sampleCount === 2 ? this.secondSample() : null;
     primaries.forEach((t, i) => {
       const packed = this.kernel.pack(sources[i]!);
       this.packed.set(t, packed);
       this.tables.set(t, { ...sources[i]!, index: packed.index, blockWeight: packed.blockWeight });
     });
     this.last = null;
+  }
+
+  /** The second sample's registers and read-noise stream; its reads are readTwo's. */
+  private secondSample(): ReadEngine {
+    return {
+      registers: this.kernel.samples[1]!.registers,
+      beginSample: (sample) => this.beginSample(sample, 1),
+      read: () => {
+        throw new Error("the second sample of a lockstep engine is read by readTwo only");
+      },
+    };
   }
 
   private device(k: number): ArrayDevice {
@@ -612,8 +633,8 @@ export class DeviceEngine implements ReadEngine {
     return dt;
   }
 
-  beginSample(sample: number): void {
-    this.readNoise = new Rng(this.seed, Purpose.read, this.run, sample);
+  beginSample(sample: number, s = 0): void {
+    this.readNoise[s] = new Rng(this.seed, Purpose.read, this.run, sample);
   }
 
   /**
@@ -626,15 +647,32 @@ export class DeviceEngine implements ReadEngine {
   }
 
   read(group: ReadGroup, probe: ReadProbe | null): void {
-    if (this.readSigma > 0) {
-      const ranges = this.segmentRanges(group);
-      for (let i = 0; i < ranges.length; i += 2) this.kernel.rowSquares(ranges[i]!, ranges[i + 1]!);
-    }
+    if (this.readSigma > 0) this.rowSquares(group, 0);
     const primaries = this.convert(group.primaries);
     if (probe !== null)
       probe.conversions(group, this.registers, primaries, this.convert(group.mirrors));
     commit(group, primaries, this.registers, this.sums);
     probe?.committed(group, this.registers);
+  }
+
+  readTwo(group: ReadGroup): void {
+    const table = group.primaries;
+    const packed = this.packed.get(table)!;
+    const noisy = this.readSigma > 0;
+    if (noisy) for (let s = 0; s < 2; s++) this.rowSquares(group, s);
+    this.kernel.runTwo(packed);
+    for (let s = 0; s < 2; s++) {
+      if (noisy) this.kernel.gaussians(this.readNoise[s]!, table.count, s);
+      const codes = this.kernel.codes(packed, noisy, s);
+      commit(group, codes, this.kernel.samples[s]!.registers, this.sums);
+    }
+  }
+
+  /** Sample s's sums of squared row voltages over the group's segments (its read noise). */
+  private rowSquares(group: ReadGroup, s: number): void {
+    const ranges = this.segmentRanges(group);
+    for (let i = 0; i < ranges.length; i += 2)
+      this.kernel.rowSquares(ranges[i]!, ranges[i + 1]!, s);
   }
 
   /**
@@ -663,7 +701,7 @@ export class DeviceEngine implements ReadEngine {
     if (packed === undefined) return this.convertInScript(table, dt);
     const noisy = this.readSigma > 0;
     this.kernel.run(packed);
-    if (noisy) this.kernel.gaussians(this.readNoise, table.count);
+    if (noisy) this.kernel.gaussians(this.readNoise[0]!, table.count);
     return this.kernel.codes(packed, noisy);
   }
 
@@ -706,7 +744,7 @@ export class DeviceEngine implements ReadEngine {
     const squares = this.squares;
     if (this.deviates.length < count) this.deviates = new Float64Array(count);
     const deviates = this.deviates;
-    this.readNoise.gaussians(deviates, count);
+    this.readNoise[0]!.gaussians(deviates, count);
     if (terms === 2) {
       // The common case (a state term and an input term) without the inner loop.
       for (let c = 0, q = 0; c < count; c++, q += 2) {

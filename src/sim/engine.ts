@@ -40,6 +40,22 @@ export interface ReadEngine {
 }
 
 /**
+ * An engine that also reads two samples in lockstep (the device model, whose weights are too
+ * many for the caches: each is loaded once for both samples). Sample 0 is the engine itself.
+ */
+export interface LockstepEngine extends ReadEngine {
+  /** Sample 1's registers and read noise, as an engine for its own stream (null: none). */
+  readonly second: ReadEngine | null;
+  /** One read of `group` for both samples, each getting the codes its own read would give. */
+  readTwo(group: ReadGroup): void;
+}
+
+/** The engine reads two samples in lockstep. */
+export function readsTwo(engine: ReadEngine): engine is LockstepEngine & { second: ReadEngine } {
+  return (engine as Partial<LockstepEngine>).second != null;
+}
+
+/**
  * Stores the primaries' codes (docs/chip-arithmetic.md §2, Commit): each written element gets
  * the sum of the shifted codes (code x 2^shift) that write it, rounded half to even when some
  * shift is negative, added to its value before the read when its signal accumulates, clamped

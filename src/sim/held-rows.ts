@@ -39,13 +39,13 @@ export class HeldRows {
   }
 
   /**
-   * Calls `visit` with each row in order (a view, valid during the call) and its index; the
-   * rows are taken out as they are visited.
+   * Each row in order (a view, valid until the next) with its index; the rows are taken out
+   * as they are visited. A generator, so that a stream's reads can suspend inside the loop.
    */
-  forEach(visit: (row: Float32Array, t: number) => void): void {
+  *rows(): Generator<readonly [Float32Array, number], void, undefined> {
     for (let t = 0; this.queue.rows > 0; t++) {
       this.queue.take(1, this.row);
-      visit(this.row, t);
+      yield [this.row, t];
     }
   }
 

@@ -16,7 +16,7 @@ import {
   workerScript,
 } from "../util/worker-script.js";
 import type { SimInput } from "./input.js";
-import type { NoiseParams } from "./noise.js";
+import { isNoiseless, type NoiseParams } from "./noise.js";
 import { sharedChip } from "./shared-chip.js";
 import { engineFor, runSamples, type SimChip } from "./simulate.js";
 
@@ -122,8 +122,11 @@ export async function monteCarlo(
   const classes = chip.layout.classes;
   const total = options.runs * input.batch;
   const threads = Math.max(1, options.threads ?? defaultThreads(chip.image, total * input.length));
-  // Enough units to keep every thread busy; a unit's size does not change any number.
-  const size = Math.max(1, Math.ceil((options.runs * input.batch) / (threads * 4)));
+  // Enough units to keep every thread busy; a unit's size does not change any number. The
+  // device model reads two samples in lockstep: its units hold an even number where they can.
+  const fair = Math.max(1, Math.ceil((options.runs * input.batch) / (threads * 4)));
+  const ideal = isNoiseless(options.noise) && options.device !== true;
+  const size = ideal ? fair : fair + (fair % 2);
   const work = units(options.runs, input.batch, Math.min(size, input.batch));
   const results = Array.from(
     { length: options.runs },

@@ -4,10 +4,16 @@
 import type { ChipImage } from "../emit/chip-image.js";
 import type { ReadGroup } from "./conversions.js";
 import { checkDeviceSize, DeviceEngine } from "./device.js";
-import { IdealEngine, type ReadEngine } from "./engine.js";
+import { IdealEngine, type ReadEngine, readsTwo } from "./engine.js";
 import { type ChipLayout, chipLayout } from "./layout.js";
 import { isNoiseless, NO_NOISE, type NoiseParams } from "./noise.js";
-import { readGroups, Stream, type StreamHooks } from "./stream.js";
+import {
+  type LockstepSample,
+  readGroups,
+  runInLockstep,
+  Stream,
+  type StreamHooks,
+} from "./stream.js";
 
 /** A chip ready to simulate: derived once, shared by every run and worker (shared-chip.ts). */
 export interface SimChip {
@@ -44,7 +50,10 @@ export interface RunOptions {
   readonly holdBudget?: number;
 }
 
-/** The engine of one run: the ideal chip, or the chip as programmed in run `run`. */
+/**
+ * The engine of one run: the ideal chip, or the chip as programmed in run `run` (holding two
+ * samples' registers, read in lockstep by runSamples, unless hooks watch the reads).
+ */
 export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
   const noise = options.noise ?? NO_NOISE;
   if (isNoiseless(noise) && options.device !== true)
@@ -57,6 +66,7 @@ export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
     noise,
     options.seed ?? 0,
     options.run ?? 0,
+    options.hooks === undefined ? 2 : 1,
   );
 }
 
@@ -79,24 +89,39 @@ export function runSamples(
   engine: ReadEngine = engineFor(chip, options),
 ): Float32Array {
   const classes = chip.layout.classes;
-  const stream = new Stream(
-    chip.image,
-    chip.layout,
-    chip.groups,
-    engine,
-    options.hooks ?? {},
-    options.holdBudget,
-  );
+  const streamOn = (e: ReadEngine) =>
+    new Stream(chip.image, chip.layout, chip.groups, e, options.hooks ?? {}, options.holdBudget);
+  const stream = streamOn(engine);
   const logits = new Float32Array((to - from) * classes);
   const size = input.length * input.dIn;
-  const row = new Float32Array(classes);
-  for (let b = from; b < to; b++) {
-    const sample = isTyped(input.data)
+  const sampleAt = (b: number) =>
+    isTyped(input.data)
       ? input.data.subarray(b * size, (b + 1) * size)
       : Array.prototype.slice.call(input.data, b * size, (b + 1) * size);
-    stream.run(sample, input.length, b, row);
+  const rows = [new Float32Array(classes), new Float32Array(classes)] as const;
+  const done = (b: number, row: Float32Array) => {
     logits.set(row, (b - from) * classes);
     options.onSample?.(b);
+  };
+  let b = from;
+  if (readsTwo(engine) && options.hooks === undefined && to - from >= 2) {
+    // Two samples at a time in lockstep, each on its own stream and registers.
+    const pair = [stream, streamOn(engine.second)] as const;
+    for (; b + 1 < to; b += 2) {
+      const lane = (i: 0 | 1): LockstepSample => ({
+        stream: pair[i],
+        sample: sampleAt(b + i),
+        index: b + i,
+        logits: rows[i],
+      });
+      runInLockstep([lane(0), lane(1)], input.length, (g) => engine.readTwo(g));
+      done(b, rows[0]);
+      done(b + 1, rows[1]);
+    }
+  }
+  for (; b < to; b++) {
+    stream.run(sampleAt(b), input.length, b, rows[0]);
+    done(b, rows[0]);
   }
   return logits;
 }

@@ -38,6 +38,17 @@ export interface StreamHooks {
   readonly probe?: ReadProbe;
 }
 
+/**
+ * What a stream's ops do between reads, as a generator that yields each read it needs (its
+ * group) and resumes once the engine has read it: one sample's stream runs to completion with
+ * each read done in place (Stream.run), two samples' streams run side by side with each read
+ * done for both at once (runInLockstep).
+ */
+type Reads = Generator<ReadGroup, void, undefined>;
+
+/** Nothing to read: what `yield*` takes when a step emitted to no ready reader. */
+const NO_READS: readonly ReadGroup[] = [];
+
 /** A buffer: rows in order, each kept until all its consumers have read it. */
 class Channel {
   readonly queue: Float32Array[] = [];
@@ -90,6 +101,11 @@ class Channel {
 
 abstract class Node {
   cursor = 0;
+  /**
+   * The node or one downstream of it reads the arrays (set once the program is built): only
+   * such nodes run as generators; the others (the decoder after the last layer) run straight.
+   */
+  reachesReads = true;
   constructor(
     readonly inputs: readonly Channel[],
     readonly output: Channel,
@@ -97,10 +113,28 @@ abstract class Node {
     for (const c of inputs) c.readers.push(this);
   }
 
-  /** Consumes every aligned row available now. */
-  drain(): void {
-    while (this.inputs.every((c) => c.has(this.cursor))) {
-      this.step(this.inputs.map((c) => c.at(this.cursor)));
+  /** A row of every input is there to consume. */
+  ready(): boolean {
+    return this.inputs.every((c) => c.has(this.cursor));
+  }
+
+  /** Consumes every aligned row available now; the reads that takes (undefined: none). */
+  drain(): Reads | undefined {
+    if (this.reachesReads) return this.drainReads();
+    while (this.ready()) this.consume();
+    return undefined;
+  }
+
+  private consume(): void {
+    this.step(this.inputs.map((c) => c.at(this.cursor)));
+    this.cursor++;
+    for (const c of this.inputs) c.release();
+  }
+
+  private *drainReads(): Reads {
+    while (this.ready()) {
+      const reads = this.step(this.inputs.map((c) => c.at(this.cursor)));
+      if (reads !== undefined) yield* reads;
       this.cursor++;
       for (const c of this.inputs) c.release();
     }
@@ -111,14 +145,28 @@ abstract class Node {
    * sequence at the end (a per-sample quantizer) then never has more than a few rows queued
    * behind it, instead of one row object per step (about 3 kB each).
    */
-  protected emit(row: Float32Array): void {
+  protected emit(row: Float32Array): Reads | undefined {
     this.output.push(row);
-    for (const reader of this.output.readers) reader.drain();
+    const readers = this.output.readers;
+    if (readers.length === 1) return readers[0]!.ready() ? readers[0]!.drain() : undefined;
+    if (!this.reachesReads) {
+      // Its readers read nothing either: they drain here and now.
+      for (const reader of readers) if (reader.ready()) reader.drain();
+      return undefined;
+    }
+    return readers.some((r) => r.ready()) ? this.drainReaders() : undefined;
   }
 
-  abstract step(rows: Float32Array[]): void;
+  private *drainReaders(): Reads {
+    for (const reader of this.output.readers) if (reader.ready()) yield* reader.drain() ?? NO_READS;
+  }
+
+  /** Consumes one aligned row of the inputs; undefined: it emitted nothing (so read nothing). */
+  abstract step(rows: Float32Array[]): Reads | undefined;
   /** All inputs have ended: emit what is left. */
-  finish(): void {}
+  finish(): Reads | undefined {
+    return undefined;
+  }
   reset(): void {
     this.cursor = 0;
   }
@@ -133,10 +181,10 @@ class RowNode extends Node {
     super(inputs, output);
   }
 
-  step(rows: Float32Array[]): void {
+  step(rows: Float32Array[]): Reads | undefined {
     const out = this.output.row();
     this.kernel(rows[0]!, out, rows[1] ?? null);
-    this.emit(out);
+    return this.emit(out);
   }
 }
 
@@ -147,14 +195,15 @@ class MeanPoolNode extends Node {
     this.sum = new Float64Array(input.width);
   }
 
-  step([x]: Float32Array[]): void {
+  step([x]: Float32Array[]): undefined {
     for (let c = 0; c < this.sum.length; c++) this.sum[c]! += x![c]!;
+    return undefined;
   }
 
-  override finish(): void {
+  override *finish(): Reads {
     const out = this.output.row();
     for (let c = 0; c < this.sum.length; c++) out[c] = this.sum[c]! / this.cursor;
-    this.emit(out);
+    yield* this.emit(out) ?? NO_READS;
   }
 
   override reset(): void {
@@ -172,8 +221,9 @@ abstract class HoldingNode extends Node {
     this.held = new HeldRows(inputs[0]!.width, holdBudget);
   }
 
-  step([x]: Float32Array[]): void {
+  step([x]: Float32Array[]): undefined {
     this.held.push(x!);
+    return undefined;
   }
 
   override reset(): void {
@@ -192,13 +242,13 @@ class FakeQuantNode extends HoldingNode {
     super([input], output, holdBudget);
   }
 
-  override finish(): void {
+  override *finish(): Reads {
     const s = sampleScale(this.held.maxAbs(), this.levels);
-    this.held.forEach((x) => {
+    for (const [x] of this.held.rows()) {
       const out = this.output.row();
       for (let i = 0; i < x.length; i++) out[i] = sampleCode(x[i]!, s, this.levels) / s;
-      this.emit(out);
-    });
+      yield* this.emit(out) ?? NO_READS;
+    }
   }
 }
 
@@ -211,9 +261,10 @@ class Arrays {
     readonly hooks: StreamHooks,
   ) {}
 
-  read(index: number): void {
+  /** Read number `index` of the op: its group, for the stream's driver to read when yielded. */
+  read(index: number): ReadGroup {
     this.hooks.beforeRead?.(this.opIndex, index);
-    this.engine.read(this.group, this.hooks.probe ?? null);
+    return this.group;
   }
 }
 
@@ -278,30 +329,29 @@ class SsmNode extends Node {
     r.fill(0, output, output + h);
   }
 
-  step([x]: Float32Array[]): void {
-    if (this.op.inputQuant.kind === "sample") this.held.push(x!);
-    else this.advance(x!);
+  step([x]: Float32Array[]): Reads | undefined {
+    if (this.op.inputQuant.kind !== "sample") return this.advance(x!);
+    this.held.push(x!);
+    return undefined;
   }
 
-  override finish(): void {
+  override *finish(): Reads {
     const q = this.op.inputQuant;
     if (q.kind === "sample") {
       this.scale = sampleScale(this.held.maxAbs(), q.levels);
-      this.held.forEach((x) => {
-        this.advance(x);
-      });
+      for (const [x] of this.held.rows()) yield* this.advance(x);
     }
     if (this.op.outputMode === "lagged" && this.t > 0) {
       // The flush read: input 0, delayed input u(L-1): the output register gets y(L-1).
       this.previous.set(this.uq);
       this.uq.fill(0);
-      this.readOnce();
-      this.emitOutput(this.t - 1, this.previous);
+      yield this.readOnce();
+      yield* this.emitOutput(this.t - 1, this.previous) ?? NO_READS;
     }
   }
 
   /** Quantizes row x to DAC codes, reads, emits y(t-1) (lagged) or y(t) (folded). */
-  private advance(x: Float32Array): void {
+  private *advance(x: Float32Array): Reads {
     const q = this.op.inputQuant;
     this.previous.set(this.uq);
     if (q.kind === "static") {
@@ -311,23 +361,23 @@ class SsmNode extends Node {
       for (let i = 0; i < x.length; i++) this.uq[i] = sampleCode(x[i]!, this.scale, q.levels);
     }
     this.arrays.hooks.ssmInput?.(this.op.layer, this.t, this.uq);
-    this.readOnce();
-    if (this.op.outputMode === "folded") this.emitOutput(this.t, this.uq);
-    else if (this.t > 0) this.emitOutput(this.t - 1, this.previous);
-    this.t++;
+    yield this.readOnce();
+    const t = this.t++;
+    if (this.op.outputMode === "folded") yield* this.emitOutput(t, this.uq) ?? NO_READS;
+    else if (t > 0) yield* this.emitOutput(t - 1, this.previous) ?? NO_READS;
   }
 
   /** Read number `reads so far` with the input register = uq, delayed = previous. */
-  private readOnce(): void {
+  private readOnce(): ReadGroup {
     const r = this.arrays.engine.registers;
     r.set(this.uq, this.regs.input);
     // At t = 0 the delayed register still holds its reset value 0.
     if (this.regs.delayed >= 0) r.set(this.previous, this.regs.delayed);
-    this.arrays.read(this.reads++);
+    return this.arrays.read(this.reads++);
   }
 
   /** y = f32(yq * sy) (/ s per sample), + D u digitally when the chip says so. */
-  private emitOutput(t: number, uq: Int32Array): void {
+  private emitOutput(t: number, uq: Int32Array): Reads | undefined {
     const r = this.arrays.engine.registers;
     const h = this.regs.h;
     this.yq.set(r.subarray(this.regs.output, this.regs.output + h));
@@ -348,7 +398,7 @@ class SsmNode extends Node {
       }
       out[i] = y;
     }
-    this.emit(out);
+    return this.emit(out);
   }
 }
 
@@ -372,23 +422,23 @@ class DenseNode extends HoldingNode {
     this.outputOffset = layout.offset[op.outputSignal]!;
   }
 
-  override finish(): void {
+  override *finish(): Reads {
     const levels = this.op.inputLevels;
     const s = sampleScale(this.held.maxAbs(), levels);
     const step = this.op.outputStep.data;
     const bias = this.op.bias?.data ?? null;
     const r = this.arrays.engine.registers;
-    this.held.forEach((x, t) => {
+    for (const [x, t] of this.held.rows()) {
       for (let i = 0; i < x.length; i++) this.xq[i] = sampleCode(x[i]!, s, levels);
       r.set(this.xq, this.inputOffset);
-      this.arrays.read(t);
+      yield this.arrays.read(t);
       const out = this.output.row();
       for (let o = 0; o < out.length; o++) {
         const y = Math.fround(Math.fround(r[this.outputOffset + o]! * step[o]!) / s);
         out[o] = y + (bias === null ? 0 : bias[o]!);
       }
-      this.emit(out);
-    });
+      yield* this.emit(out) ?? NO_READS;
+    }
   }
 }
 
@@ -421,7 +471,7 @@ export class Stream {
     layout: ChipLayout,
     groups: ReadonlyMap<number, ReadGroup>,
     readonly engine: ReadEngine,
-    hooks: StreamHooks,
+    private readonly hooks: StreamHooks,
     /** Bytes a per-sample quantizer's op holds in memory before it spills (held-rows.ts). */
     private readonly holdBudget = HOLD_BUDGET_BYTES,
   ) {
@@ -433,6 +483,11 @@ export class Stream {
       this.nodes.push(this.node(op, x, out, arrays, layout, image));
     });
     this.logits = this.channels.get("logits")!;
+    for (const n of [...this.nodes].reverse())
+      n.reachesReads =
+        n instanceof SsmNode ||
+        n instanceof DenseNode ||
+        n.output.readers.some((r) => r.reachesReads);
   }
 
   private channel(name: string, width: number): Channel {
@@ -477,6 +532,13 @@ export class Stream {
 
   /** One sample [length, dIn] (row-major) -> its logits, written into `logits`. */
   run(sample: ArrayLike<number>, length: number, index: number, logits: Float32Array): void {
+    const probe = this.hooks.probe ?? null;
+    const reads = this.steps(sample, length, index, logits);
+    for (let r = reads.next(); r.done !== true; r = reads.next()) this.engine.read(r.value, probe);
+  }
+
+  /** run(), yielding each read for its driver to do. */
+  *steps(sample: ArrayLike<number>, length: number, index: number, logits: Float32Array): Reads {
     for (const c of this.channels.values()) c.reset();
     for (const n of this.nodes) n.reset();
     this.engine.beginSample(index);
@@ -485,17 +547,50 @@ export class Stream {
       const row = this.input.row();
       for (let i = 0; i < dIn; i++) row[i] = sample[t * dIn + i]!;
       this.input.push(row);
-      for (const n of this.nodes) n.drain();
+      for (const n of this.nodes) if (n.ready()) yield* n.drain() ?? NO_READS;
     }
     this.input.ended = true;
     for (const n of this.nodes) {
-      n.drain();
-      n.finish();
+      yield* n.drain() ?? NO_READS;
+      const rest = n.finish();
+      if (rest !== undefined) yield* rest;
       n.output.ended = true;
     }
     if (this.logits.queue.length !== 1) {
       fail("QS4D-E610", { rows: this.logits.queue.length });
     }
     logits.set(this.logits.queue[0]!);
+  }
+}
+
+/** One of two samples run in lockstep: its stream, input and logits. */
+export interface LockstepSample {
+  readonly stream: Stream;
+  readonly sample: ArrayLike<number>;
+  readonly index: number;
+  readonly logits: Float32Array;
+}
+
+/**
+ * Two samples of the same length, each on its own stream (over its own registers of one
+ * engine), advanced read by read: both streams ask for the same reads in the same order (the
+ * schedule depends on the chip and the length, never on values), and each read is done for
+ * both at once (`readTwo`), the same codes as two separate runs.
+ */
+export function runInLockstep(
+  pair: readonly [LockstepSample, LockstepSample],
+  length: number,
+  readTwo: (group: ReadGroup) => void,
+): void {
+  const [a, b] = pair.map((x) => x.stream.steps(x.sample, length, x.index, x.logits)) as [
+    Reads,
+    Reads,
+  ];
+  for (;;) {
+    const [ra, rb] = [a.next(), b.next()];
+    if (ra.done === true && rb.done === true) return;
+    if (ra.done === true || rb.done === true || ra.value !== rb.value)
+      throw new Error("samples run in lockstep asked for different reads");
+    readTwo(ra.value);
   }
 }

@@ -202,6 +202,23 @@ describe("device kernel", () => {
     }
   });
 
+  it("reads two samples in lockstep exactly as each alone (a second register file)", () => {
+    for (const seed of [6, 7, 8]) {
+      const c = randomCase(seed);
+      const second = { ...c, registers: c.registers.map((r, i) => (i % 3 === 0 ? -r : r + 7)) };
+      const source = { ...c, ...noCodes(c.count, 1) };
+      const kernel = new BlockKernel(c.registers.length, noSegments(1), [source], 2);
+      const packed = kernel.pack(source);
+      kernel.samples[0]!.registers.set(c.registers);
+      kernel.samples[1]!.registers.set(second.registers);
+      kernel.runTwo(packed);
+      expect(same(packed.samples[0]!.analog, scalarAnalog(c)), `seed ${seed}, first`).toBe(true);
+      expect(same(packed.samples[1]!.analog, scalarAnalog(second)), `seed ${seed}, second`).toBe(
+        true,
+      );
+    }
+  });
+
   it("turns analog values into codes as roundClamp does, with and without read noise", () => {
     const next = random(9);
     const count = 400;

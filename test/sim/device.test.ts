@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { Qs4dError } from "../../src/diag/error.js";
 import { emulate } from "../../src/emulate/index.js";
 import { type ConversionTable, columnCells } from "../../src/sim/conversions.js";
-import { arrayShape, type DeviceEngine, programArray } from "../../src/sim/device.js";
+import { arrayShape, DeviceEngine, programArray } from "../../src/sim/device.js";
+import { readsTwo } from "../../src/sim/engine.js";
 import { isNoiseless, NO_NOISE, type NoiseParams, parseNoise } from "../../src/sim/noise.js";
 import { accuracyOf } from "../../src/sim/report.js";
 import { engineFor, prepareChip, runSamples, type SimChip } from "../../src/sim/simulate.js";
@@ -57,6 +58,30 @@ describe("device model", () => {
     expect(same(run(q8, noise, 5, 0), a)).toBe(true);
     expect(same(run(q8, noise, 6, 0), a)).toBe(false);
     expect(same(run(q8, noise, 5, 1), a)).toBe(false);
+  });
+
+  // The batch's samples go two at a time through one engine (each weight loaded once for both);
+  // the numbers are those of one sample at a time: static scales, per-sample scales (the reads
+  // in the held rows' replay), padded blocks (spoken-qat6), an odd batch (the last alone).
+  it.each([
+    [QAT8, 5],
+    ["qs4d-digits-qat-h32n16-l2", 4],
+    ["spoken-qat6-h32n32-l4", 3],
+  ])("reads two samples of %s in lockstep as one at a time (batch %i)", (name, batch) => {
+    const chip = name === QAT8 ? q8 : chipOf(name);
+    const x = goldenInputs(name, 0, batch, 48);
+    const options = {
+      noise: parseNoise("prog=0.004,read=0.003,stuck=0.001,adc=0.1,dac=0.1", NO_NOISE),
+      seed: 2,
+      run: 1,
+    };
+    const engine = engineFor(chip, options);
+    expect(readsTwo(engine)).toBe(true);
+    const lockstep = runSamples(chip, x, 0, batch, options, engine);
+    const { image, layout, groups } = chip;
+    const alone = new DeviceEngine(image, layout, groups.values(), options.noise, 2, 1, 1);
+    expect(readsTwo(alone)).toBe(false);
+    expect(same(lockstep, runSamples(chip, x, 0, batch, options, alone))).toBe(true);
   });
 
   it("sticks cells at the requested rates (binomial, 5 sigma) and at gMax / gMin", () => {

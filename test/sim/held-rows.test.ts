@@ -22,11 +22,11 @@ function row(t: number, width: number, sample: number): Float32Array {
 
 function replay(held: HeldRows, width: number): Float32Array[] {
   const rows: Float32Array[] = [];
-  held.forEach((x, t) => {
+  for (const [x, t] of held.rows()) {
     expect(t).toBe(rows.length);
     expect(x.length).toBe(width);
     rows.push(Float32Array.from(x));
-  });
+  }
   return rows;
 }
 
