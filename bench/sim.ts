@@ -7,7 +7,8 @@
 // Work is counted as programmed-cell MACs (the programmed cells of the columns each read
 // converts, primaries and mirrors), steps and samples; each figure with onnxruntime's time for
 // the same samples as a ratio. Then: worker threads on batches of 8 and 16 (speed-up, identical bytes),
-// the device model with noise against the ideal chip, a plain C loop over the same dot products
+// the device model with noise against the ideal chip (two samples in lockstep, as runSamples
+// runs it, and one at a time), a plain C loop over the same dot products
 // as the physical-limit reference (when a C compiler is present), and peak memory against L.
 
 import { execFileSync, spawnSync } from "node:child_process";
@@ -292,9 +293,9 @@ function idealAndNoisy(
   x: Inputs,
   noise: NoiseParams,
   repeats: number,
-): { ideal: number; noisy: number } {
-  const timer = (n: NoiseParams) => {
-    const options = { noise: n, seed: 1, run: 0 };
+): { ideal: number; noisy: number; alone: number } {
+  const timer = (n: NoiseParams, lockstep = true) => {
+    const options = { noise: n, seed: 1, run: 0, lockstep };
     const engine = sim.engineFor(chip, options);
     sim.runSamples(chip, x, 0, 1, options, engine);
     return () => {
@@ -305,10 +306,12 @@ function idealAndNoisy(
   };
   const ideal = timer(NO_NOISE);
   const noisy = timer(noise);
-  const best = { ideal: Number.POSITIVE_INFINITY, noisy: Number.POSITIVE_INFINITY };
+  const alone = timer(noise, false);
+  const best = { ideal: Infinity, noisy: Infinity, alone: Infinity };
   for (let r = 0; r < repeats; r++) {
     best.ideal = Math.min(best.ideal, ideal());
     best.noisy = Math.min(best.noisy, noisy());
+    best.alone = Math.min(best.alone, alone());
   }
   return best;
 }
@@ -341,10 +344,10 @@ async function deviceVsIdeal(): Promise<void> {
     const chip = sim.prepareChip(readChip(bytes, `${name}.bin`));
     const x = inputs(name, batch, length);
     const noise = targetNoise(chip.image.target.description);
-    const { ideal, noisy } = idealAndNoisy(sim, chip, x, noise, repeats);
+    const { ideal, noisy, alone } = idealAndNoisy(sim, chip, x, noise, repeats);
     const macs = x.batch * programmedCellMacs(chip, x.length);
     console.log(
-      `${name} on imssa-64, ${x.batch} x ${x.length} steps in this thread (${built ? "built package" : "TypeScript source"}, interleaved best of ${repeats}): ideal ${si(macs / ideal)} MACs/s (${ideal.toFixed(3)} s), target noise ${si(macs / noisy)} MACs/s (${noisy.toFixed(3)} s): noise / ideal ${(noisy / ideal).toFixed(2)}x`,
+      `${name} on imssa-64, ${x.batch} x ${x.length} steps in this thread (${built ? "built package" : "TypeScript source"}, interleaved best of ${repeats}): ideal ${si(macs / ideal)} MACs/s (${ideal.toFixed(3)} s), target noise ${si(macs / noisy)} MACs/s (${noisy.toFixed(3)} s, two samples in lockstep): noise / ideal ${(noisy / ideal).toFixed(2)}x; one sample at a time ${alone.toFixed(3)} s, ${(alone / ideal).toFixed(2)}x`,
     );
     const work = (n: NoiseParams) => effectiveWeights(sim, chip, n, x.length) / x.length;
     const [dense, sparse] = [work(noise), work(NO_NOISE)];

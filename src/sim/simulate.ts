@@ -40,6 +40,11 @@ export interface RunOptions {
    * negated primaries (QS4D-E611). Off by default (mirrors change nothing on the ideal chip).
    */
   readonly checkMirrors?: boolean;
+  /**
+   * The device model reads two samples of a batch in lockstep, each weight loaded once for
+   * both (the default; not with hooks); false: one sample at a time. The numbers are the same.
+   */
+  readonly lockstep?: boolean;
   readonly hooks?: StreamHooks;
   /** Called after each sample (progress). */
   readonly onSample?: (sample: number) => void;
@@ -66,7 +71,7 @@ export function engineFor(chip: SimChip, options: RunOptions): ReadEngine {
     noise,
     options.seed ?? 0,
     options.run ?? 0,
-    options.hooks === undefined ? 2 : 1,
+    lockstepOf(options) ? 2 : 1,
   );
 }
 
@@ -104,7 +109,7 @@ export function runSamples(
     options.onSample?.(b);
   };
   let b = from;
-  if (readsTwo(engine) && options.hooks === undefined && to - from >= 2) {
+  if (readsTwo(engine) && lockstepOf(options) && to - from >= 2) {
     // Two samples at a time in lockstep, each on its own stream and registers.
     const pair = [stream, streamOn(engine.second)] as const;
     for (; b + 1 < to; b += 2) {
@@ -124,6 +129,11 @@ export function runSamples(
     done(b, rows[0]);
   }
   return logits;
+}
+
+/** Two samples in lockstep on the device model: asked for (the default) and no hooks watching. */
+function lockstepOf(options: RunOptions): boolean {
+  return options.lockstep !== false && options.hooks === undefined;
 }
 
 function isTyped(x: ArrayLike<number>): x is Float32Array | Float64Array {

@@ -82,6 +82,8 @@ describe("device model", () => {
     const alone = new DeviceEngine(image, layout, groups.values(), options.noise, 2, 1, 1);
     expect(readsTwo(alone)).toBe(false);
     expect(same(lockstep, runSamples(chip, x, 0, batch, options, alone))).toBe(true);
+    expect(readsTwo(engineFor(chip, { ...options, lockstep: false }))).toBe(false);
+    expect(readsTwo(engineFor(chip, { ...options, hooks: {} }))).toBe(false);
   });
 
   it("sticks cells at the requested rates (binomial, 5 sigma) and at gMax / gMin", () => {
