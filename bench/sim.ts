@@ -8,7 +8,7 @@
 // converts, primaries and mirrors), steps and samples; each figure with onnxruntime's time for
 // the same samples as a ratio. Then: worker threads on batches of 8 and 16 (speed-up, identical bytes),
 // the device model with noise against the ideal chip (two samples in lockstep, as runSamples
-// runs it, and one at a time), a plain C loop over the same dot products
+// runs it, and one at a time; each engine in a process of its own), a plain C loop over the same dot products
 // as the physical-limit reference (when a C compiler is present), and peak memory against L.
 
 import { execFileSync, spawnSync } from "node:child_process";
@@ -27,7 +27,7 @@ import {
   type ReadGroup,
 } from "../src/sim/conversions.js";
 import { NO_NOISE, type NoiseParams, targetNoise } from "../src/sim/noise.js";
-import { engineFor, prepareChip, runSamples, type SimChip } from "../src/sim/simulate.js";
+import { engineFor, prepareChip, type SimChip } from "../src/sim/simulate.js";
 import { chipTiming } from "../src/sim/timing.js";
 import { loadTarget } from "../src/target/load.js";
 import { writeNpy } from "../src/util/npy.js";
@@ -272,46 +272,36 @@ function machineCeiling(
   return { alone: Math.min(times[0]!, times[2]!), pair: Math.min(times[1]!, times[3]!) };
 }
 
-/** The simulator's entry points: the built package's when dist/ is built (as a user runs it). */
-type SimModule = typeof import("../src/sim/simulate.js");
-const BUILT_SIM = new URL("../dist/src/sim/simulate.js", import.meta.url);
-
-async function simModule(): Promise<{ sim: SimModule; built: boolean }> {
-  if (!existsSync(BUILT_SIM))
-    return { sim: { engineFor, prepareChip, runSamples } as SimModule, built: false };
-  return { sim: (await import(BUILT_SIM.href)) as SimModule, built: true };
-}
+const ENGINE_TIME = fileURLToPath(new URL("bench/engine-time.mjs", ROOT));
 
 /**
- * Seconds for a batch on the ideal engine and on the device model with `noise`, in this thread:
- * each engine built once and warmed on one sample, then timed in turn (interleaved, so that both
- * see the same minutes of a noisy machine), best of `repeats`.
+ * Seconds for a batch on the ideal chip, on the device model with the target's noise (two
+ * samples in lockstep) and on the same one sample at a time, each in a child process of its
+ * own (bench/engine-time.mjs: the built package, the engine warmed on one sample, best of
+ * `repeats` runs), the three taking turns for `rounds` rounds; the best of each.
  */
 function idealAndNoisy(
-  sim: SimModule,
-  chip: SimChip,
+  ws: Workspace,
+  chipFile: string,
   x: Inputs,
-  noise: NoiseParams,
   repeats: number,
+  rounds: number,
 ): { ideal: number; noisy: number; alone: number } {
-  const timer = (n: NoiseParams, lockstep = true) => {
-    const options = { noise: n, seed: 1, run: 0, lockstep };
-    const engine = sim.engineFor(chip, options);
-    sim.runSamples(chip, x, 0, 1, options, engine);
-    return () => {
-      const start = performance.now();
-      sim.runSamples(chip, x, 0, x.batch, options, engine);
-      return (performance.now() - start) / 1000;
-    };
-  };
-  const ideal = timer(NO_NOISE);
-  const noisy = timer(noise);
-  const alone = timer(noise, false);
+  const f32 = ws.file(`engine-${x.batch}x${x.length}.f32`);
+  writeFileSync(f32, x.data);
   const best = { ideal: Infinity, noisy: Infinity, alone: Infinity };
-  for (let r = 0; r < repeats; r++) {
-    best.ideal = Math.min(best.ideal, ideal());
-    best.noisy = Math.min(best.noisy, noisy());
-    best.alone = Math.min(best.alone, alone());
+  const args = [chipFile, f32, `${x.batch}`, `${x.length}`, `${x.dIn}`];
+  for (let r = 0; r < rounds; r++) {
+    for (const [key, mode] of [
+      ["ideal", "ideal"],
+      ["noisy", "noise"],
+      ["alone", "alone"],
+    ] as const) {
+      const out = execFileSync(process.execPath, [ENGINE_TIME, ...args, mode, `${repeats}`], {
+        encoding: "utf8",
+      });
+      best[key] = Math.min(best[key], (JSON.parse(out) as { seconds: number }).seconds);
+    }
   }
   return best;
 }
@@ -320,36 +310,32 @@ function idealAndNoisy(
  * Multiply-adds of one sample of `length` steps on the device model with `noise`: every read
  * of every group x its effective weights (the primaries'; mirrors follow by negation).
  */
-function effectiveWeights(
-  sim: SimModule,
-  chip: SimChip,
-  noise: NoiseParams,
-  length: number,
-): number {
-  const engine = sim.engineFor(chip, { noise, device: true }) as {
+function effectiveWeights(chip: SimChip, noise: NoiseParams, length: number): number {
+  const engine = engineFor(chip, { noise, device: true }) as {
     multiplyAdds?(table: ConversionTable): number;
   };
   return perSample(chip, length, (g) => engine.multiplyAdds!(g.primaries));
 }
 
-/** The device model with the target's noise against the ideal chip, same samples, same thread. */
-async function deviceVsIdeal(): Promise<void> {
-  const { sim, built } = await simModule();
+/** The device model with the target's noise against the ideal chip, same samples, one thread. */
+function deviceVsIdeal(ws: Workspace): void {
   const cases = [
     { name: "digits-qat8-h32n16-l2", batch: 32, length: 64, repeats: 7 },
     { name: "big-h128n128-l4-L1024", batch: 2, length: 128, repeats: 3 },
   ];
   for (const { name, batch, length, repeats } of cases) {
     const bytes = compiledBytes(name, "imssa-64", true);
-    const chip = sim.prepareChip(readChip(bytes, `${name}.bin`));
+    const chipFile = ws.file(`${name}-imssa-64.bin`);
+    writeFileSync(chipFile, bytes);
+    const chip = prepareChip(readChip(bytes, chipFile));
     const x = inputs(name, batch, length);
     const noise = targetNoise(chip.image.target.description);
-    const { ideal, noisy, alone } = idealAndNoisy(sim, chip, x, noise, repeats);
+    const { ideal, noisy, alone } = idealAndNoisy(ws, chipFile, x, repeats, 2);
     const macs = x.batch * programmedCellMacs(chip, x.length);
     console.log(
-      `${name} on imssa-64, ${x.batch} x ${x.length} steps in this thread (${built ? "built package" : "TypeScript source"}, interleaved best of ${repeats}): ideal ${si(macs / ideal)} MACs/s (${ideal.toFixed(3)} s), target noise ${si(macs / noisy)} MACs/s (${noisy.toFixed(3)} s, two samples in lockstep): noise / ideal ${(noisy / ideal).toFixed(2)}x; one sample at a time ${alone.toFixed(3)} s, ${(alone / ideal).toFixed(2)}x`,
+      `${name} on imssa-64, ${x.batch} x ${x.length} steps, one thread, each engine in a process of its own (built package, taking turns, best of 2 x ${repeats}): ideal ${si(macs / ideal)} MACs/s (${ideal.toFixed(3)} s), target noise ${si(macs / noisy)} MACs/s (${noisy.toFixed(3)} s, two samples in lockstep): noise / ideal ${(noisy / ideal).toFixed(2)}x; one sample at a time ${alone.toFixed(3)} s, ${(alone / ideal).toFixed(2)}x`,
     );
-    const work = (n: NoiseParams) => effectiveWeights(sim, chip, n, x.length) / x.length;
+    const work = (n: NoiseParams) => effectiveWeights(chip, n, x.length) / x.length;
     const [dense, sparse] = [work(noise), work(NO_NOISE)];
     console.log(
       `  multiply-adds per step: ${si(dense)} with programming error (every erased cell of a driven row conducts), ${si(sparse)} without (the ideal chip's nonzero weights): ${(dense / sparse).toFixed(1)}x the work, ${((dense * 8) / 2 ** 20).toFixed(1)} MiB of binary64 weights streamed per step`,
@@ -516,14 +502,14 @@ export async function benchSim(): Promise<void> {
   console.log(
     `# simulator: ${cpus()[0]?.model.trim() ?? "cpu"} x ${cpus().length}, node ${process.version}, ${load()}`,
   );
-  await deviceVsIdeal();
   if (!existsSync(CLI)) {
-    console.log("# skipped the whole-command figures: dist/ not built (npm run build)");
+    console.log("# skipped: dist/ not built (npm run build)");
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "qs4dc-bench-sim-"));
   const ws = { dir, file: (name: string) => join(dir, name) };
   try {
+    deviceVsIdeal(ws);
     const big = "big-h128n128-l4-L1024";
     commandVsOrt(ws, big, "imssa-64", inputs(big, 4, 1024));
     commandVsOrt(ws, big, "ideal", inputs(big, 4, 1024));

@@ -42,9 +42,13 @@ export interface BlockSlot {
   readonly gains: readonly number[];
 }
 
-/** Conversions conversion..conversion + lanes - 1, read together. */
+/**
+ * Conversions conversion..conversion + width - 1, read together in `lanes` lanes (those beyond
+ * `width` read zero weights and store nothing).
+ */
 export interface Block {
   readonly conversion: number;
+  readonly width: number;
   readonly lanes: number;
   readonly slots: readonly BlockSlot[];
 }
@@ -97,8 +101,9 @@ const WP = 7; // next interleaved weights (byte address)
 const CG = 8; // the slot's constants (lanes x f64), then its gains (lanes x f64)
 const REGS1 = 9; // two samples: the second sample's register file
 const STRIDE = 10; // two samples: the second sample's analog values are STRIDE bytes further
-/** The first accumulator local of a function reading `samples` samples. */
-const firstAccumulator = (samples: number) => (samples === 1 ? 9 : 11);
+const WIDTH = 11; // the block's conversions (its lanes beyond them store nothing)
+/** The first accumulator local of a reading function. */
+const FIRST_ACCUMULATOR = 12;
 
 /**
  * A two-sample function's third parameter is a lane record [registers of sample 0, registers
@@ -119,10 +124,8 @@ function laneFields(samples: number): number[] {
   ];
 }
 
-/** The six i32 locals, and the two of a two-sample function. */
-function integerLocals(samples: number): [number, number] {
-  return [samples === 1 ? 6 : 8, I32];
-}
+/** The nine i32 locals (a one-sample function leaves REGS1 and STRIDE unused). */
+const INTEGER_LOCALS = [9, I32] as const;
 
 /** The v128 locals of a block function: per sample its analog values and sums, then R. */
 function vectorLocals(
@@ -130,12 +133,12 @@ function vectorLocals(
   samples: number,
 ): { analog: number[][]; sum: number[][]; r: number[]; count: number } {
   const pairs = lanes / 2;
-  let next = firstAccumulator(samples);
+  let next = FIRST_ACCUMULATOR;
   const take = () => Array.from({ length: pairs }, () => next++);
   const analog = Array.from({ length: samples }, take);
   const sum = Array.from({ length: samples }, take);
   const r = Array.from({ length: samples }, () => next++);
-  return { analog, sum, r, count: next - firstAccumulator(samples) };
+  return { analog, sum, r, count: next - FIRST_ACCUMULATOR };
 }
 
 /** `f64(registers[i32.load(at)])`, the register file at local `regs`: a block's next entry. */
@@ -152,9 +155,36 @@ function loadField(local: number, offset: number): number[] {
   return [...op.get(REC), ...op.i32Load(offset), ...op.set(local)];
 }
 
-/** A block record's header: its first analog value's address (C) and its term slots (N). */
+/**
+ * A block record's header: its first analog value's address (C), its term slots (N) and its
+ * conversions (WIDTH).
+ */
 function blockFields(): number[] {
-  return [...loadField(C, 0), ...loadField(N, 4), ...advance(REC, 8)];
+  return [...loadField(C, 0), ...loadField(N, 4), ...loadField(WIDTH, 8), ...advance(REC, 12)];
+}
+
+/**
+ * Stores lanes 2i and 2i + 1 of `value` at `address` + 16 i, only those below WIDTH: a padding
+ * lane's value (0) must not land on the next conversion, which a narrower block's function
+ * may have read already.
+ */
+function storePair(address: number[], value: number, i: number): number[] {
+  const below = (n: number) => [...op.get(WIDTH), ...op.i32Const(n), ...op.i32GtU];
+  return [
+    ...below(2 * i + 1),
+    ...op.if,
+    ...address,
+    ...op.get(value),
+    ...op.v128Store(16 * i),
+    ...op.else,
+    ...below(2 * i),
+    ...op.if,
+    ...address,
+    ...op.get(value),
+    ...op.v128Store64Low(16 * i),
+    ...op.end,
+    ...op.end,
+  ];
 }
 
 /** A slot's record: its register indexes [IP, IE), weights (WP), constants and gains (CG). */
@@ -226,12 +256,10 @@ function blockFunction(lanes: number, samples: number): number[] {
     ...blockFields(),
     ...v.analog.flat().flatMap((a) => [...op.v128Zero, ...op.set(a)]),
     ...whileNot([...op.get(N), ...op.i32Eqz], slot),
-    ...v.analog.flatMap((analog, s) =>
-      analog.flatMap((a, i) => [...analogAddress(s), ...op.get(a), ...op.v128Store(16 * i)]),
-    ),
+    ...v.analog.flatMap((analog, s) => analog.flatMap((a, i) => storePair(analogAddress(s), a, i))),
   ];
   return functionCode(
-    [integerLocals(samples), [v.count, V128]],
+    [INTEGER_LOCALS, [v.count, V128]],
     [...laneFields(samples), ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], block)],
   );
 }
@@ -243,7 +271,7 @@ function blockFunction(lanes: number, samples: number): number[] {
  * Two samples in lockstep ($regs a lane record): the same, each sample one lane of an f64x2.
  */
 function singleFunction(samples: number): number[] {
-  const [A1, S1] = [firstAccumulator(samples), firstAccumulator(samples) + 1];
+  const [A1, S1] = [FIRST_ACCUMULATOR, FIRST_ACCUMULATOR + 1];
   const two = samples === 2;
   // One sample: f64 values; two: f64x2 of the two samples', constants and weights splat.
   const load = (offset: number) => (two ? op.v128Load64Splat(offset) : op.f64Load(offset));
@@ -297,7 +325,7 @@ function singleFunction(samples: number): number[] {
     ...store,
   ];
   return functionCode(
-    [integerLocals(samples), [2, two ? V128 : F64]],
+    [INTEGER_LOCALS, [2, two ? V128 : F64]],
     [
       ...laneFields(samples),
       ...whileNot([...op.get(REC), ...op.get(END), ...op.i32GeU], conversion),
@@ -494,8 +522,10 @@ const SQ_OUT = 9;
 const SQ_S = 10;
 const SQ_J = 11;
 const SQ_END = 12;
-const SQ_SUM = 13;
+const SQ_SUM = 13; // one sample: f64 locals; two: after SQ_REGS1 and SQ_STRIDE, v128
 const SQ_CODE = 14;
+const SQ_REGS1 = 13; // two samples: the second register file
+const SQ_STRIDE = 14; // two samples: bytes from the first sample's squares to the second's
 
 /** `base + (i << shift)`, both locals. */
 function indexed(base: number, i: number, shift: number): number[] {
@@ -508,35 +538,59 @@ function indexed(base: number, i: number, shift: number): number[] {
  * register entry j sum = sum + code x (n_j x code + b_j). Record: [K, register starts,
  * registers, n, b, out], all addresses.
  */
-function squaresFunction(): number[] {
-  const entry = [
+function squaresFunction(samples: number): number[] {
+  const two = samples === 2;
+  // Two samples: their sums and codes in the lanes of f64x2 locals, n and b splat.
+  const [SUM, CODE] = two ? [SQ_SUM + 2, SQ_CODE + 2] : [SQ_SUM, SQ_CODE];
+  const [mul, add] = two ? [op.f64x2Mul, op.f64x2Add] : [op.f64Mul, op.f64Add];
+  const load = (offset: number) => (two ? op.v128Load64Splat(offset) : op.f64Load(offset));
+  const codeOf = (regs: number) => [
     ...indexed(SQ_REGISTER, SQ_J, 2),
     ...op.i32Load(0),
     ...op.i32Const(2),
     ...op.i32Shl,
-    ...op.get(SQ_REGS),
+    ...op.get(regs),
     ...op.i32Add,
     ...op.i32Load(0),
     ...op.f64ConvertI32S,
-    ...op.set(SQ_CODE),
-    ...op.get(SQ_SUM),
-    ...op.get(SQ_CODE),
+  ];
+  const entry = [
+    ...(two
+      ? [...codeOf(SQ_REGS), ...op.f64x2Splat, ...codeOf(SQ_REGS1), ...op.f64x2ReplaceLane(1)]
+      : codeOf(SQ_REGS)),
+    ...op.set(CODE),
+    ...op.get(SUM),
+    ...op.get(CODE),
     ...indexed(SQ_ROWS, SQ_J, 3),
-    ...op.f64Load(0),
-    ...op.get(SQ_CODE),
-    ...op.f64Mul,
+    ...load(0),
+    ...op.get(CODE),
+    ...mul,
     ...indexed(SQ_CROSS, SQ_J, 3),
-    ...op.f64Load(0),
-    ...op.f64Add,
-    ...op.f64Mul,
-    ...op.f64Add,
-    ...op.set(SQ_SUM),
+    ...load(0),
+    ...add,
+    ...mul,
+    ...add,
+    ...op.set(SUM),
     ...advance(SQ_J, 1),
   ];
+  const store = two
+    ? [
+        ...indexed(SQ_OUT, SQ_S, 3),
+        ...op.get(SUM),
+        ...op.f64x2ExtractLane(0),
+        ...op.f64Store(0),
+        ...indexed(SQ_OUT, SQ_S, 3),
+        ...op.get(SQ_STRIDE),
+        ...op.i32Add,
+        ...op.get(SUM),
+        ...op.f64x2ExtractLane(1),
+        ...op.f64Store(0),
+      ]
+    : [...indexed(SQ_OUT, SQ_S, 3), ...op.get(SUM), ...op.f64Store(0)];
   const segment = [
     ...indexed(SQ_CONSTANT, SQ_S, 3),
-    ...op.f64Load(0),
-    ...op.set(SQ_SUM),
+    ...load(0),
+    ...op.set(SUM),
     ...indexed(SQ_START, SQ_S, 2),
     ...op.i32Load(0),
     ...op.set(SQ_J),
@@ -544,18 +598,36 @@ function squaresFunction(): number[] {
     ...op.i32Load(4),
     ...op.set(SQ_END),
     ...whileNot([...op.get(SQ_J), ...op.get(SQ_END), ...op.i32GeU], entry),
-    ...indexed(SQ_OUT, SQ_S, 3),
-    ...op.get(SQ_SUM),
-    ...op.f64Store(0),
+    ...store,
     ...advance(SQ_S, 1),
   ];
   const fields = [SQ_CONSTANT, SQ_START, SQ_REGISTER, SQ_ROWS, SQ_CROSS, SQ_OUT];
+  // Two samples: $regs is the lane record [registers 0, registers 1, -, squares stride].
+  const lanes = two
+    ? [
+        ...[SQ_REGS1, SQ_STRIDE].flatMap((local, i) => [
+          ...op.get(SQ_REGS),
+          ...op.i32Load(4 + 8 * i),
+          ...op.set(local),
+        ]),
+        ...op.get(SQ_REGS),
+        ...op.i32Load(0),
+        ...op.set(SQ_REGS),
+      ]
+    : [];
   return functionCode(
+    two
+      ? [
+          [9, I32],
+          [2, I32],
+          [2, V128],
+        ]
+      : [
+          [9, I32],
+          [2, F64],
+        ],
     [
-      [9, I32],
-      [2, F64],
-    ],
-    [
+      ...lanes,
       ...fields.flatMap((local, i) => loadField(local, 4 * i)),
       ...op.get(SQ_FROM),
       ...op.set(SQ_S),
@@ -710,7 +782,8 @@ function moduleBytes(): Uint8Array {
       ...readingFunctions(1),
       ...readingFunctions(2),
       { type: 1, name: "codes", body: codesFunction() },
-      { type: 2, name: "squares", body: squaresFunction() },
+      { type: 2, name: "squares", body: squaresFunction(1) },
+      { type: 2, name: "squaresTwo", body: squaresFunction(2) },
       { type: 2, name: "gaussians", body: gaussiansFunction() },
     ],
   );
@@ -725,18 +798,15 @@ function kernelModule(): object {
 
 // --- Packing and running. --------------------------------------------------------------------
 
-/** A block's padding lanes may store past the table's last conversion (device.ts blocks). */
-const PADDING_LANES = KERNEL_LANES[0] - 1;
-
 /** Bytes of a block record's header and of one slot's record. */
-const BLOCK_HEADER = 8;
+const BLOCK_HEADER = 12;
 const SLOT_RECORD = 16;
 /** Bytes of a codes record (eleven i32, aligned). */
 const CODES_RECORD = 48;
 
-/** Bytes of a table's analog values in one sample's region (their padding included). */
+/** Bytes of a table's analog values in one sample's region. */
 function analogBytes(t: KernelTableSource): number {
-  return align((t.count + PADDING_LANES) * 8);
+  return align(t.count * 8);
 }
 
 function tableBytes(t: KernelTableSource, samples: number): number {
@@ -855,11 +925,15 @@ export class BlockKernel {
   private readonly twoSampleFunctions: BlockFunction[];
   private readonly codesOf: CodesFunction;
   private readonly squaresOf: SquaresFunction;
+  private readonly squaresTwo: SquaresFunction;
   private readonly gaussiansOf: GaussiansFunction;
   /** A generator's state words, then the word left for JavaScript and the draws made. */
   private readonly rngState: Int32Array;
   private readonly ziggurat: number;
-  /** The two-sample functions' lane record: both register files and the analog stride. */
+  /**
+   * The two-sample functions' lane record: both register files, the bytes from the first
+   * sample's analog values to the second's, and from its squares to the second's.
+   */
   private readonly laneRecord: number;
   /**
    * Every table's analog values, one region per sample laid out alike (`analogStride` bytes
@@ -884,7 +958,7 @@ export class BlockKernel {
       segmentBytes(segments) +
       align(6 * 4) +
       align(ZIGGURAT_X.byteLength) +
-      align(3 * 4) +
+      align(4 * 4) +
       tables.reduce((n, t) => n + tableBytes(t, sampleCount), 0);
     this.arena = new WasmArena(bytes);
     const memory = this.arena.memory;
@@ -895,6 +969,7 @@ export class BlockKernel {
     this.twoSampleFunctions = reading(2);
     this.codesOf = exports.codes as CodesFunction;
     this.squaresOf = exports.squares as SquaresFunction;
+    this.squaresTwo = exports.squaresTwo as SquaresFunction;
     this.gaussiansOf = exports.gaussians as GaussiansFunction;
     this.rngState = this.arena.i32(6);
     this.ziggurat = this.arena.copy(ZIGGURAT_X).byteOffset;
@@ -922,10 +997,12 @@ export class BlockKernel {
       deviates: this.deviates,
     } = this.samples[0]!);
     this.analogRegion = this.arena.take(sampleCount * this.analogStride);
-    this.laneRecord = this.arena.take(3 * 4);
+    this.laneRecord = this.arena.take(4 * 4);
     if (sampleCount === 2) {
       const [first, second] = this.samples.map((x) => x.registers.byteOffset);
-      new Int32Array(memory.buffer, this.laneRecord, 3).set([first!, second!, this.analogStride]);
+      const [squares0, squares1] = this.samples.map((x) => x.squares.byteOffset);
+      const record = [first!, second!, this.analogStride, squares1! - squares0!];
+      new Int32Array(memory.buffer, this.laneRecord, 4).set(record);
     }
   }
 
@@ -946,6 +1023,11 @@ export class BlockKernel {
       rng.saveState(state);
     }
     rng.loadState(state);
+  }
+
+  /** rowSquares for both samples of a two-sample kernel at once. */
+  rowSquaresTwo(from: number, to: number): void {
+    this.squaresTwo(this.samples[0]!.squaresRecord, from, to, this.laneRecord);
   }
 
   /** Sample s's `squares` of segments [from, to) from its registers as they are. */
@@ -1021,7 +1103,7 @@ export class BlockKernel {
   ): (readonly [number, number])[] {
     const arena = this.arena;
     const byLanes = FUNCTION_LANES.map((lanes) => t.blocks.filter((b) => b.lanes === lanes));
-    const recordWords = (blocks: Block[]) => blocks.reduce((n, b) => n + 2 + 4 * b.slots.length, 0);
+    const recordWords = (blocks: Block[]) => blocks.reduce((n, b) => n + 3 + 4 * b.slots.length, 0);
     const constantWords = t.blocks.reduce((n, b) => n + 2 * b.lanes * b.slots.length, 0);
     const words = byLanes.map(recordWords);
     const records = arena.i32(words.reduce((n, w) => n + w, 0));
@@ -1033,6 +1115,7 @@ export class BlockKernel {
       for (const block of blocks) {
         records[r++] = analog + block.conversion * 8;
         records[r++] = block.slots.length;
+        records[r++] = block.width;
         for (const slot of block.slots) {
           records[r++] = index.byteOffset + slot.indexStart * 4;
           records[r++] = index.byteOffset + slot.indexEnd * 4;

@@ -227,9 +227,9 @@ interface DeviceTable {
   /** Per conversion: its ADC's offset. */
   readonly adcOffset: Float64Array;
   /**
-   * Conversions read together: blocks of 8, 4 or 2 conversions c..c+w-1 whose term slots have
-   * the same registers in the same order (their columns share rows), read in one pass over the
-   * registers, each with its own sum in its own order. `blockWidth[c]` is the block's
+   * Conversions read together: blocks of 8, 4 or 2 conversions c..c+w-1 whose term slots read
+   * the same registers in the same order, or some of them (their columns share rows; blocks()),
+   * read in one pass over the registers, each with its own sum in its own order. `blockWidth[c]` is the block's
    * conversions (1: read alone), `blockLanes[c]` its kernel width (the lanes beyond its
    * conversions read zero weights) and `blockStart[c]` its first weight in `blockWeight`
    * (interleaved: entry j of the lanes side by side; a conversion read alone has its weights
@@ -237,32 +237,49 @@ interface DeviceTable {
    */
   readonly blockWidth: Uint8Array;
   readonly blockLanes: Uint8Array;
+  /** Per term slot of a block's first conversion: the registers the block reads, in `index`. */
+  readonly blockIndexStart: Int32Array;
+  readonly blockIndexEnd: Int32Array;
   readonly blockStart: Int32Array;
   readonly blockWeight: Float64Array;
 }
 
-/** Conversion d has the same registers as conversion c in every term slot, in the same order. */
-function sameRegisters(
-  ptr: Int32Array,
-  index: Int32Array,
-  terms: number,
-  c: number,
-  d: number,
-): boolean {
-  for (let k = 0; k < terms; k++) {
-    const [q, qd] = [c * terms + k, d * terms + k];
-    const n = ptr[q + 1]! - ptr[q]!;
-    if (ptr[qd + 1]! - ptr[qd]! !== n) return false;
-    for (let j = 0; j < n; j++) if (index[ptr[qd]! + j] !== index[ptr[q]! + j]) return false;
+/** Slot q's registers are among slot p's (both lists ascending, so in the same order). */
+function within(ptr: Int32Array, index: Int32Array, q: number, p: number): boolean {
+  let j = ptr[p]!;
+  for (let i = ptr[q]!; i < ptr[q + 1]!; i++, j++) {
+    while (j < ptr[p + 1]! && index[j]! < index[i]!) j++;
+    if (j === ptr[p + 1]! || index[j] !== index[i]) return false;
   }
   return true;
 }
 
 /**
- * DeviceTable's blocks: from each conversion c, the run of conversions after it with its
- * registers (at most 8) is read as one block of the narrowest kernel width that holds it, the
- * lanes beyond the run padded with zero weights (a run of 6 in 8 lanes: an 8-lane entry costs
- * about what a 4-lane one does, while a 4-lane and a 2-lane block cost both).
+ * Conversion d joins a block whose slot k reads the registers of slot `cover[k]` when each of
+ * its slots' registers are among the cover's or the other way round (the cover then moves to
+ * d's slot): an array's output column reads its state columns' rows without their input row.
+ */
+function joins(ptr: Int32Array, index: Int32Array, cover: Int32Array, d: number): boolean {
+  const terms = cover.length;
+  for (let k = 0; k < terms; k++) {
+    const q = d * terms + k;
+    if (!within(ptr, index, q, cover[k]!) && !within(ptr, index, cover[k]!, q)) return false;
+  }
+  for (let k = 0; k < terms; k++) {
+    const q = d * terms + k;
+    if (ptr[q + 1]! - ptr[q]! > ptr[cover[k]! + 1]! - ptr[cover[k]!]!) cover[k] = q;
+  }
+  return true;
+}
+
+/**
+ * DeviceTable's blocks: from each conversion c, the conversions after it that join it (at
+ * most 8) are read as one block of the narrowest kernel width that holds them. A slot reads
+ * the registers of its widest lane's slot; a lane without one of them reads it with weight 0,
+ * and the lanes beyond the block's conversions read zero weights and store nothing. Adding
+ * 0 x code to a sum changes no value (at most the sign of a zero sum, which reaches no code),
+ * so each conversion gets the codes it would get alone. A run of 6 in 8 lanes: an 8-lane entry
+ * costs about what a 4-lane one does, while a 4-lane and a 2-lane block cost both.
  */
 function blocks(
   ptr: Int32Array,
@@ -270,30 +287,53 @@ function blocks(
   weight: Float64Array,
   terms: number,
   count: number,
-): Pick<DeviceTable, "blockWidth" | "blockLanes" | "blockStart" | "blockWeight"> {
+): Pick<
+  DeviceTable,
+  "blockWidth" | "blockLanes" | "blockStart" | "blockWeight" | "blockIndexStart" | "blockIndexEnd"
+> {
   const blockWidth = new Uint8Array(count).fill(1);
   const blockLanes = new Uint8Array(count).fill(1);
   const blockStart = new Int32Array(count).fill(-1);
+  const blockIndexStart = new Int32Array(count * terms);
+  const blockIndexEnd = new Int32Array(count * terms);
   const blockWeight = float64s();
   const widest = KERNEL_LANES[0];
+  const cover = new Int32Array(terms);
   for (let c = 0; c < count; ) {
+    for (let k = 0; k < terms; k++) cover[k] = c * terms + k;
     let width = 1;
-    while (width < widest && c + width < count && sameRegisters(ptr, index, terms, c, c + width))
-      width++;
+    while (width < widest && c + width < count && joins(ptr, index, cover, c + width)) width++;
     let lanes = 1;
     for (const l of KERNEL_LANES) if (width > 1 && l >= width) lanes = l;
     blockWidth[c] = width;
     blockLanes[c] = lanes;
     blockStart[c] = blockWeight.length;
     for (let k = 0; k < terms; k++) {
-      const q = c * terms + k;
-      for (let j = 0; j < ptr[q + 1]! - ptr[q]!; j++)
-        for (let i = 0; i < lanes; i++)
-          blockWeight.push(i < width ? weight[ptr[q + i * terms]! + j]! : 0);
+      const p = cover[k]!;
+      blockIndexStart[c * terms + k] = ptr[p]!;
+      blockIndexEnd[c * terms + k] = ptr[p + 1]!;
+      // Each lane's weights in the cover's register order, 0 where it has none.
+      const at = Array.from({ length: lanes }, (_, i) =>
+        i < width ? ptr[(c + i) * terms + k]! : 0,
+      );
+      for (let j = ptr[p]!; j < ptr[p + 1]!; j++) {
+        for (let i = 0; i < lanes; i++) {
+          const q = (c + i) * terms + k;
+          const has = i < width && at[i]! < ptr[q + 1]! && index[at[i]!] === index[j];
+          blockWeight.push(has ? weight[at[i]!++]! : 0);
+        }
+      }
     }
     c += width;
   }
-  return { blockWidth, blockLanes, blockStart, blockWeight: blockWeight.done() };
+  return {
+    blockWidth,
+    blockLanes,
+    blockStart,
+    blockWeight: blockWeight.done(),
+    blockIndexStart,
+    blockIndexEnd,
+  };
 }
 
 /** Where the read noise of a table's term slots comes from (DeviceTable.noiseSegment). */
@@ -428,29 +468,28 @@ function programTable(
 /** A table's blocks as the kernel reads them: per term slot, its entries, constants and gains. */
 function kernelBlocks(table: ConversionTable, dt: DeviceTable): Block[] {
   const { terms, gain } = table;
-  const { ptr, constant } = dt;
+  const { constant } = dt;
   const out: Block[] = [];
   for (let c = 0; c < table.count; c += dt.blockWidth[c]!) {
     const [width, lanes] = [dt.blockWidth[c]!, dt.blockLanes[c]!];
-    // A padding lane's constant and gain are 0: its analog value is 0, stored past the block's
-    // conversions into the next ones', which are read after it (blocks in conversion order, the
-    // widest function first) or into the table's padding.
+    // A padding lane's constant and gain are 0; the kernel stores nothing of it.
     const laneValues = (v: ArrayLike<number>, q: number) =>
       Array.from({ length: lanes }, (_, i) => (i < width ? v[q + i * terms]! : 0));
     let weightStart = dt.blockStart[c]!;
     const slots = [];
     for (let q = c * terms; q < (c + 1) * terms; q++) {
-      const entries = ptr[q + 1]! - ptr[q]!;
+      const [indexStart, indexEnd] = [dt.blockIndexStart[q]!, dt.blockIndexEnd[q]!];
+      const entries = indexEnd - indexStart;
       slots.push({
-        indexStart: ptr[q]!,
-        indexEnd: ptr[q + 1]!,
+        indexStart,
+        indexEnd,
         weightStart,
         constants: laneValues(constant, q),
         gains: laneValues(gain, q),
       });
       weightStart += lanes * entries;
     }
-    out.push({ conversion: c, lanes, slots });
+    out.push({ conversion: c, width, lanes, slots });
   }
   return out;
 }
@@ -647,7 +686,7 @@ export class DeviceEngine implements LockstepEngine {
   }
 
   read(group: ReadGroup, probe: ReadProbe | null): void {
-    if (this.readSigma > 0) this.rowSquares(group, 0);
+    if (this.readSigma > 0) this.rowSquares(group);
     const primaries = this.convert(group.primaries);
     if (probe !== null)
       probe.conversions(group, this.registers, primaries, this.convert(group.mirrors));
@@ -659,7 +698,11 @@ export class DeviceEngine implements LockstepEngine {
     const table = group.primaries;
     const packed = this.packed.get(table)!;
     const noisy = this.readSigma > 0;
-    if (noisy) for (let s = 0; s < 2; s++) this.rowSquares(group, s);
+    if (noisy) {
+      const ranges = this.segmentRanges(group);
+      for (let i = 0; i < ranges.length; i += 2)
+        this.kernel.rowSquaresTwo(ranges[i]!, ranges[i + 1]!);
+    }
     this.kernel.runTwo(packed);
     for (let s = 0; s < 2; s++) {
       if (noisy) this.kernel.gaussians(this.readNoise[s]!, table.count, s);
@@ -668,11 +711,10 @@ export class DeviceEngine implements LockstepEngine {
     }
   }
 
-  /** Sample s's sums of squared row voltages over the group's segments (its read noise). */
-  private rowSquares(group: ReadGroup, s: number): void {
+  /** The sums of squared row voltages over the group's segments (its read noise). */
+  private rowSquares(group: ReadGroup): void {
     const ranges = this.segmentRanges(group);
-    for (let i = 0; i < ranges.length; i += 2)
-      this.kernel.rowSquares(ranges[i]!, ranges[i + 1]!, s);
+    for (let i = 0; i < ranges.length; i += 2) this.kernel.rowSquares(ranges[i]!, ranges[i + 1]!);
   }
 
   /**
@@ -790,7 +832,7 @@ export class DeviceEngine implements LockstepEngine {
     c: number,
     analog: Float64Array,
   ): void {
-    const { ptr, index, constant, blockWeight } = dt;
+    const { index, constant, blockWeight } = dt;
     const { terms, gain } = table;
     const [width, lanes] = [dt.blockWidth[c]!, dt.blockLanes[c]!];
     const registers = this.registers;
@@ -799,7 +841,7 @@ export class DeviceEngine implements LockstepEngine {
     let at = dt.blockStart[c]!;
     for (let q = c * terms; q < (c + 1) * terms; q++) {
       for (let i = 0; i < width; i++) sums[i] = constant[q + i * terms]!;
-      for (let j = ptr[q]!; j < ptr[q + 1]!; j++, at += lanes) {
+      for (let j = dt.blockIndexStart[q]!; j < dt.blockIndexEnd[q]!; j++, at += lanes) {
         const r = registers[index[j]!]!;
         for (let i = 0; i < width; i++) sums[i]! += blockWeight[at + i]! * r;
       }
