@@ -19,6 +19,7 @@ import {
   addressOf,
   advance,
   align,
+  clampRound,
   F64,
   functionCode,
   I32,
@@ -425,21 +426,15 @@ function codesFunction(): number[] {
     ...op.get(ADC),
     ...op.f64Load(0),
     ...op.f64Add,
-    ...op.get(LIMIT),
-    ...op.f64Neg,
-    ...op.f64Max,
-    ...op.get(LIMIT),
-    ...op.f64Min,
-    ...op.f64Nearest,
-    ...op.i32TruncF64S,
+    ...clampRound(LIMIT),
     ...op.i32Store,
     ...advance(AN, 8),
     ...advance(ADC, 8),
     ...advance(LIM, 4),
     ...advance(OUT, 4),
   ];
-  // Two conversions at once, each lane the same operations as conversion() (the clamp by
-  // pmax/pmin: the same for numbers), while two are left before `stop`.
+  // Two conversions at once, each lane the same operations as conversion(), while two are
+  // left before `stop`.
   const pair = (noisy: boolean) => [
     ...op.get(LIM),
     ...op.v128Load64Zero(0),
@@ -454,13 +449,7 @@ function codesFunction(): number[] {
     ...op.get(ADC),
     ...op.v128Load(0),
     ...op.f64x2Add,
-    ...op.get(LIMIT2),
-    ...op.f64x2Neg,
-    ...op.f64x2Pmax,
-    ...op.get(LIMIT2),
-    ...op.f64x2Pmin,
-    ...op.f64x2Nearest,
-    ...op.i32x4TruncSatF64x2SZero,
+    ...clampRound(LIMIT2, true),
     ...op.v128Store64Low(0),
     ...advance(AN, 16),
     ...(noisy ? advance(DEV, 16) : []),

@@ -116,6 +116,33 @@ export function addressOf(base: number[], index: number[], shift: number): numbe
   return [...base, ...index, ...op.i32Const(shift), ...op.i32Shl, ...op.i32Add];
 }
 
+/**
+ * The ADC's code of the value on the stack: nearest (ties to even) of the value clamped to
+ * [-limit, limit], the limit in local `limit`; with `pair`, two values of an f64x2 (the clamp by
+ * pmax/pmin, the same for numbers) to two i32 in the low half.
+ */
+export function clampRound(limit: number, pair = false): number[] {
+  return pair
+    ? [
+        ...op.get(limit),
+        ...op.f64x2Neg,
+        ...op.f64x2Pmax,
+        ...op.get(limit),
+        ...op.f64x2Pmin,
+        ...op.f64x2Nearest,
+        ...op.i32x4TruncSatF64x2SZero,
+      ]
+    : [
+        ...op.get(limit),
+        ...op.f64Neg,
+        ...op.f64Max,
+        ...op.get(limit),
+        ...op.f64Min,
+        ...op.f64Nearest,
+        ...op.i32TruncF64S,
+      ];
+}
+
 export function advance(local: number, bytes: number): number[] {
   return [...op.get(local), ...op.i32Const(bytes), ...op.i32Add, ...op.set(local)];
 }
