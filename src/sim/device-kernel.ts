@@ -14,8 +14,6 @@
 // the register file, the squares and deviates, the segments, the generator's state and the
 // ziggurat, then per packed table its analog values, block records, register indexes,
 // interleaved weights and per-slot constants and gains.
-import { PlainCommit, plainCommitBytes } from "./commit-kernel.js";
-import type { ReadGroup } from "./conversions.js";
 import { type Rng, ZIGGURAT_X } from "./rng.js";
 import {
   addressOf,
@@ -911,8 +909,6 @@ export class BlockKernel {
   readonly squares: Float64Array;
   readonly deviates: Float64Array;
   readonly samples: readonly KernelSample[];
-  /** The commit of the groups' plain singles on this memory (every sample's registers). */
-  readonly plain: PlainCommit;
   private readonly arena: WasmArena;
   private readonly functions: BlockFunction[];
   private readonly twoSampleFunctions: BlockFunction[];
@@ -941,7 +937,6 @@ export class BlockKernel {
     segments: SegmentSource,
     tables: readonly KernelTableSource[],
     sampleCount = 1,
-    commitGroups: readonly ReadGroup[] = [],
   ) {
     const most = Math.max(0, ...tables.map((t) => t.count));
     const count = segments.constant.length;
@@ -953,8 +948,7 @@ export class BlockKernel {
       align(6 * 4) +
       align(ZIGGURAT_X.byteLength) +
       align(4 * 4) +
-      tables.reduce((n, t) => n + tableBytes(t, sampleCount), 0) +
-      plainCommitBytes(commitGroups);
+      tables.reduce((n, t) => n + tableBytes(t, sampleCount), 0);
     this.arena = new WasmArena(bytes);
     const memory = this.arena.memory;
     const { exports } = new wasm.Instance(kernelModule(), { env: { memory } });
@@ -992,7 +986,6 @@ export class BlockKernel {
       deviates: this.deviates,
     } = this.samples[0]!);
     this.analogRegion = this.arena.take(sampleCount * this.analogStride);
-    this.plain = new PlainCommit(this.arena, commitGroups);
     this.laneRecord = this.arena.take(4 * 4);
     if (sampleCount === 2) {
       const [first, second] = this.samples.map((x) => x.registers.byteOffset);

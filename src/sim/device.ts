@@ -618,8 +618,7 @@ export class DeviceEngine implements LockstepEngine {
     this.segments = segmentSquares(image, layout, noise, seed, run);
     // Mirror columns change nothing: their tables are built only if a probe asks for them, and
     // read in JavaScript; the primaries' are packed in the kernel's memory once, here.
-    const groupList = [...groups];
-    const primaries = groupList.map((g) => g.primaries);
+    const primaries = [...groups].map((g) => g.primaries);
     const sources = primaries.map((t) => ({
       ...this.table(t),
       count: t.count,
@@ -627,7 +626,7 @@ export class DeviceEngine implements LockstepEngine {
       limit: t.limit,
       blocks: kernelBlocks(t, this.table(t)),
     }));
-    this.kernel = new BlockKernel(layout.registers, this.segments, sources, sampleCount, groupList);
+    this.kernel = new BlockKernel(layout.registers, this.segments, sources, sampleCount);
     this.registers = this.kernel.registers;
     this.squares = this.kernel.squares;
     this.second = sampleCount === 2 ? this.secondSample() : null;
@@ -691,7 +690,7 @@ export class DeviceEngine implements LockstepEngine {
     const primaries = this.convert(group.primaries);
     if (probe !== null)
       probe.conversions(group, this.registers, primaries, this.convert(group.mirrors));
-    commit(group, primaries, this.registers, this.sums, this.kernel.plain);
+    commit(group, primaries, this.registers, this.sums);
     probe?.committed(group, this.registers);
   }
 
@@ -708,7 +707,7 @@ export class DeviceEngine implements LockstepEngine {
     for (let s = 0; s < 2; s++) {
       if (noisy) this.kernel.gaussians(this.readNoise[s]!, table.count, s);
       const codes = this.kernel.codes(packed, noisy, s);
-      commit(group, codes, this.kernel.samples[s]!.registers, this.sums, this.kernel.plain);
+      commit(group, codes, this.kernel.samples[s]!.registers, this.sums);
     }
   }
 

@@ -8,7 +8,6 @@
 import { fail } from "../diag/error.js";
 import type { ChipImage } from "../emit/chip-image.js";
 import { adcCode, commitRound } from "./arith.js";
-import type { PlainCommit } from "./commit-kernel.js";
 import {
   type ConversionTable,
   type KernelTable,
@@ -62,20 +61,17 @@ export function readsTwo(engine: ReadEngine): engine is LockstepEngine & { secon
  * shift is negative, added to its value before the read when its signal accumulates, clamped
  * to its signal's limit; an element no primary writes becomes 0 (replacing signals) or keeps
  * its value (accumulating ones). Every sum is exact in binary64 (the verifier's commit-sum
- * bound). `sums` is zero on entry and on return. `plain`: the engine's WebAssembly commit of
- * the plain singles (codes and registers on its memory), the same stores.
+ * bound). `sums` is zero on entry and on return.
  */
 export function commit(
   group: ReadGroup,
   codes: Int32Array,
   registers: Int32Array,
   sums: Float64Array,
-  plain: PlainCommit | null = null,
 ): void {
   for (const i of group.unwritten) registers[i] = 0;
-  if (!group.singlesPlain) storeSingles(group, codes, registers);
-  else if (plain?.store(group, codes, registers) !== true)
-    storePlainSingles(group, codes, registers);
+  if (group.singlesPlain) storePlainSingles(group, codes, registers);
+  else storeSingles(group, codes, registers);
   if (group.commitShared.length > 0) storeShared(group, codes, registers, sums);
 }
 
@@ -230,7 +226,7 @@ export class IdealEngine implements ReadEngine {
   ) {
     const registerCount = chip.layout.registers;
     const tables = [...chip.groups.values()].map((g) => g.primaries);
-    this.kernel = new PairKernel(registerCount, tables, [...chip.groups.values()]);
+    this.kernel = new PairKernel(registerCount, tables);
     for (const t of tables) this.packed.set(t, this.kernel.pack(t));
     this.registers = this.kernel.registers;
     this.sums = new Float64Array(registerCount);
@@ -250,7 +246,7 @@ export class IdealEngine implements ReadEngine {
       checkMirrors(group, primaries, mirrors, this.sums, this.mirrorSums);
       probe?.conversions(group, this.registers, primaries, mirrors);
     }
-    commit(group, primaries, this.registers, this.sums, this.kernel.plain);
+    commit(group, primaries, this.registers, this.sums);
     probe?.committed(group, this.registers);
   }
 

@@ -10,8 +10,7 @@
 // Memory: one WebAssembly.Memory per ideal engine, sized once: the register file, then per
 // table its codes, pair records, and runs of records sharing gains and limit (pairRuns).
 
-import { PlainCommit, plainCommitBytes } from "./commit-kernel.js";
-import { type KernelTable, PAIR_RECORD, type ReadGroup } from "./conversions.js";
+import { type KernelTable, PAIR_RECORD } from "./conversions.js";
 import {
   addressOf,
   advance,
@@ -177,24 +176,16 @@ export class PairKernel {
   /** Each table's runs, cut once: they size the memory, then pack() copies them. */
   private readonly runs = new Map<KernelTable, ReturnType<typeof pairRuns>>();
 
-  /** The commit of the groups' plain singles on this memory. */
-  readonly plain: PlainCommit;
-
-  constructor(
-    registerCount: number,
-    tables: readonly KernelTable[],
-    commitGroups: readonly ReadGroup[] = [],
-  ) {
+  constructor(registerCount: number, tables: readonly KernelTable[]) {
     for (const t of tables) this.runs.set(t, pairRuns(t));
     const bytes = tables.reduce(
       (n, t) => n + tableBytes(t, this.runs.get(t)!),
-      align(registerCount * 4) + plainCommitBytes(commitGroups),
+      align(registerCount * 4),
     );
     this.arena = new WasmArena(bytes);
     const { exports } = new wasm.Instance(pairModule(), { env: { memory: this.arena.memory } });
     this.pairsOf = exports.pairs as PairsFunction;
     this.registers = this.arena.i32(registerCount);
-    this.plain = new PlainCommit(this.arena, commitGroups);
   }
 
   /** Copies a table's pair records into the kernel's memory (every table before the first run). */
