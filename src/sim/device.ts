@@ -698,11 +698,7 @@ export class DeviceEngine implements LockstepEngine {
     const table = group.primaries;
     const packed = this.packed.get(table)!;
     const noisy = this.readSigma > 0;
-    if (noisy) {
-      const ranges = this.segmentRanges(group);
-      for (let i = 0; i < ranges.length; i += 2)
-        this.kernel.rowSquaresTwo(ranges[i]!, ranges[i + 1]!);
-    }
+    if (noisy) this.rowSquares(group, true);
     this.kernel.runTwo(packed);
     for (let s = 0; s < 2; s++) {
       if (noisy) this.kernel.gaussians(this.readNoise[s]!, table.count, s);
@@ -711,10 +707,13 @@ export class DeviceEngine implements LockstepEngine {
     }
   }
 
-  /** The sums of squared row voltages over the group's segments (its read noise). */
-  private rowSquares(group: ReadGroup): void {
+  /** The sums of squared row voltages over the group's segments (its read noise), of both samples with `two`. */
+  private rowSquares(group: ReadGroup, two = false): void {
     const ranges = this.segmentRanges(group);
-    for (let i = 0; i < ranges.length; i += 2) this.kernel.rowSquares(ranges[i]!, ranges[i + 1]!);
+    for (let i = 0; i < ranges.length; i += 2) {
+      if (two) this.kernel.rowSquaresTwo(ranges[i]!, ranges[i + 1]!);
+      else this.kernel.rowSquares(ranges[i]!, ranges[i + 1]!);
+    }
   }
 
   /**

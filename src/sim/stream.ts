@@ -125,19 +125,29 @@ abstract class Node {
     return undefined;
   }
 
+  /** One step of a node downstream of no read (its step yields nothing). */
   private consume(): void {
-    this.step(this.inputs.map((c) => c.at(this.cursor)));
-    this.cursor++;
-    for (const c of this.inputs) c.release();
+    this.step(this.current());
+    this.next();
   }
 
   private *drainReads(): Reads {
     while (this.ready()) {
-      const reads = this.step(this.inputs.map((c) => c.at(this.cursor)));
+      const reads = this.step(this.current());
       if (reads !== undefined) yield* reads;
-      this.cursor++;
-      for (const c of this.inputs) c.release();
+      this.next();
     }
+  }
+
+  /** The inputs' rows at the cursor. */
+  private current(): Float32Array[] {
+    return this.inputs.map((c) => c.at(this.cursor));
+  }
+
+  /** Past the cursor's rows, releasing what every reader has consumed. */
+  private next(): void {
+    this.cursor++;
+    for (const c of this.inputs) c.release();
   }
 
   /**
